@@ -1,0 +1,64 @@
+/** Connections, scratch schemas and cleanup for one bench run. */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { DEFAULT_DATABASE_URL } from '../../src/drivers/database.js';
+
+export const BENCH_DATABASE_URL = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+
+/** A fresh prefix per run, so a run never sees (or drops) another run's schemas. */
+export function benchPrefix(): string {
+  return `bench_${randomBytes(4).toString('hex')}_`;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: 'trace-lite bench' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createSchema(url: string, schema: string): Promise<void> {
+  await withClient(url, (c) => c.query(`CREATE SCHEMA ${quoteIdent(schema)}`));
+}
+
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  await withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));
+}
+
+/** e.g. "15.20". */
+export async function postgresVersion(url: string): Promise<string> {
+  return withClient(url, async (c) => {
+    const { rows } = await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    return (rows[0]?.v ?? 'unknown').split(' ')[0] ?? 'unknown';
+  });
+}
+
+/**
+ * Cleanups registered as subjects are set up, run in reverse order at the end of the run, on
+ * failure and on SIGINT/SIGTERM, so no bench schema outlives its run.
+ */
+export class Cleanups {
+  private readonly steps: { what: string; run: () => Promise<void> }[] = [];
+
+  add(what: string, run: () => Promise<void>): void {
+    this.steps.push({ what, run });
+  }
+
+  async runAll(): Promise<void> {
+    while (this.steps.length > 0) {
+      const step = this.steps.pop()!;
+      try {
+        await step.run();
+      } catch (err) {
+        process.stderr.write(`[bench:queue] cleanup "${step.what}" failed: ${(err as Error).message}\n`);
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/** graphile-worker 0.16.6 processing noop jobs, in its own schema. */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { Logger, run, runMigrations, type WorkerEvents } from 'graphile-worker';
+import { dropSchema, quoteIdent, withClient, type Cleanups } from './database.js';
+import { perSecond, until } from './stats.js';
+
+/**
+ * The configuration of graphile-worker's performance page (worker.graphile.org/docs/performance)
+ * that 0.16.6 supports: concurrentJobs 24, maxPoolSize 25. Its batching options (localQueue,
+ * completeJobBatchDelay) arrived after 0.16.6, which is the newest release for Node 20.
+ */
+export const GRAPHILE_WORKER_CONFIG = { concurrency: 24, maxPoolSize: 25 } as const;
+
+const TASK = 'noop';
+const quiet = new Logger(() => () => undefined);
+
+export class GraphileWorkerSubject {
+  private constructor(
+    private readonly url: string,
+    private readonly schema: string,
+  ) {}
+
+  static async create(url: string, schema: string, cleanups: Cleanups): Promise<GraphileWorkerSubject> {
+    cleanups.add('drop graphile-worker schema', () => dropSchema(url, schema));
+    await runMigrations({ connectionString: url, schema, logger: quiet });
+    return new GraphileWorkerSubject(url, schema);
+  }
+
+  /** Queues `messages` noop jobs with one add_jobs call (untimed), then times the worker draining them. */
+  async round(messages: number): Promise<number> {
+    const s = quoteIdent(this.schema);
+    await withClient(this.url, async (c) => {
+      await c.query(
+        `SELECT count(*) FROM ${s}.add_jobs(ARRAY(
+           SELECT ROW($2::text, json_build_object('task_id', i::text), NULL, NULL, NULL, NULL, NULL, NULL)::${s}.job_spec
+           FROM generate_series(1, $1::int) AS i))`,
+        [messages, TASK],
+      );
+      await c.query(`VACUUM ANALYZE ${s}._private_jobs`);
+    });
+    // Per-job success logging is formatted even for a silent logger unless this documented flag is set.
+    process.env.NO_LOG_SUCCESS = '1';
+    const events = new EventEmitter() as WorkerEvents;
+    let firstStart: number | undefined;
+    let completed = 0;
+    events.on('job:start', () => (firstStart ??= performance.now()));
+    events.on('job:complete', () => (completed += 1));
+    const runner = await run({
+      connectionString: this.url,
+      schema: this.schema,
+      ...GRAPHILE_WORKER_CONFIG,
+      noHandleSignals: true,
+      logger: quiet,
+      crontab: '',
+      events,
+      taskList: { [TASK]: async () => undefined },
+    });
+    try {
+      await until(() => completed >= messages, 'graphile-worker jobs');
+    } finally {
+      await runner.stop();
+    }
+    const elapsed = performance.now() - (firstStart ?? Number.NaN);
+    return perSecond(messages, elapsed);
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Queue benchmark: pgqueue beside a plain-SQL baseline, graphile-worker and pg-boss, on the same
+ * Postgres in one run. Usage: node dist/bench/queue/main.js [--json] [--quick] [--rounds N] [--messages N]
+ * The last stdout line is always one JSON object (keys are a contract); progress goes to stderr.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { BaselineSubject } from './baseline.js';
+import { BENCH_DATABASE_URL, benchPrefix, Cleanups, postgresVersion } from './database.js';
+import { GRAPHILE_WORKER_CONFIG, GraphileWorkerSubject } from './graphileWorker.js';
+import { PG_BOSS_CONFIG, PgBossSubject } from './pgBoss.js';
+import { PgQueueSubject, type LatencyResult, type PgQueueRates } from './pgqueue.js';
+import { median, progress } from './stats.js';
+import { runQueueRound, type QueueRates, type QueueSubject, type WorkloadShape } from './workload.js';
+
+/** 4 consumers/producers = 4 pool connections, for pgqueue and the baseline alike. */
+const WORKERS = 4;
+const BATCH = 100;
+
+interface Options {
+  json: boolean;
+  rounds: number;
+  messages: number;
+  latencySamples: number;
+  quick: boolean;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      messages: { type: 'string' },
+    },
+  });
+  const quick = values.quick ?? false;
+  const int = (text: string | undefined, fallback: number, name: string): number => {
+    const n = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+    return n;
+  };
+  return {
+    json: values.json ?? false,
+    quick,
+    rounds: int(values.rounds, quick ? 1 : 3, 'rounds'),
+    messages: int(values.messages, quick ? 2_000 : 20_000, 'messages'),
+    // 500 samples × 5–10 ms ≈ 4 s per round; p99 then rests on the 5 slowest samples of each round.
+    latencySamples: quick ? 100 : 500,
+  };
+}
+
+interface RoundResult {
+  pgqueue: PgQueueRates;
+  baseline: QueueRates;
+  latency: LatencyResult;
+  graphileWorker: number;
+  pgBoss: number;
+}
+
+const r0 = (n: number): number => Math.round(n);
+const r2 = (n: number): number => Math.round(n * 100) / 100;
+
+function summarize(rounds: readonly RoundResult[], options: Options, postgres: string, runtimeS: number) {
+  const med = (pick: (r: RoundResult) => number): number => median(rounds.map(pick));
+  const pgqueue = {
+    enqueue_per_s: r0(med((r) => r.pgqueue.enqueue_per_s)),
+    enqueue_batch_per_s: r0(med((r) => r.pgqueue.enqueue_batch_per_s)),
+    consume_per_s: r0(med((r) => r.pgqueue.consume_per_s)),
+    consume_batch_per_s: r0(med((r) => r.pgqueue.consume_batch_per_s)),
+    latency_p50_ms: r2(med((r) => r.latency.p50_ms)),
+    latency_p99_ms: r2(med((r) => r.latency.p99_ms)),
+  };
+  const baseline = {
+    enqueue_batch_per_s: r0(med((r) => r.baseline.enqueue_batch_per_s)),
+    consume_per_s: r0(med((r) => r.baseline.consume_per_s)),
+    consume_batch_per_s: r0(med((r) => r.baseline.consume_batch_per_s)),
+  };
+  const peers = {
+    graphile_worker: { process_per_s: r0(med((r) => r.graphileWorker)), config: GRAPHILE_WORKER_CONFIG },
+    pg_boss: { process_per_s: r0(med((r) => r.pgBoss)), config: PG_BOSS_CONFIG },
+  };
+  const ratio = {
+    consume_batch_vs_baseline: r2(pgqueue.consume_batch_per_s / baseline.consume_batch_per_s),
+    enqueue_batch_vs_baseline: r2(pgqueue.enqueue_batch_per_s / baseline.enqueue_batch_per_s),
+    consume_batch_vs_graphile_worker: r2(pgqueue.consume_batch_per_s / peers.graphile_worker.process_per_s),
+    consume_batch_vs_pg_boss: r2(pgqueue.consume_batch_per_s / peers.pg_boss.process_per_s),
+  };
+  const targets = {
+    consume_batch_vs_baseline_ge_0_7: ratio.consume_batch_vs_baseline >= 0.7,
+    enqueue_batch_vs_baseline_ge_0_8: ratio.enqueue_batch_vs_baseline >= 0.8,
+    consume_batch_vs_graphile_worker_ge_2: ratio.consume_batch_vs_graphile_worker >= 2,
+    consume_batch_vs_pg_boss_ge_3: ratio.consume_batch_vs_pg_boss >= 3,
+    latency_p50_le_5_ms: pgqueue.latency_p50_ms <= 5,
+    latency_p99_le_50_ms: pgqueue.latency_p99_ms <= 50,
+  };
+  return {
+    pgqueue,
+    baseline,
+    peers,
+    ratio,
+    targets,
+    rounds: options.rounds,
+    messages: options.messages,
+    latency_samples: options.latencySamples * options.rounds,
+    workers: WORKERS,
+    batch: BATCH,
+    postgres_version: postgres,
+    node_version: process.versions.node,
+    runtime_s: r2(runtimeS),
+    per_round: rounds,
+  };
+}
+
+type Summary = ReturnType<typeof summarize>;
+
+function table(s: Summary): string {
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  const rows: [string, string][] = [
+    ['pgqueue enqueue (single publish)', `${fmt(s.pgqueue.enqueue_per_s)} msg/s`],
+    ['pgqueue enqueue (batch of 100)', `${fmt(s.pgqueue.enqueue_batch_per_s)} msg/s`],
+    ['baseline enqueue (batch of 100)', `${fmt(s.baseline.enqueue_batch_per_s)} msg/s`],
+    ['pgqueue consume (1 per receive)', `${fmt(s.pgqueue.consume_per_s)} msg/s`],
+    ['baseline consume (1 per DELETE)', `${fmt(s.baseline.consume_per_s)} msg/s`],
+    ['pgqueue consume (100 per receive)', `${fmt(s.pgqueue.consume_batch_per_s)} msg/s`],
+    ['baseline consume (100 per DELETE)', `${fmt(s.baseline.consume_batch_per_s)} msg/s`],
+    ['graphile-worker process', `${fmt(s.peers.graphile_worker.process_per_s)} jobs/s`],
+    ['pg-boss process', `${fmt(s.peers.pg_boss.process_per_s)} jobs/s`],
+    ['pgqueue latency p50 / p99', `${s.pgqueue.latency_p50_ms} / ${s.pgqueue.latency_p99_ms} ms`],
+    ['consume batch vs baseline', `${s.ratio.consume_batch_vs_baseline}× (target ≥ 0.7)`],
+    ['enqueue batch vs baseline', `${s.ratio.enqueue_batch_vs_baseline}× (target ≥ 0.8)`],
+    ['consume batch vs graphile-worker', `${s.ratio.consume_batch_vs_graphile_worker}× (target ≥ 2)`],
+    ['consume batch vs pg-boss', `${s.ratio.consume_batch_vs_pg_boss}× (target ≥ 3)`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const head = `Queue bench: ${s.messages} messages × ${s.rounds} rounds (medians), ${s.workers} connections, PostgreSQL ${s.postgres_version}, ${s.runtime_s} s`;
+  return [head, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const started = performance.now();
+  const url = BENCH_DATABASE_URL;
+  const prefix = benchPrefix();
+  const cleanups = new Cleanups();
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: cleaning up ${prefix}*`);
+    void cleanups.runAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const postgres = await postgresVersion(url);
+    progress(`PostgreSQL ${postgres}, schemas ${prefix}*, ${options.messages} messages × ${options.rounds} rounds`);
+    const pgqueue = await PgQueueSubject.create(url, prefix, WORKERS, cleanups);
+    const baseline = await BaselineSubject.create(url, `${prefix}baseline`, WORKERS, cleanups);
+    const graphile = await GraphileWorkerSubject.create(url, `${prefix}graphile_worker`, cleanups);
+    const boss = await PgBossSubject.create(url, `${prefix}pgboss`, cleanups);
+    const shape: WorkloadShape = { messages: options.messages, workers: WORKERS, batch: BATCH };
+
+    const rounds: RoundResult[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+        progress(`round ${round}/${options.rounds}: ${what}`);
+        return fn();
+      };
+      // pgqueue and the baseline alternate which goes first, so drift (autovacuum, WAL recycling) spreads evenly.
+      const order: QueueSubject[] = round % 2 === 1 ? [pgqueue, baseline] : [baseline, pgqueue];
+      let pgqueueRates: PgQueueRates | undefined;
+      let baselineRates: QueueRates | undefined;
+      for (const subject of order) {
+        if (subject === pgqueue) pgqueueRates = await step('pgqueue throughput', () => pgqueue.round(shape));
+        else baselineRates = await step('baseline throughput', () => runQueueRound(baseline, shape));
+      }
+      const latency = await step('pgqueue latency', () => pgqueue.latency(options.latencySamples));
+      const graphileWorker = await step('graphile-worker', () => graphile.round(options.messages));
+      const pgBoss = await step('pg-boss', () => boss.round(options.messages));
+      const result: RoundResult = { pgqueue: pgqueueRates!, baseline: baselineRates!, latency, graphileWorker, pgBoss };
+      progress(`round ${round}: ${JSON.stringify(result)}`);
+      rounds.push(result);
+    }
+
+    const summary = summarize(rounds, options, postgres, (performance.now() - started) / 1000);
+    if (!options.json) process.stdout.write(`${table(summary)}\n`);
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } finally {
+    await cleanups.runAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`[bench:queue] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

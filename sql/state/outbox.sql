@@ -1,0 +1,37 @@
+-- Statements of the outbox (src/state/outboxStore.ts).
+
+-- name: insertWakeups
+-- One wake-up per task id in $2 for queue $1.
+INSERT INTO outbox (queue, payload)
+SELECT $1, jsonb_build_object('task_id', task_id) FROM unnest($2::text[]) AS t(task_id);
+
+-- name: claimDue
+-- Locks a batch of publishable rows; other publishers skip them until this transaction ends.
+SELECT outbox_id::text AS outbox_id, queue, payload, delay_seconds
+FROM outbox
+WHERE parked_at IS NULL AND next_attempt_at <= now()
+ORDER BY outbox_id
+LIMIT $1
+FOR UPDATE SKIP LOCKED;
+
+-- name: deletePublished
+DELETE FROM outbox WHERE outbox_id = ANY ($1::bigint[]);
+
+-- name: recordPublishFailure
+-- Backs the rows off (least($4, $3 * 2 ^ failures) seconds) and parks them after $5 failures.
+UPDATE outbox
+SET publish_failures = publish_failures + 1, last_error = $2,
+    next_attempt_at = now() + make_interval(secs => least($4::float8, $3::float8 * 2 ^ publish_failures)),
+    parked_at = CASE WHEN publish_failures + 1 >= $5 THEN now() END
+WHERE outbox_id = ANY ($1::bigint[])
+RETURNING outbox_id::text AS outbox_id, parked_at IS NOT NULL AS parked;
+
+-- name: unpark
+UPDATE outbox SET parked_at = NULL, publish_failures = 0, next_attempt_at = now(), last_error = NULL
+WHERE parked_at IS NOT NULL;
+
+-- name: stats
+SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
+       count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked,
+       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL)), 0)::float8 AS oldest_age_seconds
+FROM outbox;

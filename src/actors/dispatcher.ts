@@ -1,0 +1,34 @@
+import { Actor } from '../runtime/actor.js';
+import type { Runtime } from '../runtime/context.js';
+
+/**
+ * The dispatcher's durable duties, each a periodic transaction over task state:
+ * - lease reaper: running attempts whose lease expired fail (retry or terminal);
+ * - retry scheduler: failed tasks due for retry are queued as their next attempt, with a wake-up;
+ * - sweeper: queued tasks whose wake-up is older than the grace period get a new wake-up.
+ * Task creation (run submission) is the same TaskStore call from every entry point. Any number of
+ * dispatchers may run: each duty locks its rows with SKIP LOCKED.
+ */
+export class DispatcherActor extends Actor<never> {
+  constructor(private readonly rt: Runtime) {
+    super('dispatcher', rt.log.child({ actor: 'dispatcher' }));
+  }
+
+  protected override async onStart(): Promise<void> {
+    const { config, tasks } = this.rt;
+    // A lease is reaped within a quarter of its TTL after it expires (at most 1 s late).
+    const reapEveryMs = Math.min(1000, (config.leaseTtlSeconds * 1000) / 4);
+    this.every(reapEveryMs, async () => {
+      const reaped = await tasks.reapExpiredLeases();
+      if (reaped > 0) this.log.warn({ reaped }, 'reaped expired leases');
+    });
+    this.every(Math.min(1000, config.retryBaseSeconds * 500), async () => {
+      const requeued = await tasks.requeueDueRetries();
+      if (requeued > 0) this.log.info({ requeued }, 'queued retries');
+    });
+    this.every(Math.max(200, (config.sweepGraceSeconds * 1000) / 4), async () => {
+      const rewoken = await tasks.rewakeStaleQueued(config.sweepGraceSeconds);
+      if (rewoken > 0) this.log.warn({ rewoken }, 're-emitted wake-ups for queued tasks');
+    });
+  }
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../runtime/config.js';
+import { parseRoles, ROLES } from '../runtime/node.js';
+import { RunSpecError } from '../state/runSpec.js';
+import { outboxStore } from '../state/outboxStore.js';
+import { TASK_QUEUE, taskIsFinished } from '../state/taskStore.js';
+import { withSession } from './session.js';
+import { formatStatus, statusReport } from './status.js';
+import {
+  checkOperators,
+  formatRun,
+  parseParams,
+  readRunFile,
+  UsageError,
+  waitForRun,
+  waitForTask,
+} from './tasks.js';
+import { up } from './up.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+const print = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
+let exitCode = 0;
+
+const program = new Command('trace-lite')
+  .description('Trace Lite: leased, fenced tasks over Postgres state, an outbox and a Postgres queue')
+  .showHelpAfterError();
+
+program
+  .command('up')
+  .description('run the actors of this process until SIGTERM/SIGINT')
+  .option('--roles <roles>', `comma-separated subset of ${ROLES.join(',')}`, ROLES.join(','))
+  .action(async (opts: { roles: string }) => {
+    exitCode = await up(parseRoles(opts.roles));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending migrations and exit')
+  .action(() => withSession(async ({ rt }) => print(`migrated ${rt.schemas.state}, ${rt.schemas.data}`)));
+
+program
+  .command('status')
+  .description('tasks by status, queue depth and age, dead letters, outbox backlog')
+  .option('--json', 'print one JSON object')
+  .action((opts: { json?: boolean }) =>
+    withSession(async ({ rt }) => {
+      const report = await statusReport(rt);
+      print(opts.json ? JSON.stringify(report) : formatStatus(report));
+    }),
+  );
+
+const task = program.command('task').description('single tasks');
+task
+  .command('submit')
+  .description('submit one task; prints its id')
+  .requiredOption('--operator <name>', 'operator to run')
+  .option('--params <json>', 'operator parameters as a JSON object', '{}')
+  .option('--max-attempts <n>', 'attempts before the task fails terminally', positiveInt)
+  .option('--wait', 'block until the task ends; exit 1 if it failed')
+  .option('--timeout <seconds>', 'with --wait, give up after this long', positiveInt, 3600)
+  .action((opts: { operator: string; params: string; maxAttempts?: number; wait?: boolean; timeout: number }) =>
+    withSession(async ({ rt }) => {
+      const params = parseParams(opts.params);
+      checkOperators(rt, { name: opts.operator, tasks: [{ name: opts.operator, operator: opts.operator, params, depends_on: [] }] });
+      const taskId = await rt.tasks.submitTask(opts.operator, params, opts.maxAttempts);
+      print(taskId);
+      if (!opts.wait) return;
+      const done = await waitForTask(rt, taskId, opts.timeout * 1000);
+      process.stderr.write(`task ${taskId} ${done.status}${done.last_error ? `: ${done.last_error}` : ''}\n`);
+      if (done.status !== 'succeeded') exitCode = 1;
+    }),
+  );
+task
+  .command('show <id>')
+  .description('a task with its attempt history')
+  .option('--json', 'print JSON')
+  .action((id: string, opts: { json?: boolean }) =>
+    withSession(async ({ rt }) => {
+      const row = await rt.tasks.getTask(id);
+      if (!row) throw new UsageError(`no task ${id}`);
+      const attempts = await rt.tasks.attempts(id);
+      if (opts.json) return printJson({ ...row, finished: taskIsFinished(row), attempts });
+      print(`task ${row.task_id} ${row.operator}: ${row.status} (attempt ${row.attempt}, failures ${row.failures}/${row.max_attempts})`);
+      for (const a of attempts) print(`  attempt ${a.attempt} on ${a.worker_id}: ${a.outcome}${a.error ? ` (${a.error})` : ''}`);
+    }),
+  );
+
+const run = program.command('run').description('DAG runs');
+run
+  .command('submit')
+  .description('submit a run (YAML or JSON: name, tasks[name, operator, params, depends_on, max_attempts]); prints its id')
+  .requiredOption('--file <path>', 'run file')
+  .option('--wait', 'block until the run finishes; exit 1 if it failed')
+  .option('--timeout <seconds>', 'with --wait, give up after this long', positiveInt, 3600)
+  .action((opts: { file: string; wait?: boolean; timeout: number }) =>
+    withSession(async ({ rt }) => {
+      const spec = await readRunFile(opts.file);
+      checkOperators(rt, spec);
+      const { runId } = await rt.tasks.submitRun(spec);
+      print(runId);
+      if (!opts.wait) return;
+      const done = await waitForRun(rt, runId, opts.timeout * 1000);
+      process.stderr.write(`${formatRun(done)}\n`);
+      if (done.run.status !== 'succeeded') exitCode = 1;
+    }),
+  );
+run
+  .command('status <id>')
+  .description('a run and its tasks')
+  .option('--json', 'print JSON')
+  .action((id: string, opts: { json?: boolean }) =>
+    withSession(async ({ rt }) => {
+      const found = await rt.tasks.getRun(id);
+      if (!found) throw new UsageError(`no run ${id}`);
+      print(opts.json ? JSON.stringify(found, null, 2) : formatRun(found));
+    }),
+  );
+
+const queue = program.command('queue').description('the wake-up queue');
+queue
+  .command('dead')
+  .description('list dead letters')
+  .addOption(new Option('--queue <name>', 'queue').default(TASK_QUEUE))
+  .action((opts: { queue: string }) => withSession(async ({ rt }) => printJson(await rt.queue.deadLetters(opts.queue))));
+queue
+  .command('redrive')
+  .description('move dead letters back into the live queue')
+  .addOption(new Option('--queue <name>', 'queue').default(TASK_QUEUE))
+  .action((opts: { queue: string }) => withSession(async ({ rt }) => print(`redriven ${await rt.queue.redrive(opts.queue)}`)));
+
+program
+  .command('outbox-unpark')
+  .description('return parked outbox rows to the publisher')
+  .action(() => withSession(async ({ rt }) => print(`unparked ${await outboxStore.unpark(rt.db)}`)));
+
+try {
+  await program.parseAsync();
+  process.exitCode = exitCode;
+} catch (err) {
+  const usage = err instanceof UsageError || err instanceof ConfigError || err instanceof RunSpecError;
+  process.stderr.write(`trace-lite: ${(err as Error).message}\n`);
+  process.exitCode = usage ? 2 : 1;
+}

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Typed configuration, validated once at startup. Sources, highest precedence first:
+ * environment variables, then the optional file named by TRACE_CONFIG_FILE (YAML or JSON),
+ * then the defaults below. Every knob is documented in the README.
+ */
+const positiveInt = z.coerce.number().int().positive();
+const positiveNumber = z.coerce.number().positive();
+
+export const ConfigSchema = z
+  .object({
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    schemaPrefix: z
+      .string()
+      .regex(/^([a-z_][a-z0-9_]{0,40})?$/, 'lower-case letters, digits and _ only, at most 41 characters')
+      .default(''),
+    dataDir: z.string().min(1).default('.trace-lite'),
+    leaseTtlSeconds: positiveInt.default(30),
+    heartbeatSeconds: positiveNumber.optional(),
+    workerConcurrency: positiveInt.default(4),
+    visibilitySeconds: positiveInt.default(30),
+    maxAttempts: positiveInt.default(3),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    pollIntervalMs: positiveInt.default(1000),
+    sweepGraceSeconds: positiveInt.default(60),
+    retryBaseSeconds: positiveNumber.default(1),
+    retryMaxSeconds: positiveNumber.default(300),
+    shutdownGraceSeconds: positiveNumber.optional(),
+  })
+  .strict()
+  .transform((c) => ({
+    ...c,
+    heartbeatSeconds: c.heartbeatSeconds ?? c.leaseTtlSeconds / 3,
+    // Running attempts get this long to finish on SIGTERM before they are handed back; it stays
+    // below the lease so a stopping process never holds a lease it cannot renew.
+    shutdownGraceSeconds: c.shutdownGraceSeconds ?? c.leaseTtlSeconds / 2,
+  }))
+  .refine((c) => c.heartbeatSeconds < c.leaseTtlSeconds, {
+    message: 'heartbeatSeconds must be shorter than leaseTtlSeconds',
+    path: ['heartbeatSeconds'],
+  });
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Environment variable → config key. */
+export const ENV_KEYS = {
+  DATABASE_URL: 'databaseUrl',
+  TRACE_SCHEMA_PREFIX: 'schemaPrefix',
+  TRACE_DATA_DIR: 'dataDir',
+  TRACE_LEASE_TTL_SECONDS: 'leaseTtlSeconds',
+  TRACE_HEARTBEAT_SECONDS: 'heartbeatSeconds',
+  TRACE_WORKER_CONCURRENCY: 'workerConcurrency',
+  TRACE_VISIBILITY_SECONDS: 'visibilitySeconds',
+  TRACE_MAX_ATTEMPTS: 'maxAttempts',
+  TRACE_LOG_LEVEL: 'logLevel',
+  TRACE_POLL_INTERVAL_MS: 'pollIntervalMs',
+  TRACE_SWEEP_GRACE_SECONDS: 'sweepGraceSeconds',
+  TRACE_RETRY_BASE_SECONDS: 'retryBaseSeconds',
+  TRACE_RETRY_MAX_SECONDS: 'retryMaxSeconds',
+  TRACE_SHUTDOWN_GRACE_SECONDS: 'shutdownGraceSeconds',
+} as const satisfies Record<string, keyof ConfigInput>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  const parsed: unknown = parseYaml(text);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a mapping of keys to values`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+/** Loads and validates configuration; throws ConfigError naming every bad field. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
+  const file = env.TRACE_CONFIG_FILE ? readConfigFile(env.TRACE_CONFIG_FILE) : {};
+  const result = ConfigSchema.safeParse({ ...file, ...fromEnv(env), ...overrides });
+  if (!result.success) {
+    const reasons = result.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${reasons.join('; ')}`);
+  }
+  return result.data;
+}

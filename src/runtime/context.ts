@@ -1,0 +1,75 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { RunningAttempts } from '../actors/runningAttempts.js';
+import { PgListener } from '../drivers/pgListener.js';
+import { createPool, schemaNames, type Pool, type SchemaNames } from '../drivers/postgres.js';
+import { PgQueueDriver } from '../drivers/queue/pgQueueDriver.js';
+import type { QueueDriver } from '../drivers/queue/queueDriver.js';
+import { builtinOperators } from '../operators/builtin.js';
+import type { OperatorRegistry } from '../operators/registry.js';
+import { TaskStore } from '../state/taskStore.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { WorkerPool } from './pool/workerPool.js';
+import { WakeupMailbox } from './wakeupMailbox.js';
+
+/** What the actors of one process share. */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  url: string;
+  schemas: SchemaNames;
+  db: Pool;
+  /** LISTEN connection for state notifications (outbox inserts). */
+  listener: PgListener;
+  queue: QueueDriver;
+  tasks: TaskStore;
+  pool: WorkerPool;
+  wakeups: WakeupMailbox;
+  running: RunningAttempts;
+  operators: OperatorRegistry;
+  /** Names this process in leases and attempt history. */
+  workerId: string;
+}
+
+export interface OpenRuntimeOptions {
+  config: Config;
+  log: Logger;
+  /** The resolved database URL (config.databaseUrl, or the embedded server's). */
+  url: string;
+  operators?: OperatorRegistry;
+  queue?: QueueDriver;
+}
+
+export function openRuntime({ config, log, url, operators, queue }: OpenRuntimeOptions): Runtime {
+  const schemas = schemaNames(config.schemaPrefix);
+  // Connections: one per concurrently running attempt (claim/complete) plus the actors' own loops.
+  const db = createPool({ url, schemas, max: config.workerConcurrency + 6 });
+  return {
+    config,
+    log,
+    url,
+    schemas,
+    db,
+    listener: new PgListener(() => new pg.Client({ connectionString: url })),
+    queue: queue ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: 10 }),
+    tasks: new TaskStore(db, {
+      defaultMaxAttempts: config.maxAttempts,
+      retryBaseSeconds: config.retryBaseSeconds,
+      retryMaxSeconds: config.retryMaxSeconds,
+    }),
+    pool: new WorkerPool(),
+    wakeups: new WakeupMailbox(),
+    running: new RunningAttempts(),
+    operators: operators ?? builtinOperators(),
+    workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+  };
+}
+
+export async function closeRuntime(runtime: Runtime): Promise<void> {
+  await runtime.pool.close();
+  await runtime.queue.close();
+  await runtime.listener.close();
+  await runtime.db.end();
+}

@@ -1,0 +1,36 @@
+import { DispatcherActor } from '../actors/dispatcher.js';
+import { HeartbeatActor } from '../actors/heartbeat.js';
+import { PublisherActor } from '../actors/publisher.js';
+import { QueueConsumerActor } from '../actors/queueConsumer.js';
+import { WorkerActor } from '../actors/worker.js';
+import type { Runtime } from './context.js';
+import { Supervisor, type SupervisorOptions } from './supervisor.js';
+
+export const ROLES = ['dispatcher', 'publisher', 'heartbeat', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function parseRoles(text: string): Role[] {
+  const roles = text.split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0 || roles.length === 0) {
+    throw new Error(`unknown role(s) ${unknown.join(', ') || '(none given)'}; roles are ${ROLES.join(', ')}`);
+  }
+  return roles as Role[];
+}
+
+/**
+ * The actors of one process for the chosen roles, in start order. Stop runs in reverse: the queue
+ * consumer stops taking wake-ups, the worker drains or hands back, the heartbeat keeps leases alive
+ * until then, and the publisher sends the hand-backs' wake-ups before the dispatcher stops.
+ */
+export function buildSupervisor(rt: Runtime, roles: readonly Role[], options: Partial<SupervisorOptions> = {}): Supervisor {
+  const supervisor = new Supervisor({ log: rt.log.child({ component: 'supervisor' }), ...options });
+  if (roles.includes('dispatcher')) supervisor.add({ name: 'dispatcher', create: () => new DispatcherActor(rt) });
+  if (roles.includes('publisher')) supervisor.add({ name: 'publisher', create: () => new PublisherActor(rt) });
+  if (roles.includes('heartbeat')) supervisor.add({ name: 'heartbeat', create: () => new HeartbeatActor(rt) });
+  if (roles.includes('worker')) {
+    supervisor.add({ name: 'worker', create: () => new WorkerActor(rt) });
+    supervisor.add({ name: 'queue-consumer', create: () => new QueueConsumerActor(rt) });
+  }
+  return supervisor;
+}

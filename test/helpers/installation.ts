@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import type { ExecutionContext } from 'ava';
+import { loadConfig, type Config, type ConfigInput } from '../../src/runtime/config.js';
+import { createPool, schemaNames, type Pool, type SchemaNames } from '../../src/drivers/postgres.js';
+import { dropInstallation, migrate } from '../../src/drivers/migrations.js';
+import { DEFAULT_DATABASE_URL } from '../../src/drivers/database.js';
+
+/** The database every test reaches; `npm test` points it at an embedded server when none answers. */
+export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+
+export interface TestInstallation {
+  url: string;
+  prefix: string;
+  schemas: SchemaNames;
+  pool: Pool;
+  config: Config;
+}
+
+/**
+ * A migrated installation under a fresh schema prefix, dropped when the test ends, so test files
+ * and tests run in parallel without seeing each other.
+ */
+export async function createInstallation(t: ExecutionContext, overrides: ConfigInput = {}): Promise<TestInstallation> {
+  const prefix = `t${randomBytes(5).toString('hex')}_`;
+  const schemas = schemaNames(prefix);
+  const config = loadConfig({}, { databaseUrl: TEST_DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', ...overrides });
+  await migrate(TEST_DATABASE_URL, schemas);
+  const pool = createPool({ url: TEST_DATABASE_URL, schemas, max: 8 });
+  t.teardown(async () => {
+    await pool.end();
+    await dropInstallation(TEST_DATABASE_URL, schemas);
+  });
+  return { url: TEST_DATABASE_URL, prefix, schemas, pool, config };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

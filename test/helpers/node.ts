@@ -1,0 +1,35 @@
+import type { ExecutionContext } from 'ava';
+import { createLogger } from '../../src/runtime/logger.js';
+import { closeRuntime, openRuntime, type Runtime } from '../../src/runtime/context.js';
+import { buildSupervisor, ROLES, type Role } from '../../src/runtime/node.js';
+import type { Supervisor } from '../../src/runtime/supervisor.js';
+import type { OperatorRegistry } from '../../src/operators/registry.js';
+import type { QueueDriver } from '../../src/drivers/queue/queueDriver.js';
+import type { TestInstallation } from './installation.js';
+
+export interface TestNode {
+  rt: Runtime;
+  supervisor: Supervisor;
+  stop(): Promise<void>;
+}
+
+/** A runtime and its supervised actors in this process, against a test installation; stopped at teardown. */
+export async function startNode(
+  t: ExecutionContext,
+  inst: TestInstallation,
+  options: { roles?: readonly Role[]; operators?: OperatorRegistry; queue?: QueueDriver; start?: boolean } = {},
+): Promise<TestNode> {
+  const log = createLogger(process.env.TRACE_TEST_LOG_LEVEL ?? 'silent');
+  const rt = openRuntime({ config: inst.config, log, url: inst.url, operators: options.operators, queue: options.queue });
+  const supervisor = buildSupervisor(rt, options.roles ?? ROLES);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await supervisor.stop();
+    await closeRuntime(rt);
+  };
+  t.teardown(stop);
+  if (options.start !== false) await supervisor.start();
+  return { rt, supervisor, stop };
+}
