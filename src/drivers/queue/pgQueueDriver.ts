@@ -11,7 +11,7 @@ import {
   type QueuePayload,
   type Receipt,
 } from './queueDriver.js';
-import { QueueWakeups } from './queueWakeups.js';
+import { QueueWakeups, VISIBILITY_SLACK_MS } from './queueWakeups.js';
 
 const SQL = loadStatements('state/queue.sql', [
   'publish',
@@ -25,12 +25,6 @@ const SQL = loadStatements('state/queue.sql', [
   'purge',
   'nextVisibleAt',
 ] as const);
-
-/**
- * Timers for delayed messages fire this much after the visibility time: Postgres keeps microseconds
- * and JavaScript milliseconds, so waking at the exact millisecond could find the message still hidden.
- */
-export const VISIBILITY_SLACK_MS = 5;
 
 export interface PgQueueDriverOptions {
   pool: Pool;

@@ -1,7 +1,12 @@
 import type pg from 'pg';
 import { PgListener } from '../pgListener.js';
 import { waitForWake } from '../../runtime/waiting.js';
-import { VISIBILITY_SLACK_MS } from './pgQueueDriver.js';
+
+/**
+ * Timers for delayed messages fire this much after the visibility time: Postgres keeps microseconds
+ * and JavaScript milliseconds, so waking at the exact millisecond could find the message still hidden.
+ */
+export const VISIBILITY_SLACK_MS = 5;
 
 interface Notice {
   queue: string;

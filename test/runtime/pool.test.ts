@@ -1,0 +1,32 @@
+import test from 'ava';
+import { threadId } from 'node:worker_threads';
+import { WorkerPool } from '../../src/runtime/pool/workerPool.js';
+
+test('pool jobs run by name on another thread', async (t) => {
+  const pool = new WorkerPool({ maxThreads: 1 });
+  t.teardown(() => pool.close());
+  t.not(await pool.run('threadId', undefined), threadId);
+});
+
+test('ArrayBuffers are moved into and out of the pool, not copied', async (t) => {
+  const pool = new WorkerPool({ maxThreads: 1 });
+  t.teardown(() => pool.close());
+  const data = await pool.run('fill', { bytes: 1 << 20, seed: 7 });
+  t.is(data.byteLength, 1 << 20, 'the result buffer arrived whole');
+  const expected = await pool.run('sha256', { data: data.slice(0) });
+  const hash = await pool.run('sha256', { data }, { transfer: [data] });
+  t.is(hash, expected);
+  t.is(data.byteLength, 0, 'the transferred buffer is detached here');
+});
+
+test('aborting a running job rejects it and the pool keeps working', async (t) => {
+  const pool = new WorkerPool({ maxThreads: 1 });
+  t.teardown(() => pool.close());
+  const controller = new AbortController();
+  const job = pool.run('sleep', { ms: 10_000 }, { signal: controller.signal });
+  setTimeout(() => controller.abort(), 50);
+  const started = Date.now();
+  await t.throwsAsync(job, { name: 'AbortError' });
+  t.true(Date.now() - started < 2_000);
+  t.is(await pool.run('sleep', { ms: 1 }), 1);
+});
