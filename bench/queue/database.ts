@@ -46,12 +46,28 @@ export async function postgresVersion(url: string): Promise<string> {
  */
 export class Cleanups {
   private readonly steps: { what: string; run: () => Promise<void> }[] = [];
+  private running: Promise<void> | undefined;
 
-  add(what: string, run: () => Promise<void>): void {
-    this.steps.push({ what, run });
+  /** Registers a step; the returned function unregisters it once it is no longer needed. */
+  add(what: string, run: () => Promise<void>): () => void {
+    const step = { what, run };
+    this.steps.push(step);
+    return () => {
+      const i = this.steps.indexOf(step);
+      if (i >= 0) this.steps.splice(i, 1);
+    };
   }
 
-  async runAll(): Promise<void> {
+  /**
+   * One shared pass: a signal and the failing main flow both await the same cleanup, so neither
+   * exits while the other is still dropping a schema.
+   */
+  runAll(): Promise<void> {
+    this.running ??= this.runSteps();
+    return this.running;
+  }
+
+  private async runSteps(): Promise<void> {
     while (this.steps.length > 0) {
       const step = this.steps.pop()!;
       try {
@@ -61,4 +77,11 @@ export class Cleanups {
       }
     }
   }
+}
+
+/** pg_current_wal_lsn() as a byte position; WAL is cluster-wide, so deltas include other sessions' writes. */
+export async function walPosition(pool: pg.Pool): Promise<bigint> {
+  const { rows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  const [hi = '0', lo = '0'] = (rows[0]?.lsn ?? '0/0').split('/');
+  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
 }

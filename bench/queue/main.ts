@@ -1,6 +1,6 @@
 /**
  * Queue benchmark: pgqueue beside a plain-SQL baseline, graphile-worker and pg-boss, on the same
- * Postgres in one run. Usage: node dist/bench/queue/main.js [--json] [--quick] [--rounds N] [--messages N]
+ * Postgres in one run. Usage: node dist/bench/queue/main.js [--json] [--quick] [--rounds N] [--messages N] [--cycles N]
  * The last stdout line is always one JSON object (keys are a contract); progress goes to stderr.
  */
 import { performance } from 'node:perf_hooks';
@@ -21,6 +21,7 @@ interface Options {
   json: boolean;
   rounds: number;
   messages: number;
+  batchCycles: number;
   latencySamples: number;
   quick: boolean;
 }
@@ -32,6 +33,7 @@ function parseOptions(): Options {
       quick: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       messages: { type: 'string' },
+      cycles: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -45,14 +47,19 @@ function parseOptions(): Options {
     quick,
     rounds: int(values.rounds, quick ? 1 : 3, 'rounds'),
     messages: int(values.messages, quick ? 2_000 : 20_000, 'messages'),
+    batchCycles: int(values.cycles, quick ? 1 : 5, 'cycles'),
     // 500 samples × 5–10 ms ≈ 4 s per round; p99 then rests on the 5 slowest samples of each round.
     latencySamples: quick ? 100 : 500,
   };
 }
 
+interface BaselineRates extends QueueRates {
+  consume_batch_in_subquery_per_s: number;
+}
+
 interface RoundResult {
   pgqueue: PgQueueRates;
-  baseline: QueueRates;
+  baseline: BaselineRates;
   latency: LatencyResult;
   graphileWorker: number;
   pgBoss: number;
@@ -61,7 +68,7 @@ interface RoundResult {
 const r0 = (n: number): number => Math.round(n);
 const r2 = (n: number): number => Math.round(n * 100) / 100;
 
-function summarize(rounds: readonly RoundResult[], options: Options, postgres: string, runtimeS: number) {
+function summarize(rounds: readonly RoundResult[], options: Options, postgres: string, hotUpdateRatio: number, runtimeS: number) {
   const med = (pick: (r: RoundResult) => number): number => median(rounds.map(pick));
   const pgqueue = {
     enqueue_per_s: r0(med((r) => r.pgqueue.enqueue_per_s)),
@@ -75,16 +82,20 @@ function summarize(rounds: readonly RoundResult[], options: Options, postgres: s
     enqueue_batch_per_s: r0(med((r) => r.baseline.enqueue_batch_per_s)),
     consume_per_s: r0(med((r) => r.baseline.consume_per_s)),
     consume_batch_per_s: r0(med((r) => r.baseline.consume_batch_per_s)),
+    consume_batch_in_subquery_per_s: r0(med((r) => r.baseline.consume_batch_in_subquery_per_s)),
   };
   const peers = {
     graphile_worker: { process_per_s: r0(med((r) => r.graphileWorker)), config: GRAPHILE_WORKER_CONFIG },
     pg_boss: { process_per_s: r0(med((r) => r.pgBoss)), config: PG_BOSS_CONFIG },
   };
+  // Paired: each round's subjects ran back to back, so a ratio within a round cancels load that
+  // other processes put on the shared 2 cores between rounds.
   const ratio = {
-    consume_batch_vs_baseline: r2(pgqueue.consume_batch_per_s / baseline.consume_batch_per_s),
-    enqueue_batch_vs_baseline: r2(pgqueue.enqueue_batch_per_s / baseline.enqueue_batch_per_s),
-    consume_batch_vs_graphile_worker: r2(pgqueue.consume_batch_per_s / peers.graphile_worker.process_per_s),
-    consume_batch_vs_pg_boss: r2(pgqueue.consume_batch_per_s / peers.pg_boss.process_per_s),
+    consume_batch_vs_baseline: r2(med((r) => r.pgqueue.consume_batch_per_s / r.baseline.consume_batch_per_s)),
+    enqueue_batch_vs_baseline: r2(med((r) => r.pgqueue.enqueue_batch_per_s / r.baseline.enqueue_batch_per_s)),
+    consume_vs_baseline: r2(med((r) => r.pgqueue.consume_per_s / r.baseline.consume_per_s)),
+    consume_batch_vs_graphile_worker: r2(med((r) => r.pgqueue.consume_batch_per_s / r.graphileWorker)),
+    consume_batch_vs_pg_boss: r2(med((r) => r.pgqueue.consume_batch_per_s / r.pgBoss)),
   };
   const targets = {
     consume_batch_vs_baseline_ge_0_7: ratio.consume_batch_vs_baseline >= 0.7,
@@ -94,22 +105,43 @@ function summarize(rounds: readonly RoundResult[], options: Options, postgres: s
     latency_p50_le_5_ms: pgqueue.latency_p50_ms <= 5,
     latency_p99_le_50_ms: pgqueue.latency_p99_ms <= 50,
   };
+  // Why the ratios are what they are: WAL per message (enqueue + consume, batched phases) and the
+  // share of receive UPDATEs that stayed HOT (fillfactor 60).
+  const diagnostics = {
+    pgqueue_wal_bytes_per_message_batched: r0(med((r) => r.pgqueue.wal_bytes_per_message_batched)),
+    baseline_wal_bytes_per_message_batched: r0(med((r) => r.baseline.wal_bytes_per_message_batched)),
+    pgqueue_hot_update_ratio: r2(hotUpdateRatio),
+  };
+  const perRound = rounds.map((r) => ({
+    pgqueue: mapValues(r.pgqueue, r0),
+    baseline: mapValues(r.baseline, r0),
+    latency: { p50_ms: r2(r.latency.p50_ms), p99_ms: r2(r.latency.p99_ms) },
+    graphile_worker: r0(r.graphileWorker),
+    pg_boss: r0(r.pgBoss),
+  }));
   return {
     pgqueue,
     baseline,
     peers,
     ratio,
+    ratio_method: 'median of per-round ratios',
     targets,
+    diagnostics,
     rounds: options.rounds,
     messages: options.messages,
+    batched_messages: options.messages * options.batchCycles,
     latency_samples: options.latencySamples * options.rounds,
     workers: WORKERS,
     batch: BATCH,
     postgres_version: postgres,
     node_version: process.versions.node,
     runtime_s: r2(runtimeS),
-    per_round: rounds,
+    per_round: perRound,
   };
+}
+
+function mapValues<T extends object>(obj: T, fn: (n: number) => number): Record<keyof T, number> {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, fn(v as number)])) as Record<keyof T, number>;
 }
 
 type Summary = ReturnType<typeof summarize>;
@@ -124,16 +156,22 @@ function table(s: Summary): string {
     ['baseline consume (1 per DELETE)', `${fmt(s.baseline.consume_per_s)} msg/s`],
     ['pgqueue consume (100 per receive)', `${fmt(s.pgqueue.consume_batch_per_s)} msg/s`],
     ['baseline consume (100 per DELETE)', `${fmt(s.baseline.consume_batch_per_s)} msg/s`],
+    ['  same, literal `id IN (subquery)`', `${fmt(s.baseline.consume_batch_in_subquery_per_s)} msg/s`],
     ['graphile-worker process', `${fmt(s.peers.graphile_worker.process_per_s)} jobs/s`],
     ['pg-boss process', `${fmt(s.peers.pg_boss.process_per_s)} jobs/s`],
     ['pgqueue latency p50 / p99', `${s.pgqueue.latency_p50_ms} / ${s.pgqueue.latency_p99_ms} ms`],
+    ['WAL per message, pgqueue / baseline', `${s.diagnostics.pgqueue_wal_bytes_per_message_batched} / ${s.diagnostics.baseline_wal_bytes_per_message_batched} B`],
+    ['pgqueue HOT receive updates', `${Math.round(s.diagnostics.pgqueue_hot_update_ratio * 100)}%`],
+    ['consume (1) vs baseline', `${s.ratio.consume_vs_baseline}×`],
     ['consume batch vs baseline', `${s.ratio.consume_batch_vs_baseline}× (target ≥ 0.7)`],
     ['enqueue batch vs baseline', `${s.ratio.enqueue_batch_vs_baseline}× (target ≥ 0.8)`],
     ['consume batch vs graphile-worker', `${s.ratio.consume_batch_vs_graphile_worker}× (target ≥ 2)`],
     ['consume batch vs pg-boss', `${s.ratio.consume_batch_vs_pg_boss}× (target ≥ 3)`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  const head = `Queue bench: ${s.messages} messages × ${s.rounds} rounds (medians), ${s.workers} connections, PostgreSQL ${s.postgres_version}, ${s.runtime_s} s`;
+  const head =
+    `Queue bench: ${s.rounds} rounds (medians; ratios paired per round), ${s.messages} messages per figure ` +
+    `(${s.batched_messages} for batched ones), ${s.workers} connections, PostgreSQL ${s.postgres_version}, ${s.runtime_s} s`;
   return [head, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
 }
 
@@ -153,11 +191,12 @@ async function main(): Promise<void> {
   try {
     const postgres = await postgresVersion(url);
     progress(`PostgreSQL ${postgres}, schemas ${prefix}*, ${options.messages} messages × ${options.rounds} rounds`);
+    if (options.quick) progress('--quick: smoke-run sizes, figures are not comparable to a full run');
     const pgqueue = await PgQueueSubject.create(url, prefix, WORKERS, cleanups);
     const baseline = await BaselineSubject.create(url, `${prefix}baseline`, WORKERS, cleanups);
     const graphile = await GraphileWorkerSubject.create(url, `${prefix}graphile_worker`, cleanups);
     const boss = await PgBossSubject.create(url, `${prefix}pgboss`, cleanups);
-    const shape: WorkloadShape = { messages: options.messages, workers: WORKERS, batch: BATCH };
+    const shape: WorkloadShape = { messages: options.messages, workers: WORKERS, batch: BATCH, batchCycles: options.batchCycles };
 
     const rounds: RoundResult[] = [];
     for (let round = 1; round <= options.rounds; round++) {
@@ -168,20 +207,25 @@ async function main(): Promise<void> {
       // pgqueue and the baseline alternate which goes first, so drift (autovacuum, WAL recycling) spreads evenly.
       const order: QueueSubject[] = round % 2 === 1 ? [pgqueue, baseline] : [baseline, pgqueue];
       let pgqueueRates: PgQueueRates | undefined;
-      let baselineRates: QueueRates | undefined;
+      let baselineRates: BaselineRates | undefined;
       for (const subject of order) {
         if (subject === pgqueue) pgqueueRates = await step('pgqueue throughput', () => pgqueue.round(shape));
-        else baselineRates = await step('baseline throughput', () => runQueueRound(baseline, shape));
+        else
+          baselineRates = await step('baseline throughput', async () => ({
+            ...(await runQueueRound(baseline, shape)),
+            consume_batch_in_subquery_per_s: await baseline.inSubqueryBatchRate(shape),
+          }));
       }
       const latency = await step('pgqueue latency', () => pgqueue.latency(options.latencySamples));
       const graphileWorker = await step('graphile-worker', () => graphile.round(options.messages));
       const pgBoss = await step('pg-boss', () => boss.round(options.messages));
       const result: RoundResult = { pgqueue: pgqueueRates!, baseline: baselineRates!, latency, graphileWorker, pgBoss };
-      progress(`round ${round}: ${JSON.stringify(result)}`);
+      progress(`round ${round}: ${JSON.stringify(result, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v))}`);
       rounds.push(result);
     }
 
-    const summary = summarize(rounds, options, postgres, (performance.now() - started) / 1000);
+    const hot = await pgqueue.hotUpdateRatio(); // the peers ran after pgqueue's last phase: its stats are flushed
+    const summary = summarize(rounds, options, postgres, hot, (performance.now() - started) / 1000);
     if (!options.json) process.stdout.write(`${table(summary)}\n`);
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {

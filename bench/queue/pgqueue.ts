@@ -3,9 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { dropInstallation, migrate } from '../../src/drivers/migrations.js';
 import { createPool, schemaNames, type Pool } from '../../src/drivers/postgres.js';
 import { PgQueueDriver } from '../../src/drivers/queue/pgQueueDriver.js';
-import type { Cleanups } from './database.js';
-import { percentile, sleep, until, type BenchPayload } from './stats.js';
-import { fillRate, runQueueRound, type QueueRates, type QueueSubject, type WorkloadShape } from './workload.js';
+import { walPosition, type Cleanups } from './database.js';
+import { percentile, perSecond, sleep, until, type BenchPayload } from './stats.js';
+import { fillMs, runQueueRound, type QueueRates, type QueueSubject, type WorkloadShape } from './workload.js';
 
 const QUEUE = 'bench';
 /** Long enough that no delivery lapses during a phase. */
@@ -60,11 +60,28 @@ export class PgQueueSubject implements QueueSubject {
     await this.pool.query('VACUUM ANALYZE queue_messages');
   }
 
+  walPosition(): Promise<bigint> {
+    return walPosition(this.pool);
+  }
+
+  /**
+   * Share of receive UPDATEs that were HOT (no index entry written) so far in this installation.
+   * Statistics reach pg_stat_user_tables up to a second late, so read it after a pause.
+   */
+  async hotUpdateRatio(): Promise<number> {
+    const { rows } = await this.pool.query<{ ratio: number | null }>(
+      `SELECT n_tup_hot_upd::float8 / nullif(n_tup_upd, 0) AS ratio FROM pg_stat_user_tables
+       WHERE relid = 'queue_messages'::regclass`,
+    );
+    return rows[0]?.ratio ?? Number.NaN;
+  }
+
   /** Single publishes fill the queue for the one-at-a-time consume phase. */
   async round(shape: WorkloadShape): Promise<PgQueueRates> {
     let enqueue = Number.NaN;
     const rates = await runQueueRound(this, shape, async () => {
-      enqueue = await fillRate(this, shape, 1, async ([payload]) => this.driver.publish(QUEUE, payload!));
+      const ms = await fillMs(this, shape, 1, async ([payload]) => this.driver.publish(QUEUE, payload!));
+      enqueue = perSecond(shape.messages, ms);
     });
     return { enqueue_per_s: enqueue, ...rates };
   }

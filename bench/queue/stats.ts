@@ -36,17 +36,17 @@ export async function inParallel(workers: number, fn: (worker: number) => Promis
 }
 
 /**
- * Sends `total` items with `workers` concurrent callers, `perCall` items per call; returns items/s.
+ * Sends `items` with `workers` concurrent callers, `perCall` items per call; returns elapsed ms.
  * Items are handed out by index so every caller sends distinct items and the total is exact.
  */
-export async function produceRate<T>(
+export async function produceMs<T>(
   items: readonly T[],
   workers: number,
   perCall: number,
   send: (chunk: readonly T[]) => Promise<void>,
 ): Promise<number> {
   let next = 0;
-  const ms = await timeMs(() =>
+  return timeMs(() =>
     inParallel(workers, async () => {
       while (next < items.length) {
         const chunk = items.slice(next, next + perCall);
@@ -55,15 +55,14 @@ export async function produceRate<T>(
       }
     }),
   );
-  return perSecond(items.length, ms);
 }
 
 /**
  * Drains a prefilled queue of `total` messages with `workers` concurrent consumers; `take` takes
- * (and acknowledges) up to `max` messages and returns how many it got. Returns messages/s.
+ * (and acknowledges) up to `max` messages and returns how many it got. Returns elapsed ms.
  * An empty take while messages remain means the rest are locked by other consumers: retry.
  */
-export async function drainRate(
+export async function drainMs(
   total: number,
   workers: number,
   max: number,
@@ -76,12 +75,13 @@ export async function drainRate(
     inParallel(workers, async () => {
       while (taken < total) {
         if (Date.now() > deadline) throw new Error(`drain timed out after ${taken}/${total} messages`);
-        taken += await take(max);
+        const got = await take(max); // not `taken += await …`: that reads `taken` before the await
+        taken += got;
       }
     }),
   );
   if (taken !== total) throw new Error(`drain took ${taken} messages, expected ${total}`);
-  return perSecond(total, ms);
+  return ms;
 }
 
 /** Resolves when `done()` holds, polling every `everyMs`; fails after `timeoutMs`. */

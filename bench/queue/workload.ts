@@ -1,5 +1,5 @@
 /** The throughput workload that pgqueue and the plain-SQL baseline both run, phase by phase. */
-import { drainRate, payloads, produceRate, type BenchPayload } from './stats.js';
+import { drainMs, payloads, perSecond, produceMs, type BenchPayload } from './stats.js';
 
 /** A queue under test: pgqueue through its driver, or the baseline's bare statements. */
 export interface QueueSubject {
@@ -9,50 +9,86 @@ export interface QueueSubject {
   consume(max: number): Promise<number>;
   /** VACUUM ANALYZE between phases, so each timed phase starts from the same table state. */
   settle(): Promise<void>;
+  /** The cluster's WAL insert position in bytes (see walPosition). */
+  walPosition(): Promise<bigint>;
 }
 
 export interface WorkloadShape {
+  /** Messages per phase, which is also the backlog a consume phase starts from. */
   messages: number;
   /** Concurrent callers, one per pool connection (4: same for every subject). */
   workers: number;
   /** Messages per publishBatch call and per batched receive. */
   batch: number;
+  /**
+   * Fill/drain cycles timed for each batched figure. One 20k-message batched phase lasts only
+   * 80–250 ms, and single phases ranged 79k–267k msg/s for the same code; summing 5 cycles keeps
+   * the backlog at `messages` while the measured window grows to about a second.
+   */
+  batchCycles: number;
 }
 
 export interface QueueRates {
   enqueue_batch_per_s: number;
   consume_per_s: number;
   consume_batch_per_s: number;
+  /** WAL written during the batched phases per message, enqueue plus consume (diagnostic). */
+  wal_bytes_per_message_batched: number;
 }
 
-/** Fills the queue with `messages` using `send` (`perCall` per call); returns messages/s. */
-export async function fillRate(
+type Send = (chunk: readonly BenchPayload[]) => Promise<void>;
+
+/** Fills the queue with `shape.messages` messages, `perCall` per call; returns elapsed ms. */
+export async function fillMs(subject: QueueSubject, shape: WorkloadShape, perCall: number, send?: Send): Promise<number> {
+  await subject.settle();
+  return produceMs(payloads(shape.messages), shape.workers, perCall, send ?? ((chunk) => subject.enqueueBatch(chunk)));
+}
+
+/** Drains the `shape.messages` backlog, `perReceive` per take; returns elapsed ms. */
+export async function drainQueueMs(subject: QueueSubject, shape: WorkloadShape, perReceive: number): Promise<number> {
+  await subject.settle();
+  return drainMs(shape.messages, shape.workers, perReceive, (max) => subject.consume(max));
+}
+
+/** Batched figures: `batchCycles` × (timed batched fill, timed batched drain). */
+export async function batchedRates(
   subject: QueueSubject,
   shape: WorkloadShape,
-  perCall: number,
-  send: (chunk: readonly BenchPayload[]) => Promise<void> = (chunk) => subject.enqueueBatch(chunk),
-): Promise<number> {
-  await subject.settle();
-  return produceRate(payloads(shape.messages), shape.workers, perCall, send);
-}
-
-export async function drainQueueRate(subject: QueueSubject, shape: WorkloadShape, perReceive: number): Promise<number> {
-  await subject.settle();
-  return drainRate(shape.messages, shape.workers, perReceive, (max) => subject.consume(max));
+): Promise<Pick<QueueRates, 'enqueue_batch_per_s' | 'consume_batch_per_s' | 'wal_bytes_per_message_batched'>> {
+  let enqueueMs = 0;
+  let consumeMs = 0;
+  let wal = 0n;
+  // WAL is read around the timed part only: settle()'s VACUUM happens before each phase starts.
+  const measured = async (phase: () => Promise<number>): Promise<number> => {
+    await subject.settle();
+    const from = await subject.walPosition();
+    const ms = await phase();
+    wal += (await subject.walPosition()) - from;
+    return ms;
+  };
+  const send: Send = (chunk) => subject.enqueueBatch(chunk);
+  for (let cycle = 0; cycle < shape.batchCycles; cycle++) {
+    enqueueMs += await measured(() => produceMs(payloads(shape.messages), shape.workers, shape.batch, send));
+    consumeMs += await measured(() => drainMs(shape.messages, shape.workers, shape.batch, (max) => subject.consume(max)));
+  }
+  const total = shape.messages * shape.batchCycles;
+  return {
+    enqueue_batch_per_s: perSecond(total, enqueueMs),
+    consume_batch_per_s: perSecond(total, consumeMs),
+    wal_bytes_per_message_batched: Number(wal) / total,
+  };
 }
 
 /**
- * One round of the shared phases. `prefillSingle` fills the queue for the one-at-a-time consume
- * phase; pgqueue passes its timed single-publish phase there, the baseline an untimed batch fill.
+ * One round of the shared phases. `fillForSingle` fills the queue for the one-at-a-time consume
+ * phase: pgqueue passes its timed single-publish phase there, the baseline an untimed batched fill.
  */
 export async function runQueueRound(
   subject: QueueSubject,
   shape: WorkloadShape,
-  prefillSingle: () => Promise<unknown> = () => fillRate(subject, shape, shape.batch),
+  fillForSingle: () => Promise<unknown> = () => fillMs(subject, shape, shape.batch),
 ): Promise<QueueRates> {
-  await prefillSingle();
-  const consume = await drainQueueRate(subject, shape, 1);
-  const enqueueBatch = await fillRate(subject, shape, shape.batch);
-  const consumeBatch = await drainQueueRate(subject, shape, shape.batch);
-  return { enqueue_batch_per_s: enqueueBatch, consume_per_s: consume, consume_batch_per_s: consumeBatch };
+  await fillForSingle();
+  const consume = perSecond(shape.messages, await drainQueueMs(subject, shape, 1));
+  return { consume_per_s: consume, ...(await batchedRates(subject, shape)) };
 }

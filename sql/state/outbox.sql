@@ -35,3 +35,7 @@ SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
        count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked,
        coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL)), 0)::float8 AS oldest_age_seconds
 FROM outbox;
+
+-- name: insertPayload
+-- One wake-up with payload $2 for queue $1.
+INSERT INTO outbox (queue, payload) VALUES ($1, $2::jsonb);

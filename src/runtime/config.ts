@@ -9,6 +9,8 @@ import { z } from 'zod';
  */
 const positiveInt = z.coerce.number().int().positive();
 const positiveNumber = z.coerce.number().positive();
+// S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens.
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name');
 
 export const ConfigSchema = z
   .object({
@@ -23,12 +25,25 @@ export const ConfigSchema = z
     workerConcurrency: positiveInt.default(4),
     visibilitySeconds: positiveInt.default(30),
     maxAttempts: positiveInt.default(3),
+    queueMaxDeliveries: positiveInt.default(5),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     pollIntervalMs: positiveInt.default(1000),
     sweepGraceSeconds: positiveInt.default(60),
     retryBaseSeconds: positiveNumber.default(1),
     retryMaxSeconds: positiveNumber.default(300),
     shutdownGraceSeconds: positiveNumber.optional(),
+    s3Endpoint: z.string().url().optional(),
+    s3Region: z.string().min(1).default('us-east-1'),
+    s3AccessKeyId: z.string().min(1).default('trace-lite'),
+    s3SecretAccessKey: z.string().min(1).default('trace-lite-secret'),
+    s3ForcePathStyle: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+      .transform((v) => v === true || v === 'true' || v === '1')
+      .default(true),
+    bucketDatasets: bucketName.default('datasets'),
+    bucketResults: bucketName.default('results'),
+    bucketScratch: bucketName.default('scratch'),
+    stagingTtlSeconds: positiveInt.default(3600),
   })
   .strict()
   .transform((c) => ({
@@ -56,12 +71,22 @@ export const ENV_KEYS = {
   TRACE_WORKER_CONCURRENCY: 'workerConcurrency',
   TRACE_VISIBILITY_SECONDS: 'visibilitySeconds',
   TRACE_MAX_ATTEMPTS: 'maxAttempts',
+  TRACE_QUEUE_MAX_DELIVERIES: 'queueMaxDeliveries',
   TRACE_LOG_LEVEL: 'logLevel',
   TRACE_POLL_INTERVAL_MS: 'pollIntervalMs',
   TRACE_SWEEP_GRACE_SECONDS: 'sweepGraceSeconds',
   TRACE_RETRY_BASE_SECONDS: 'retryBaseSeconds',
   TRACE_RETRY_MAX_SECONDS: 'retryMaxSeconds',
   TRACE_SHUTDOWN_GRACE_SECONDS: 'shutdownGraceSeconds',
+  S3_ENDPOINT: 's3Endpoint',
+  S3_REGION: 's3Region',
+  S3_ACCESS_KEY_ID: 's3AccessKeyId',
+  S3_SECRET_ACCESS_KEY: 's3SecretAccessKey',
+  S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
+  TRACE_BUCKET_DATASETS: 'bucketDatasets',
+  TRACE_BUCKET_RESULTS: 'bucketResults',
+  TRACE_BUCKET_SCRATCH: 'bucketScratch',
+  TRACE_STAGING_TTL_SECONDS: 'stagingTtlSeconds',
 } as const satisfies Record<string, keyof ConfigInput>;
 
 export class ConfigError extends Error {

@@ -9,6 +9,10 @@ import type { QueueDriver } from '../drivers/queue/queueDriver.js';
 import { builtinOperators } from '../operators/builtin.js';
 import type { OperatorRegistry } from '../operators/registry.js';
 import { TaskStore } from '../state/taskStore.js';
+import { DatasetRegistry } from '../state/datasetRegistry.js';
+import { BufferBatches } from '../state/bufferBatches.js';
+import { openObjectStore } from '../drivers/store/embeddedS3.js';
+import { LazyObjectStore } from './lazyObjectStore.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { WorkerPool } from './pool/workerPool.js';
@@ -25,6 +29,10 @@ export interface Runtime {
   listener: PgListener;
   queue: QueueDriver;
   tasks: TaskStore;
+  registry: DatasetRegistry;
+  buffers: BufferBatches;
+  /** The S3 store (embedded server unless S3_ENDPOINT is set), opened on first use. */
+  objects: LazyObjectStore;
   pool: WorkerPool;
   wakeups: WakeupMailbox;
   running: RunningAttempts;
@@ -40,9 +48,10 @@ export interface OpenRuntimeOptions {
   url: string;
   operators?: OperatorRegistry;
   queue?: QueueDriver;
+  objects?: LazyObjectStore;
 }
 
-export function openRuntime({ config, log, url, operators, queue }: OpenRuntimeOptions): Runtime {
+export function openRuntime({ config, log, url, operators, queue, objects }: OpenRuntimeOptions): Runtime {
   const schemas = schemaNames(config.schemaPrefix);
   // Connections: one per concurrently running attempt (claim/complete) plus the actors' own loops.
   const db = createPool({ url, schemas, max: config.workerConcurrency + 6 });
@@ -53,12 +62,15 @@ export function openRuntime({ config, log, url, operators, queue }: OpenRuntimeO
     schemas,
     db,
     listener: new PgListener(() => new pg.Client({ connectionString: url })),
-    queue: queue ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: 10 }),
+    queue: queue ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries }),
     tasks: new TaskStore(db, {
       defaultMaxAttempts: config.maxAttempts,
       retryBaseSeconds: config.retryBaseSeconds,
       retryMaxSeconds: config.retryMaxSeconds,
     }),
+    registry: new DatasetRegistry(db),
+    buffers: new BufferBatches(db, schemas.data),
+    objects: objects ?? new LazyObjectStore(() => openObjectStore({ config, dataDir: config.dataDir, log })),
     pool: new WorkerPool(),
     wakeups: new WakeupMailbox(),
     running: new RunningAttempts(),
@@ -69,6 +81,7 @@ export function openRuntime({ config, log, url, operators, queue }: OpenRuntimeO
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
   await runtime.pool.close();
+  await runtime.objects.close();
   await runtime.queue.close();
   await runtime.listener.close();
   await runtime.db.end();

@@ -3,10 +3,12 @@ import { HeartbeatActor } from '../actors/heartbeat.js';
 import { PublisherActor } from '../actors/publisher.js';
 import { QueueConsumerActor } from '../actors/queueConsumer.js';
 import { WorkerActor } from '../actors/worker.js';
+import { SinkActor } from '../actors/sink.js';
+import { JanitorActor } from '../actors/janitor.js';
 import type { Runtime } from './context.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 
-export const ROLES = ['dispatcher', 'publisher', 'heartbeat', 'worker'] as const;
+export const ROLES = ['dispatcher', 'publisher', 'heartbeat', 'worker', 'sink', 'janitor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function parseRoles(text: string): Role[] {
@@ -28,8 +30,11 @@ export function buildSupervisor(rt: Runtime, roles: readonly Role[], options: Pa
   if (roles.includes('dispatcher')) supervisor.add({ name: 'dispatcher', create: () => new DispatcherActor(rt) });
   if (roles.includes('publisher')) supervisor.add({ name: 'publisher', create: () => new PublisherActor(rt) });
   if (roles.includes('heartbeat')) supervisor.add({ name: 'heartbeat', create: () => new HeartbeatActor(rt) });
-  if (roles.includes('worker')) {
-    supervisor.add({ name: 'worker', create: () => new WorkerActor(rt) });
+  if (roles.includes('janitor')) supervisor.add({ name: 'janitor', create: () => new JanitorActor(rt) });
+  if (roles.includes('worker')) supervisor.add({ name: 'worker', create: () => new WorkerActor(rt) });
+  if (roles.includes('sink')) supervisor.add({ name: 'sink', create: () => new SinkActor(rt) });
+  // Last to start, first to stop: it feeds the actors above through the wake-up mailbox.
+  if (roles.includes('worker') || roles.includes('sink')) {
     supervisor.add({ name: 'queue-consumer', create: () => new QueueConsumerActor(rt) });
   }
   return supervisor;

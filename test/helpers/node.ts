@@ -5,6 +5,7 @@ import { buildSupervisor, ROLES, type Role } from '../../src/runtime/node.js';
 import type { Supervisor } from '../../src/runtime/supervisor.js';
 import type { OperatorRegistry } from '../../src/operators/registry.js';
 import type { QueueDriver } from '../../src/drivers/queue/queueDriver.js';
+import type { LazyObjectStore } from '../../src/runtime/lazyObjectStore.js';
 import type { TestInstallation } from './installation.js';
 
 export interface TestNode {
@@ -17,10 +18,10 @@ export interface TestNode {
 export async function startNode(
   t: ExecutionContext,
   inst: TestInstallation,
-  options: { roles?: readonly Role[]; operators?: OperatorRegistry; queue?: QueueDriver; start?: boolean } = {},
+  options: { roles?: readonly Role[]; operators?: OperatorRegistry; queue?: QueueDriver; objects?: LazyObjectStore; start?: boolean } = {},
 ): Promise<TestNode> {
   const log = createLogger(process.env.TRACE_TEST_LOG_LEVEL ?? 'silent');
-  const rt = openRuntime({ config: inst.config, log, url: inst.url, operators: options.operators, queue: options.queue });
+  const rt = openRuntime({ config: inst.config, log, url: inst.url, operators: options.operators, queue: options.queue, objects: options.objects });
   const supervisor = buildSupervisor(rt, options.roles ?? ROLES);
   let stopped = false;
   const stop = async () => {

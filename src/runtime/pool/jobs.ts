@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { move } from 'piscina';
+import { compactToParquet } from './compaction.js';
 
 /**
  * Job kinds that run on the Piscina pool, registered by name. Inputs and outputs cross the thread
@@ -23,6 +24,8 @@ export const poolJobs = {
     await delay(input.ms);
     return input.ms;
   },
+  /** Arrow IPC → Parquet → staging object in the store (see compaction.ts). */
+  compactToParquet,
   /** Reports which thread ran it (tests that work leaves the main thread). */
   async threadId(): Promise<number> {
     const { threadId } = await import('node:worker_threads');

@@ -1,0 +1,94 @@
+-- Statements of the dataset registry, buffer batches and the staging janitor
+-- (src/state/datasetRegistry.ts, src/state/bufferBatches.ts).
+
+-- name: lockFence
+-- Holds the task row for the commit transaction, so the lease reaper cannot take the attempt away
+-- between the fence check and the registration. No row: the attempt is stale.
+SELECT task_id FROM tasks
+WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running' AND lease_expires_at > now()
+FOR UPDATE;
+
+-- name: registerVersions
+-- Registers staged objects; a range already registered (a retry after a crash) is left as it is.
+INSERT INTO dataset_versions
+  (dataset, chain_id, range_start, range_end, config_hash, bucket, object_keys, manifest_key, row_count, bytes, task_id, attempt)
+SELECT v.dataset, v.chain_id, v.range_start, v.range_end, v.config_hash, v.bucket,
+       ARRAY(SELECT jsonb_array_elements_text(v.object_keys)), v.manifest_key, v.row_count, v.bytes, $2, $3
+FROM jsonb_to_recordset($1::jsonb) AS v(dataset text, chain_id bigint, range_start bigint, range_end bigint, config_hash text,
+                                        bucket text, object_keys jsonb, manifest_key text, row_count bigint, bytes bigint)
+ON CONFLICT (dataset, chain_id, range_start, range_end, config_hash) DO NOTHING
+RETURNING concat_ws('/', dataset, chain_id, range_start, range_end, config_hash) AS range_key;
+
+-- name: listVersions
+-- Committed versions of a dataset on a chain overlapping [$3, $4), oldest range first.
+SELECT version_id::text AS version_id, dataset, chain_id::text AS chain_id, range_start::text AS range_start,
+       range_end::text AS range_end, config_hash, bucket, object_keys, manifest_key, row_count::text AS row_count,
+       bytes::text AS bytes, task_id::text AS task_id, attempt, committed_at
+FROM dataset_versions
+WHERE dataset = $1 AND chain_id = $2 AND range_start < $4 AND range_end > $3
+ORDER BY range_start, version_id;
+
+-- name: recordStaged
+-- Notes objects an attempt is about to upload (before the upload, so none can be missed).
+INSERT INTO staged_objects (bucket, object_key, task_id, attempt)
+SELECT $1, key, $3, $4 FROM unnest($2::text[]) AS k(key)
+ON CONFLICT (bucket, object_key) DO NOTHING;
+
+-- name: forgetStaged
+-- A commit registered these objects: they are no longer staging leftovers.
+DELETE FROM staged_objects WHERE bucket = $1 AND object_key = ANY ($2::text[]);
+
+-- name: expiredStaged
+-- Staged objects older than $1 seconds that nothing references and whose attempt can no longer
+-- commit (it is not its task's current running attempt; attempt numbers only grow).
+SELECT s.bucket, s.object_key
+FROM staged_objects s
+WHERE s.staged_at < now() - make_interval(secs => $1)
+  AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.task_id = s.task_id AND t.attempt = s.attempt AND t.status = 'running')
+  AND NOT EXISTS (SELECT 1 FROM dataset_versions v
+                  WHERE v.bucket = s.bucket AND (v.object_keys @> ARRAY[s.object_key] OR v.manifest_key = s.object_key))
+  AND NOT EXISTS (SELECT 1 FROM buffer_batches b WHERE b.bucket = s.bucket AND b.object_key = s.object_key AND b.status = 'pending')
+ORDER BY s.staged_at
+LIMIT $2;
+
+-- name: deleteStaged
+DELETE FROM staged_objects s
+USING unnest($1::text[], $2::text[]) AS d(bucket, object_key)
+WHERE s.bucket = d.bucket AND s.object_key = d.object_key;
+
+-- name: recordBufferBatch
+-- Records a staged buffer batch for the fenced attempt ($1..$3 is the fence, checked by the
+-- caller's lockFence) and returns its id; the same (task, attempt, artifact) returns the existing id.
+WITH inserted AS (
+  INSERT INTO buffer_batches (task_id, attempt, artifact, bucket, object_key, target_table, row_count)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (task_id, attempt, artifact) DO NOTHING
+  RETURNING batch_id, true AS created
+)
+SELECT batch_id::text AS batch_id, created FROM inserted
+UNION ALL
+SELECT batch_id::text, false FROM buffer_batches WHERE task_id = $1 AND attempt = $2 AND artifact = $3
+LIMIT 1;
+
+-- name: lockBufferBatch
+SELECT batch_id::text AS batch_id, bucket, object_key, target_table, row_count, status
+FROM buffer_batches WHERE batch_id = $1 FOR UPDATE;
+
+-- name: markBufferApplied
+UPDATE buffer_batches SET status = 'applied', applied_at = now(), inserted_rows = $2 WHERE batch_id = $1;
+
+-- name: insertBufferRows
+-- Inserts a batch's rows (a JSON array of objects shaped like the table's rows) into the data
+-- table named by the caller (validated and quoted there: {{table}}); rows that collide with a
+-- unique key are skipped, which makes a re-applied batch a no-op.
+INSERT INTO {{table}} SELECT * FROM jsonb_populate_recordset(NULL::{{table}}, $1::jsonb) ON CONFLICT DO NOTHING;
+
+-- name: resolveDataTable
+-- The quoted name of a table in the data schema $1, or NULL.
+SELECT format('%I.%I', n.nspname, c.relname) AS qualified
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p');
+
+-- name: getBufferBatch
+SELECT batch_id::text AS batch_id, bucket, object_key, target_table, row_count, status
+FROM buffer_batches WHERE batch_id = $1;

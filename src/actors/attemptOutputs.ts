@@ -1,0 +1,97 @@
+import type { ParquetCompression } from '../drivers/parquet/parquetWriter.js';
+import type { PutResult } from '../drivers/store/objectStore.js';
+import type { CompactionResult } from '../runtime/pool/compaction.js';
+import type { Runtime } from '../runtime/context.js';
+import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
+import { bufferKey, stagingPrefix } from '../state/stagingKeys.js';
+import type { Fence } from '../state/taskStore.js';
+
+export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
+
+const encoder = new TextEncoder();
+
+/**
+ * What an operator's attempt may write, each write fenced by the attempt: staged objects (recorded
+ * in Postgres before upload, under keys that carry task id and attempt), the commit that registers
+ * them with a `_manifest.json` beside them, and buffered row batches for the sink.
+ */
+export class AttemptOutputs {
+  constructor(
+    private readonly rt: Runtime,
+    private readonly fence: Fence,
+  ) {}
+
+  /** The configured bucket names. */
+  get buckets(): { datasets: string; results: string; scratch: string } {
+    const { bucketDatasets, bucketResults, bucketScratch } = this.rt.config;
+    return { datasets: bucketDatasets, results: bucketResults, scratch: bucketScratch };
+  }
+
+  /** Where this attempt stages files of a dataset. */
+  stagingPrefix(dataset: string, chainId: number): string {
+    return stagingPrefix(dataset, chainId, this.fence);
+  }
+
+  /** Uploads one staged object; it stays invisible until a commit registers it. */
+  async stage(bucket: string, key: string, body: Uint8Array): Promise<PutResult> {
+    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    return (await this.rt.objects.get()).put(bucket, key, body);
+  }
+
+  /**
+   * Compacts Arrow IPC chunks into one Parquet object at a staging key on the worker pool; the
+   * chunks' buffers are moved to the pool thread (detached here afterwards).
+   */
+  async stageParquet(
+    bucket: string,
+    key: string,
+    ipc: ArrayBuffer[],
+    options: { compression?: ParquetCompression; rowGroupRows?: number; signal?: AbortSignal } = {},
+  ): Promise<CompactionResult> {
+    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    const { connection } = await this.rt.objects.opened();
+    return this.rt.pool.run(
+      'compactToParquet',
+      { ipc, compression: options.compression ?? 'zstd', rowGroupRows: options.rowGroupRows, store: connection, bucket, key },
+      { transfer: ipc, signal: options.signal },
+    );
+  }
+
+  /**
+   * Writes the manifest next to the staged files, then registers the version in one fenced
+   * transaction. A stale attempt gets LeaseLostError and registers nothing; a range that an earlier
+   * attempt registered stays as it was (alreadyRegistered: 1).
+   */
+  async commit(version: VersionToCommit): Promise<CommitResult> {
+    const first = version.objectKeys[0];
+    if (first === undefined) throw new RangeError('a version needs at least one object');
+    const manifestKey = `${first.slice(0, first.lastIndexOf('/') + 1)}_manifest.json`;
+    const manifest = {
+      dataset: version.dataset,
+      chain_id: version.chainId,
+      range_start: version.rangeStart,
+      range_end_exclusive: version.rangeEnd,
+      config_hash: version.configHash,
+      files: version.objectKeys.map((key) => `s3://${version.bucket}/${key}`),
+      row_count: version.rowCount,
+      bytes: version.bytes,
+      task_id: this.fence.taskId,
+      attempt: this.fence.attempt,
+      written_at: new Date().toISOString(),
+    };
+    await this.stage(version.bucket, manifestKey, encoder.encode(`${JSON.stringify(manifest, null, 2)}\n`));
+    return this.rt.registry.commit(this.fence, [{ ...version, manifestKey }]);
+  }
+
+  /**
+   * Buffered dataset publish: stages `rows` (objects shaped like the data table's rows) as JSON
+   * lines in the scratch bucket and records the batch, fenced, with a wake-up for the sink. The
+   * same artifact name of the same attempt is recorded once.
+   */
+  async publishBuffer(artifact: string, table: string, rows: readonly Record<string, unknown>[]): Promise<{ batchId: string; created: boolean }> {
+    const bucket = this.buckets.scratch;
+    const key = bufferKey(this.fence, artifact);
+    await this.stage(bucket, key, encoder.encode(rows.map((r) => JSON.stringify(r)).join('\n')));
+    return this.rt.buffers.record(this.fence, { artifact, bucket, objectKey: key, targetTable: table, rowCount: rows.length });
+  }
+}

@@ -1,0 +1,32 @@
+import { Actor } from '../runtime/actor.js';
+import type { Runtime } from '../runtime/context.js';
+
+/**
+ * Deletes staged objects that will never become visible: older than the staging TTL, referenced by
+ * no committed version or pending buffer batch, and written by an attempt that can no longer commit
+ * (attempt numbers only grow, so such an attempt can never run again). Found through Postgres, not
+ * by listing buckets; the record is dropped only after the object is gone.
+ */
+export class JanitorActor extends Actor<never> {
+  constructor(private readonly rt: Runtime) {
+    super('janitor', rt.log.child({ actor: 'janitor' }));
+  }
+
+  protected override async onStart(): Promise<void> {
+    // Sweep four times per TTL, at least every 5 minutes.
+    this.every(Math.min(300_000, (this.rt.config.stagingTtlSeconds * 1000) / 4), () => this.sweep().then(() => undefined));
+  }
+
+  /** Deletes one batch of expired staging objects; returns how many. */
+  async sweep(): Promise<number> {
+    const expired = await this.rt.registry.expiredStaged(this.rt.config.stagingTtlSeconds);
+    if (expired.length === 0) return 0;
+    const store = await this.rt.objects.get();
+    const byBucket = new Map<string, string[]>();
+    for (const o of expired) byBucket.set(o.bucket, [...(byBucket.get(o.bucket) ?? []), o.object_key]);
+    for (const [bucket, keys] of byBucket) await store.delete(bucket, keys);
+    await this.rt.registry.deleteStaged(expired);
+    this.log.info({ deleted: expired.length }, 'deleted expired staging objects');
+    return expired.length;
+  }
+}
