@@ -42,16 +42,25 @@ export function parseStatements(text: string): Map<string, string> {
 }
 
 /**
+ * A named statement, passed to pg as a query config: pg prepares it once per connection under its
+ * name and reuses the plan (bench/queue: +10% batched consume, where planning was ~40% of a receive).
+ */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+/**
  * Loads the named statements a module uses from one file under sql/, failing at startup (not at
  * first use) when one is missing.
  */
-export function loadStatements<const N extends string>(file: string, names: readonly N[]): Record<N, string> {
+export function loadStatements<const N extends string>(file: string, names: readonly N[]): Record<N, Statement> {
   const all = parseStatements(readFileSync(sqlPath(file), 'utf8'));
-  const out = {} as Record<N, string>;
+  const out = {} as Record<N, Statement>;
   for (const name of names) {
-    const sql = all.get(name);
-    if (sql === undefined) throw new Error(`statement ${name} is missing from sql/${file}`);
-    out[name] = sql;
+    const text = all.get(name);
+    if (text === undefined) throw new Error(`statement ${name} is missing from sql/${file}`);
+    out[name] = { name: `${file}:${name}`, text };
   }
   return out;
 }

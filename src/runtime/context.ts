@@ -11,6 +11,7 @@ import type { OperatorRegistry } from '../operators/registry.js';
 import { TaskStore } from '../state/taskStore.js';
 import { DatasetRegistry } from '../state/datasetRegistry.js';
 import { BufferBatches } from '../state/bufferBatches.js';
+import { SyncJobs } from '../state/syncJobs.js';
 import { openObjectStore } from '../drivers/store/embeddedS3.js';
 import { LazyObjectStore } from './lazyObjectStore.js';
 import type { Config } from './config.js';
@@ -31,6 +32,7 @@ export interface Runtime {
   tasks: TaskStore;
   registry: DatasetRegistry;
   buffers: BufferBatches;
+  syncJobs: SyncJobs;
   /** The S3 store (embedded server unless S3_ENDPOINT is set), opened on first use. */
   objects: LazyObjectStore;
   pool: WorkerPool;
@@ -55,6 +57,11 @@ export function openRuntime({ config, log, url, operators, queue, objects }: Ope
   const schemas = schemaNames(config.schemaPrefix);
   // Connections: one per concurrently running attempt (claim/complete) plus the actors' own loops.
   const db = createPool({ url, schemas, max: config.workerConcurrency + 6 });
+  const tasks = new TaskStore(db, {
+    defaultMaxAttempts: config.maxAttempts,
+    retryBaseSeconds: config.retryBaseSeconds,
+    retryMaxSeconds: config.retryMaxSeconds,
+  });
   return {
     config,
     log,
@@ -63,11 +70,8 @@ export function openRuntime({ config, log, url, operators, queue, objects }: Ope
     db,
     listener: new PgListener(() => new pg.Client({ connectionString: url })),
     queue: queue ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries }),
-    tasks: new TaskStore(db, {
-      defaultMaxAttempts: config.maxAttempts,
-      retryBaseSeconds: config.retryBaseSeconds,
-      retryMaxSeconds: config.retryMaxSeconds,
-    }),
+    tasks,
+    syncJobs: new SyncJobs(db, tasks),
     registry: new DatasetRegistry(db),
     buffers: new BufferBatches(db, schemas.data),
     objects: objects ?? new LazyObjectStore(() => openObjectStore({ config, dataDir: config.dataDir, log })),

@@ -82,7 +82,7 @@ export class BufferBatches {
       if (batch.status === 'applied') return undefined;
       const table = await this.qualifiedTable(batch.target_table, client);
       const rows = await loadRows(batch);
-      const { rowCount } = await client.query(SQL.insertBufferRows.replaceAll('{{table}}', table), [JSON.stringify(rows)]);
+      const { rowCount } = await client.query(SQL.insertBufferRows.text.replaceAll('{{table}}', table), [JSON.stringify(rows)]);
       await client.query(SQL.markBufferApplied, [batchId, rowCount ?? 0]);
       return rowCount ?? 0;
     });

@@ -118,24 +118,27 @@ export class TaskStore {
 
   /** Creates a run with its tasks and dependencies, and outbox wake-ups for the ready tasks, in one transaction. */
   async submitRun(spec: RunSpec): Promise<{ runId: string; tasks: Record<string, string> }> {
-    return withTransaction(this.pool, async (client) => {
-      const run = await client.query<{ run_id: string }>(SQL.insertRun, [spec.name]);
-      const runId = run.rows[0]!.run_id;
-      const inserted = await client.query<{ task_id: string; name: string; status: TaskStatus }>(SQL.insertTasks, [
-        runId,
-        spec.tasks.map((t) => t.name),
-        spec.tasks.map((t) => t.operator),
-        spec.tasks.map((t) => JSON.stringify(t.params)),
-        spec.tasks.map((t) => t.max_attempts ?? this.options.defaultMaxAttempts),
-        spec.tasks.map((t) => t.depends_on.length === 0),
-      ]);
-      const ids = Object.fromEntries(inserted.rows.map((r) => [r.name, r.task_id]));
-      const edges = spec.tasks.flatMap((t) => t.depends_on.map((dep) => [ids[t.name]!, ids[dep]!] as const));
-      if (edges.length > 0) await client.query(SQL.insertDependencies, [edges.map((e) => e[0]), edges.map((e) => e[1])]);
-      const ready = inserted.rows.filter((r) => r.status === 'queued').map((r) => r.task_id);
-      await client.query(OUTBOX_SQL.insertWakeups, [TASK_QUEUE, ready]);
-      return { runId, tasks: ids };
-    });
+    return withTransaction(this.pool, (client) => this.submitRunIn(client, spec));
+  }
+
+  /** submitRun inside the caller's transaction (a planner that also advances its cursor). */
+  async submitRunIn(client: PoolClient, spec: RunSpec): Promise<{ runId: string; tasks: Record<string, string> }> {
+    const run = await client.query<{ run_id: string }>(SQL.insertRun, [spec.name]);
+    const runId = run.rows[0]!.run_id;
+    const inserted = await client.query<{ task_id: string; name: string; status: TaskStatus }>(SQL.insertTasks, [
+      runId,
+      spec.tasks.map((t) => t.name),
+      spec.tasks.map((t) => t.operator),
+      spec.tasks.map((t) => JSON.stringify(t.params)),
+      spec.tasks.map((t) => t.max_attempts ?? this.options.defaultMaxAttempts),
+      spec.tasks.map((t) => t.depends_on.length === 0),
+    ]);
+    const ids = Object.fromEntries(inserted.rows.map((r) => [r.name, r.task_id]));
+    const edges = spec.tasks.flatMap((t) => t.depends_on.map((dep) => [ids[t.name]!, ids[dep]!] as const));
+    if (edges.length > 0) await client.query(SQL.insertDependencies, [edges.map((e) => e[0]), edges.map((e) => e[1])]);
+    const ready = inserted.rows.filter((r) => r.status === 'queued').map((r) => r.task_id);
+    await client.query(OUTBOX_SQL.insertWakeups, [TASK_QUEUE, ready]);
+    return { runId, tasks: ids };
   }
 
   /** A run of one task; returns the task id. */

@@ -135,9 +135,9 @@ export class PgQueueDriver implements QueueDriver {
     await this.wakeups.listen();
     const { rows } = await this.pool.query<{ next_visible_at: Date | null }>(SQL.nextVisibleAt, [queue]);
     const next = rows[0]?.next_visible_at;
-    const untilVisible = next ? next.getTime() - Date.now() + VISIBILITY_SLACK_MS : Number.POSITIVE_INFINITY;
+    const untilVisible = next ? next.getTime() - Date.now() : Number.POSITIVE_INFINITY;
     if (untilVisible <= 0) return;
-    await this.wakeups.wait(queue, Math.min(maxWaitMs, untilVisible), signal);
+    await this.wakeups.wait(queue, Math.min(maxWaitMs, untilVisible + VISIBILITY_SLACK_MS), signal);
   }
 
   async redrive(queue: string, messageIds?: readonly string[]): Promise<number> {

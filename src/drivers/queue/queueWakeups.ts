@@ -43,8 +43,9 @@ export class QueueWakeups {
   private onNotice(payload: string): void {
     const notice = parseNotice(payload);
     if (!notice) return;
-    const delayMs = notice.at - Date.now() + VISIBILITY_SLACK_MS;
-    if (delayMs <= 0) return this.wake(notice.queue);
+    const untilVisible = notice.at - Date.now();
+    if (untilVisible <= 0) return this.wake(notice.queue);
+    const delayMs = untilVisible + VISIBILITY_SLACK_MS;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.wake(notice.queue);

@@ -1,0 +1,68 @@
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { z } from 'zod';
+
+/** Datasets a stream can ingest (Cryo's names). */
+export const SYNC_DATASETS = ['blocks', 'transactions', 'logs', 'geth_calls'] as const;
+
+const blockNumber = z.number().int().nonnegative();
+
+const StreamSchema = z
+  .object({
+    cryo_dataset_name: z.enum(SYNC_DATASETS),
+    rpc_pool: z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (it names TRACE_RPC_POOL_<POOL>_URL)'),
+    chunk_size: z.number().int().positive().max(100_000).default(100),
+    max_inflight: z.number().int().positive().max(256).default(2),
+  })
+  .strict();
+
+const FixedTarget = z
+  .object({ kind: z.literal('fixed_target'), from_block: blockNumber, to_block: blockNumber })
+  .strict()
+  .refine((m) => m.to_block > m.from_block, { message: 'to_block (end-exclusive) must be greater than from_block', path: ['to_block'] });
+
+const FollowHead = z
+  .object({
+    kind: z.literal('follow_head'),
+    from_block: blockNumber.default(0),
+    tail_lag: z.number().int().nonnegative().default(0),
+    head_poll_interval_seconds: z.number().positive().default(2),
+  })
+  .strict();
+
+export const SyncJobSpecSchema = z
+  .object({
+    kind: z.literal('chain_sync'),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits and _ . - only'),
+    chain_id: z.number().int().positive(),
+    mode: z.discriminatedUnion('kind', [FixedTarget, FollowHead]),
+    streams: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), StreamSchema).refine((s) => Object.keys(s).length > 0, 'at least one stream'),
+  })
+  .strict();
+
+export type SyncJobSpec = z.output<typeof SyncJobSpecSchema>;
+export type SyncMode = SyncJobSpec['mode'];
+
+export class SyncJobSpecError extends Error {
+  override name = 'SyncJobSpecError';
+}
+
+/** Parses a chain_sync YAML file; errors name the field and its line. */
+export function parseSyncJobSpec(text: string, source = 'job file'): SyncJobSpec {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new SyncJobSpecError(`${source}: not valid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
+  }
+  const result = SyncJobSpecSchema.safeParse(doc.toJS());
+  if (result.success) return result.data;
+  const reasons = result.error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    let node: unknown;
+    for (let depth = path.length; depth >= 0 && !isNode(node); depth--) node = doc.getIn(path.slice(0, depth), true);
+    const offset = isNode(node) ? node.range?.[0] : undefined;
+    const line = offset === undefined ? '' : ` (line ${lineCounter.linePos(offset).line})`;
+    return `${path.join('.') || '(job)'}${line}: ${issue.message}`;
+  });
+  throw new SyncJobSpecError(`${source}: invalid chain_sync job: ${reasons.join('; ')}`);
+}
