@@ -20,13 +20,13 @@ ON CONFLICT (dataset, chain_id, range_start, range_end, config_hash) DO NOTHING
 RETURNING concat_ws('/', dataset, chain_id, range_start, range_end, config_hash) AS range_key;
 
 -- name: listVersions
--- Committed versions of a dataset on a chain overlapping [$3, $4), oldest range first.
+-- Committed versions overlapping [$3, $4), of one dataset ($1) and chain ($2) or of all (NULL).
 SELECT version_id::text AS version_id, dataset, chain_id::text AS chain_id, range_start::text AS range_start,
        range_end::text AS range_end, config_hash, bucket, object_keys, manifest_key, row_count::text AS row_count,
        bytes::text AS bytes, task_id::text AS task_id, attempt, committed_at
 FROM dataset_versions
-WHERE dataset = $1 AND chain_id = $2 AND range_start < $4 AND range_end > $3
-ORDER BY range_start, version_id;
+WHERE ($1::text IS NULL OR dataset = $1) AND ($2::bigint IS NULL OR chain_id = $2) AND range_start < $4 AND range_end > $3
+ORDER BY dataset, chain_id, range_start, version_id;
 
 -- name: recordStaged
 -- Notes objects an attempt is about to upload (before the upload, so none can be missed).
@@ -92,3 +92,4 @@ WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p');
 -- name: getBufferBatch
 SELECT batch_id::text AS batch_id, bucket, object_key, target_table, row_count, status
 FROM buffer_batches WHERE batch_id = $1;
+

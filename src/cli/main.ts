@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../runtime/config.js';
 import { parseRoles, ROLES } from '../runtime/node.js';
 import { RunSpecError } from '../state/runSpec.js';
+import { SyncJobSpecError } from '../state/syncJobSpec.js';
+import { UnknownJobError } from '../state/syncJobs.js';
 import { outboxStore } from '../state/outboxStore.js';
 import { TASK_QUEUE, taskIsFinished } from '../state/taskStore.js';
 import { withSession } from './session.js';
@@ -17,6 +19,7 @@ import {
   waitForTask,
 } from './tasks.js';
 import { up } from './up.js';
+import { describeVersion, formatJobStatus, readSyncJobFile } from './sync.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -50,11 +53,61 @@ program
 program
   .command('status')
   .description('tasks by status, queue depth and age, dead letters, outbox backlog')
+  .option('--job <id|name>', 'a chain_sync job instead: per stream cursor, ranges, rows, blocks/s')
   .option('--json', 'print one JSON object')
-  .action((opts: { json?: boolean }) =>
+  .action((opts: { json?: boolean; job?: string }) =>
     withSession(async ({ rt }) => {
+      if (opts.job !== undefined) {
+        const job = await rt.syncJobs.status(opts.job);
+        return print(opts.json ? JSON.stringify(job) : formatJobStatus(job));
+      }
       const report = await statusReport(rt);
       print(opts.json ? JSON.stringify(report) : formatStatus(report));
+    }),
+  );
+
+program
+  .command('apply')
+  .description('create or update a chain_sync job from YAML (idempotent by name); prints the job id')
+  .requiredOption('--file <path>', 'job file')
+  .action((opts: { file: string }) =>
+    withSession(async ({ rt }) => {
+      const spec = await readSyncJobFile(opts.file);
+      const { jobId, created } = await rt.syncJobs.apply(spec);
+      print(jobId);
+      process.stderr.write(`${created ? 'created' : 'applied'} chain_sync job ${spec.name}\n`);
+    }),
+  );
+
+for (const [command, status] of [
+  ['pause', 'paused'],
+  ['resume', 'active'],
+] as const) {
+  program
+    .command(`${command} <job>`)
+    .description(`${command} a chain_sync job (by id or name)`)
+    .action((job: string) =>
+      withSession(async ({ rt }) => {
+        await rt.syncJobs.setStatus(job, status);
+        print(`${job} ${status}`);
+      }),
+    );
+}
+
+program
+  .command('datasets')
+  .description('registered dataset versions: range, rows, bytes and s3:// location')
+  .option('--dataset <name>', 'only this dataset')
+  .option('--chain <id>', 'only this chain', positiveInt)
+  .option('--json', 'print JSON')
+  .action((opts: { dataset?: string; chain?: number; json?: boolean }) =>
+    withSession(async ({ rt }) => {
+      const versions = await rt.registry.listAll(opts.dataset, opts.chain);
+      const endpoint = versions.length > 0 ? (await rt.objects.opened()).endpoint : '';
+      const described = versions.map((v) => describeVersion(v, endpoint));
+      if (opts.json) return printJson(described);
+      for (const d of described) print(`${d.dataset.padEnd(12)} chain ${d.chain_id} [${d.range[0]}, ${d.range[1]})  ${d.rows} rows  ${d.bytes} B  ${d.uri.join(' ')}`);
+      if (described.length === 0) print('no dataset versions registered');
     }),
   );
 
@@ -146,7 +199,12 @@ try {
   await program.parseAsync();
   process.exitCode = exitCode;
 } catch (err) {
-  const usage = err instanceof UsageError || err instanceof ConfigError || err instanceof RunSpecError;
+  const usage =
+    err instanceof UsageError ||
+    err instanceof ConfigError ||
+    err instanceof RunSpecError ||
+    err instanceof SyncJobSpecError ||
+    err instanceof UnknownJobError;
   process.stderr.write(`trace-lite: ${(err as Error).message}\n`);
   process.exitCode = usage ? 2 : 1;
 }

@@ -92,6 +92,11 @@ export class DatasetRegistry {
     return (await this.pool.query<DatasetVersion>(SQL.listVersions, [dataset, chainId, from, to])).rows;
   }
 
+  /** Every committed version, optionally of one dataset and chain. */
+  async listAll(dataset?: string, chainId?: number): Promise<DatasetVersion[]> {
+    return (await this.pool.query<DatasetVersion>(SQL.listVersions, [dataset ?? null, chainId ?? null, 0, Number.MAX_SAFE_INTEGER])).rows;
+  }
+
   /** Notes objects an attempt is about to upload; call before the upload. */
   async recordStaged(fence: Pick<Fence, 'taskId' | 'attempt'>, bucket: string, keys: readonly string[]): Promise<void> {
     await this.pool.query(SQL.recordStaged, [bucket, keys, fence.taskId, fence.attempt]);
