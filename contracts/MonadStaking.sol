@@ -121,7 +121,7 @@ contract MonadStaking {
         if (w.amount != 0) revert WithdrawalSlotInUse();
         d.stake -= amount;
         v.stake -= amount;
-        uint64 activationEpoch = epoch + 1;
+        uint64 activationEpoch = currentEpoch + 1;
         w.amount = amount;
         w.accRewardPerToken = v.accRewardPerToken;
         w.epoch = activationEpoch;

@@ -1,6 +1,8 @@
 import type { ParquetCompression } from '../drivers/parquet/parquetWriter.js';
 import type { PutResult } from '../drivers/store/objectStore.js';
 import type { CompactionResult } from '../runtime/pool/compaction.js';
+import type { IngestRangeResult } from '../runtime/pool/ingest.js';
+import { replaceHotRange, type HotDataset, type HotRange } from '../state/hotRows.js';
 import type { Runtime } from '../runtime/context.js';
 import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
 import { bufferKey, stagingPrefix } from '../state/stagingKeys.js';
@@ -58,11 +60,38 @@ export class AttemptOutputs {
   }
 
   /**
+   * One cryo_ingest range on the worker pool (fetch, decode, Parquet into `key`, hot rows as COPY
+   * text); the key is recorded as staged first.
+   */
+  async ingestRange(
+    key: string,
+    range: { dataset: HotDataset; chainId: number; start: number; end: number; rpcPool: string; hot: boolean },
+    signal?: AbortSignal,
+  ): Promise<IngestRangeResult> {
+    const bucket = this.buckets.datasets;
+    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    const { connection } = await this.rt.objects.opened();
+    return this.rt.pool.run(
+      'ingestRange',
+      {
+        dataset: range.dataset,
+        chainId: range.chainId,
+        start: range.start,
+        end: range.end,
+        rpc: this.rt.rpc().options(range.rpcPool),
+        parquet: { store: connection, bucket, key, compression: 'zstd' },
+        hot: range.hot,
+      },
+      { signal },
+    );
+  }
+
+  /**
    * Writes the manifest next to the staged files, then registers the version in one fenced
    * transaction. A stale attempt gets LeaseLostError and registers nothing; a range that an earlier
    * attempt registered stays as it was (alreadyRegistered: 1).
    */
-  async commit(version: VersionToCommit): Promise<CommitResult> {
+  async commit(version: VersionToCommit, options: { hot?: HotRange } = {}): Promise<CommitResult> {
     const first = version.objectKeys[0];
     if (first === undefined) throw new RangeError('a version needs at least one object');
     const manifestKey = `${first.slice(0, first.lastIndexOf('/') + 1)}_manifest.json`;
@@ -80,7 +109,12 @@ export class AttemptOutputs {
       written_at: new Date().toISOString(),
     };
     await this.stage(version.bucket, manifestKey, encoder.encode(`${JSON.stringify(manifest, null, 2)}\n`));
-    return this.rt.registry.commit(this.fence, [{ ...version, manifestKey }]);
+    const { hot } = options;
+    return this.rt.registry.commit(
+      this.fence,
+      [{ ...version, manifestKey }],
+      hot ? (client) => replaceHotRange(client, this.rt.schemas.data, hot) : undefined,
+    );
   }
 
   /**

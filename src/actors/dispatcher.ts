@@ -33,9 +33,24 @@ export class DispatcherActor extends Actor<never> {
       const planned = await this.rt.syncJobs.planOnce();
       if (planned > 0) this.log.debug({ planned }, 'planned sync ranges');
     });
+    this.every(500, () => this.pollHeads());
     this.every(Math.max(200, (config.sweepGraceSeconds * 1000) / 4), async () => {
       const rewoken = await tasks.rewakeStaleQueued(config.sweepGraceSeconds);
       if (rewoken > 0) this.log.warn({ rewoken }, 're-emitted wake-ups for queued tasks');
     });
+  }
+
+  /** follow_head streams: move each due stream's target to head − tail_lag + 1 (end-exclusive). */
+  private async pollHeads(): Promise<void> {
+    for (const stream of await this.rt.syncJobs.headPollsDue()) {
+      if (stream.mode.kind !== 'follow_head') continue;
+      try {
+        const head = Number(await this.rt.rpc().get(stream.rpc_pool).call('eth_blockNumber', undefined));
+        await this.rt.syncJobs.setTarget(stream.job_id, stream.stream_key, Math.max(0, head - stream.mode.tail_lag + 1));
+      } catch (err) {
+        // An unreachable node is weather: the stream waits and the next poll tries again.
+        this.log.warn({ err, job: stream.job_id, stream: stream.stream_key }, 'head poll failed');
+      }
+    }
   }
 }

@@ -14,6 +14,7 @@ import { BufferBatches } from '../state/bufferBatches.js';
 import { SyncJobs } from '../state/syncJobs.js';
 import { openObjectStore } from '../drivers/store/embeddedS3.js';
 import { LazyObjectStore } from './lazyObjectStore.js';
+import { rpcPoolsFromEnv, type RpcPools } from '../drivers/chain/rpcPools.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { WorkerPool } from './pool/workerPool.js';
@@ -33,6 +34,8 @@ export interface Runtime {
   registry: DatasetRegistry;
   buffers: BufferBatches;
   syncJobs: SyncJobs;
+  /** RPC pools from TRACE_RPC_POOL_<POOL>_URL, read on first use (a bad variable fails there, naming it). */
+  rpc: () => RpcPools;
   /** The S3 store (embedded server unless S3_ENDPOINT is set), opened on first use. */
   objects: LazyObjectStore;
   pool: WorkerPool;
@@ -51,9 +54,11 @@ export interface OpenRuntimeOptions {
   operators?: OperatorRegistry;
   queue?: QueueDriver;
   objects?: LazyObjectStore;
+  /** Environment holding the RPC pools; process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
-export function openRuntime({ config, log, url, operators, queue, objects }: OpenRuntimeOptions): Runtime {
+export function openRuntime({ config, log, url, operators, queue, objects, env = process.env }: OpenRuntimeOptions): Runtime {
   const schemas = schemaNames(config.schemaPrefix);
   // Connections: one per concurrently running attempt (claim/complete) plus the actors' own loops.
   const db = createPool({ url, schemas, max: config.workerConcurrency + 6 });
@@ -62,8 +67,10 @@ export function openRuntime({ config, log, url, operators, queue, objects }: Ope
     retryBaseSeconds: config.retryBaseSeconds,
     retryMaxSeconds: config.retryMaxSeconds,
   });
+  let rpcPools: RpcPools | undefined;
   return {
     config,
+    rpc: () => (rpcPools ??= rpcPoolsFromEnv(env)),
     log,
     url,
     schemas,

@@ -63,9 +63,14 @@ export async function lockFence(client: PoolClient, fence: Fence, operation: str
 export class DatasetRegistry {
   constructor(private readonly pool: Pool) {}
 
-  async commit(fence: Fence, versions: readonly StagedVersion[]): Promise<CommitResult> {
+  /**
+   * `alongside` runs in the same transaction after the fence check, for writes that must become
+   * visible with the version or not at all (a range's hot rows).
+   */
+  async commit(fence: Fence, versions: readonly StagedVersion[], alongside?: (client: PoolClient) => Promise<void>): Promise<CommitResult> {
     return withTransaction(this.pool, async (client) => {
       await lockFence(client, fence, 'commit');
+      await alongside?.(client);
       const payload = versions.map((v) => ({
         dataset: v.dataset,
         chain_id: v.chainId,

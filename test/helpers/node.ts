@@ -18,10 +18,10 @@ export interface TestNode {
 export async function startNode(
   t: ExecutionContext,
   inst: TestInstallation,
-  options: { roles?: readonly Role[]; operators?: OperatorRegistry; queue?: QueueDriver; objects?: LazyObjectStore; start?: boolean } = {},
+  options: { roles?: readonly Role[]; operators?: OperatorRegistry; queue?: QueueDriver; objects?: LazyObjectStore; env?: NodeJS.ProcessEnv; start?: boolean } = {},
 ): Promise<TestNode> {
   const log = createLogger(process.env.TRACE_TEST_LOG_LEVEL ?? 'silent');
-  const rt = openRuntime({ config: inst.config, log, url: inst.url, operators: options.operators, queue: options.queue, objects: options.objects });
+  const rt = openRuntime({ config: inst.config, log, url: inst.url, operators: options.operators, queue: options.queue, objects: options.objects, env: options.env });
   const supervisor = buildSupervisor(rt, options.roles ?? ROLES);
   let stopped = false;
   const stop = async () => {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { builtinOperators } from '../../src/operators/builtin.js';
+import { OperatorRegistry } from '../../src/operators/registry.js';
 import { parseSyncJobSpec, SyncJobSpecError } from '../../src/state/syncJobSpec.js';
 import { INGEST_OPERATOR } from '../../src/state/syncJobs.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
@@ -17,7 +17,7 @@ streams:
 /** Stands in for cryo_ingest: reports the range's size as its row count. */
 function fakeIngest() {
   const seen: string[] = [];
-  const operators = builtinOperators().register(INGEST_OPERATOR, async ({ params }) => {
+  const operators = new OperatorRegistry().register(INGEST_OPERATOR, async ({ params }) => {
     seen.push(`${String(params.stream)}:${String(params.start)}-${String(params.end)}`);
     await new Promise((r) => setTimeout(r, 20));
     return { rows: Number(params.end) - Number(params.start) };

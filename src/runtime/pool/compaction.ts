@@ -3,14 +3,17 @@ import type { S3ObjectStoreOptions } from '../../drivers/store/s3ObjectStore.js'
 import type { ObjectStore } from '../../drivers/store/objectStore.js';
 import type { ParquetCompression } from '../../drivers/parquet/parquetWriter.js';
 
-export interface CompactionInput {
-  /** Arrow IPC streams (schema + batch each), transferred from the caller. */
-  ipc: ArrayBuffer[];
-  compression: ParquetCompression;
-  rowGroupRows?: number;
+export interface ParquetTarget {
   store: S3ObjectStoreOptions;
   bucket: string;
   key: string;
+  compression: ParquetCompression;
+  rowGroupRows?: number;
+}
+
+export interface CompactionInput extends ParquetTarget {
+  /** Arrow IPC streams (schema + batch each), transferred from the caller. */
+  ipc: ArrayBuffer[];
 }
 
 export interface CompactionResult {
@@ -33,20 +36,17 @@ function storeFor(options: S3ObjectStoreOptions): Promise<ObjectStore> {
 }
 
 /**
- * Arrow record batches → Parquet → a staging object, inside a pool thread. Parquet parts are
- * streamed into the (multipart) upload row group by row group, so memory is bounded by a row group
- * and the upload's part buffers (bench/parquet: ~230 MB peak for 1,000,000 logs rows), never by the
- * file. The Parquet and S3 libraries load on the first job, so idle pool threads stay light.
+ * Arrow IPC chunks → Parquet → an object, inside a pool thread. Parquet parts are streamed into the
+ * (multipart) upload row group by row group, so memory is bounded by a row group and the upload's
+ * part buffers (bench/parquet: ~230 MB peak for 1,000,000 logs rows), never by the file. The Parquet
+ * and S3 libraries load on the first job, so idle pool threads stay light.
  */
-export async function compactToParquet(input: CompactionInput): Promise<CompactionResult> {
-  const [{ writeParquet }, store] = await Promise.all([import('../../drivers/parquet/parquetWriter.js'), storeFor(input.store)]);
+export async function uploadParquet(chunks: Uint8Array[], target: ParquetTarget): Promise<CompactionResult> {
+  const [{ writeParquet }, store] = await Promise.all([import('../../drivers/parquet/parquetWriter.js'), storeFor(target.store)]);
   let rows = 0;
   let bytes = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
-    const parts = writeParquet(
-      input.ipc.map((buffer) => new Uint8Array(buffer)),
-      { compression: input.compression, rowGroupRows: input.rowGroupRows },
-    );
+    const parts = writeParquet(chunks, { compression: target.compression, rowGroupRows: target.rowGroupRows });
     for (;;) {
       const next = await parts.next();
       if (next.done) {
@@ -57,6 +57,14 @@ export async function compactToParquet(input: CompactionInput): Promise<Compacti
       yield next.value;
     }
   }
-  const { etag } = await store.put(input.bucket, input.key, Readable.from(counted()), { contentType: 'application/vnd.apache.parquet' });
+  const { etag } = await store.put(target.bucket, target.key, Readable.from(counted()), { contentType: 'application/vnd.apache.parquet' });
   return { rows, bytes, etag };
+}
+
+/** Pool job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object. */
+export function compactToParquet(input: CompactionInput): Promise<CompactionResult> {
+  return uploadParquet(
+    input.ipc.map((buffer) => new Uint8Array(buffer)),
+    input,
+  );
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { move } from 'piscina';
 import { compactToParquet } from './compaction.js';
+import { ingestRange } from './ingest.js';
 
 /**
  * Job kinds that run on the Piscina pool, registered by name. Inputs and outputs cross the thread
@@ -26,6 +27,8 @@ export const poolJobs = {
   },
   /** Arrow IPC → Parquet → staging object in the store (see compaction.ts). */
   compactToParquet,
+  /** One cryo_ingest range: RPC → Arrow → Parquet staging object + hot rows as COPY text (see ingest.ts). */
+  ingestRange,
   /** Reports which thread ran it (tests that work leaves the main thread). */
   async threadId(): Promise<number> {
     const { threadId } = await import('node:worker_threads');
