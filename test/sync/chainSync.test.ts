@@ -7,6 +7,11 @@ import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
 import { ANVIL_CHAIN_ID, seedWorkload, startAnvil } from '../helpers/anvil.js';
 import { startRpcFaultProxy } from '../helpers/rpcFaultProxy.js';
+import { spawnNode } from '../process/childNode.js';
+import { startEmbeddedS3 } from '../../src/drivers/store/embeddedS3.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function jobYaml(name: string, end: number, chunk = 4): string {
   return `kind: chain_sync
@@ -77,4 +82,44 @@ test('RPC faults (drops, 429, delays, malformed JSON) through a local proxy: the
   t.teardown(() => proxy.stop());
   await syncAndCheck(t, proxy.url, anvil.url);
   t.true(Object.values(proxy.counters().faults).reduce((a, b) => a + b, 0) > 0, 'faults were injected');
+});
+
+test('a worker killed with SIGKILL mid-sync: after a restart every range is registered exactly once', async (t) => {
+  const anvil = await startAnvil();
+  t.teardown(() => anvil.stop());
+  const { head } = await seedWorkload(anvil.url, 24);
+  const end = head + 1;
+  const inst = await createInstallation(t, { leaseTtlSeconds: 2, retryBaseSeconds: 0.2 });
+  const dataDir = await mkdtemp(join(tmpdir(), 'trace-sync-kill-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const s3 = await startEmbeddedS3({ dataDir, accessKeyId: inst.config.s3AccessKeyId, secretAccessKey: inst.config.s3SecretAccessKey });
+  t.teardown(() => s3.stop());
+  const env = { TRACE_RPC_POOL_DEVNET_URL: anvil.url, S3_ENDPOINT: s3.endpoint, TRACE_DATA_DIR: dataDir };
+
+  const { objects } = await embeddedObjects(t, inst);
+  const observer = await startNode(t, inst, { roles: [], objects, start: false });
+  const { jobId } = await observer.rt.syncJobs.apply(parseSyncJobSpec(jobYaml('killed', end, 2)));
+  const victim = spawnNode(t, inst, [], env);
+  await eventually(async () => {
+    const s = await observer.rt.syncJobs.status(jobId);
+    return Object.values(s.streams).some((x) => x.ranges_done >= 2) ? true : undefined;
+  }, 30_000, 'some ranges to finish');
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+  t.false((await observer.rt.syncJobs.status(jobId)).complete, 'killed mid-sync');
+
+  spawnNode(t, inst, [], env);
+  const status = await eventually(async () => {
+    const s = await observer.rt.syncJobs.status(jobId);
+    return s.complete ? s : undefined;
+  }, 90_000, 'the sync to complete after the restart');
+  const expected = await nodeCounts(anvil.url, end);
+  for (const dataset of ['blocks', 'transactions', 'logs', 'geth_calls'] as const) {
+    const versions = await observer.rt.registry.listVersions(dataset, ANVIL_CHAIN_ID);
+    t.is(versions.length, Math.ceil(end / 2), `${dataset}: every range registered`);
+    t.is(new Set(versions.map((v) => v.range_start)).size, versions.length, `${dataset}: no range twice`);
+    const hot = await inst.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${inst.schemas.data}.${dataset}`);
+    t.is(Number(hot.rows[0]!.n), expected[dataset], `${dataset}: hot rows match the node`);
+    t.is(status.streams[dataset]!.rows, expected[dataset]);
+  }
 });
