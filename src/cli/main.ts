@@ -20,6 +20,7 @@ import {
 } from './tasks.js';
 import { up } from './up.js';
 import { describeVersion, formatJobStatus, readSyncJobFile } from './sync.js';
+import { watchJob } from './progress.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -54,11 +55,12 @@ program
   .command('status')
   .description('tasks by status, queue depth and age, dead letters, outbox backlog')
   .option('--job <id|name>', 'a chain_sync job instead: per stream cursor, ranges, rows, blocks/s')
+  .option('--watch', 'with --job: follow the job until it completes (progress bars on a terminal)')
   .option('--json', 'print one JSON object')
-  .action((opts: { json?: boolean; job?: string }) =>
+  .action((opts: { json?: boolean; job?: string; watch?: boolean }) =>
     withSession(async ({ rt }) => {
       if (opts.job !== undefined) {
-        const job = await rt.syncJobs.status(opts.job);
+        const job = opts.watch ? await watchJob(rt.syncJobs, opts.job) : await rt.syncJobs.status(opts.job);
         return print(opts.json ? JSON.stringify(job) : formatJobStatus(job));
       }
       const report = await statusReport(rt);

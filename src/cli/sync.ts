@@ -1,17 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { JobStatus } from '../state/syncJobs.js';
 import type { DatasetVersion } from '../state/datasetRegistry.js';
 import { parseSyncJobSpec, type SyncJobSpec } from '../state/syncJobSpec.js';
-import { UsageError } from './tasks.js';
+import { readUserFile } from './tasks.js';
 
 export async function readSyncJobFile(path: string): Promise<SyncJobSpec> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  return parseSyncJobSpec(text, path);
+  return parseSyncJobSpec(await readUserFile(path), path);
 }
 
 export function formatJobStatus(job: JobStatus): string {

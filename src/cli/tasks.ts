@@ -24,14 +24,17 @@ export function checkOperators(rt: Runtime, spec: RunSpec): void {
   if (unknown.length > 0) throw new RunSpecError(`unknown operator(s) ${unknown.join(', ')}; known: ${rt.operators.names().join(', ')}`);
 }
 
-export async function readRunFile(path: string): Promise<RunSpec> {
-  let text: string;
+/** A file the user named, or a UsageError saying why it cannot be read. */
+export async function readUserFile(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  return parseRunSpecText(text);
+}
+
+export async function readRunFile(path: string): Promise<RunSpec> {
+  return parseRunSpecText(await readUserFile(path));
 }
 
 const WAIT_POLL_MS = 200;

@@ -2,7 +2,8 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBBlobValue, DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBBlobValue } from '@duckdb/node-api';
+import { duckdb } from '../helpers/duckdb.js';
 import { tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { Piscina } from 'piscina';
 import { numberToHex, type Address } from 'viem';
@@ -123,16 +124,6 @@ test.after.always(async () => {
 
 function decoded(name: CryoDatasetName): RecordBatch {
   return decodeDataset<CryoDatasetName>(name, fetched.get(name)!, ANVIL_CHAIN_ID);
-}
-
-async function duckdb(t: ExecutionContext): Promise<DuckDBConnection> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  t.teardown(() => {
-    connection.closeSync();
-    instance.closeSync();
-  });
-  return connection;
 }
 
 /** One comparable text per value: integers in decimal, bytes in hex, NULL as null. */

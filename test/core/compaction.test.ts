@@ -2,7 +2,6 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { RecordBatch } from 'apache-arrow';
 import { builtinOperators } from '../../src/operators/builtin.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/drivers/store/embeddedS3.js';
@@ -14,6 +13,7 @@ import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
 import { compactLogs } from '../helpers/compactLogsOperator.js';
+import { CRYO_LOGS_DUCKDB_TYPES, duckdb } from '../helpers/duckdb.js';
 
 const operators = () => builtinOperators().register('compact_logs', compactLogs);
 
@@ -40,29 +40,10 @@ test('a Parquet file written by the compaction job on the pool reads back in Duc
   await writeFile(written, await (await objects.get()).getBytes(version!.bucket, version!.object_keys[0]!));
   t.is(Number(version!.bytes), (await (await objects.get()).head(version!.bucket, version!.object_keys[0]!))!.bytes);
 
-  const instance = await DuckDBInstance.create(':memory:');
-  const db = await instance.connect();
-  t.teardown(() => {
-    db.closeSync();
-    instance.closeSync();
-  });
+  const db = await duckdb(t);
   const batches = [...generateLogBatches({ rows: 40_000, batchRows: 16_384, seed: 7 })];
   const types = await db.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${written}'))`);
-  t.deepEqual(types.getRows(), [
-    ['block_number', 'UINTEGER'],
-    ['block_hash', 'BLOB'],
-    ['transaction_index', 'UINTEGER'],
-    ['log_index', 'UINTEGER'],
-    ['transaction_hash', 'BLOB'],
-    ['address', 'BLOB'],
-    ['topic0', 'BLOB'],
-    ['topic1', 'BLOB'],
-    ['topic2', 'BLOB'],
-    ['topic3', 'BLOB'],
-    ['data', 'BLOB'],
-    ['n_data_bytes', 'UINTEGER'],
-    ['chain_id', 'UBIGINT'],
-  ]);
+  t.deepEqual(types.getRows(), CRYO_LOGS_DUCKDB_TYPES);
   const fromFile = (await db.runAndReadAll(`${CHECK_SQL} FROM read_parquet('${written}')`)).getRows();
   const expected = expectedChecksum(batches);
   t.deepEqual(fromFile[0], [40_000n, expected.logIndex, expected.blockNumber, expected.dataBytes, expected.topic3]);

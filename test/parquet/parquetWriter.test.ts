@@ -2,7 +2,8 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBBlobValue, DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBBlobValue } from '@duckdb/node-api';
+import { CRYO_LOGS_DUCKDB_TYPES, duckdb } from '../helpers/duckdb.js';
 import { Field, Schema, Table, tableFromArrays, tableFromIPC, tableToIPC, Uint32, type RecordBatch } from 'apache-arrow';
 import { CRYO_LOGS_COLUMNS } from '../../src/drivers/parquet/cryoSchemas.js';
 import {
@@ -13,37 +14,10 @@ import {
 } from '../../src/drivers/parquet/parquetWriter.js';
 import { generateLogBatches } from '../../bench/parquet/logsData.js';
 
-/** What DuckDB must read for Cryo logs: Arrow UInt32 → UINTEGER, UInt64 → UBIGINT, Binary → BLOB. */
-const EXPECTED_DUCKDB_TYPES: readonly (readonly [string, string])[] = [
-  ['block_number', 'UINTEGER'],
-  ['block_hash', 'BLOB'],
-  ['transaction_index', 'UINTEGER'],
-  ['log_index', 'UINTEGER'],
-  ['transaction_hash', 'BLOB'],
-  ['address', 'BLOB'],
-  ['topic0', 'BLOB'],
-  ['topic1', 'BLOB'],
-  ['topic2', 'BLOB'],
-  ['topic3', 'BLOB'],
-  ['data', 'BLOB'],
-  ['n_data_bytes', 'UINTEGER'],
-  ['chain_id', 'UBIGINT'],
-];
-
 function tempFile(t: ExecutionContext, name: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'parquet-writer-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return join(dir, name);
-}
-
-async function duckdb(t: ExecutionContext): Promise<DuckDBConnection> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  t.teardown(() => {
-    connection.closeSync();
-    instance.closeSync();
-  });
-  return connection;
 }
 
 const sqlPath = (path: string): string => `'${path.replaceAll("'", "''")}'`;
@@ -76,7 +50,7 @@ test('logs written in several row groups read back in DuckDB with the same types
   const described = await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlPath(path)})`);
   t.deepEqual(
     described.getRowObjectsJS().map((row) => [row['column_name'], row['column_type']]),
-    EXPECTED_DUCKDB_TYPES.map(([name, type]) => [name, type]),
+    CRYO_LOGS_DUCKDB_TYPES.map(([name, type]) => [name, type]),
   );
 
   const read = await db.runAndReadAll(`SELECT * FROM read_parquet(${sqlPath(path)}) ORDER BY block_number, log_index`);

@@ -85,6 +85,7 @@ test('RPC faults (drops, 429, delays, malformed JSON) through a local proxy: the
 });
 
 test('a worker killed with SIGKILL mid-sync: after a restart every range is registered exactly once', async (t) => {
+  t.timeout(240_000);
   const anvil = await startAnvil();
   t.teardown(() => anvil.stop());
   const { head } = await seedWorkload(anvil.url, 24);
@@ -103,7 +104,7 @@ test('a worker killed with SIGKILL mid-sync: after a restart every range is regi
   await eventually(async () => {
     const s = await observer.rt.syncJobs.status(jobId);
     return Object.values(s.streams).some((x) => x.ranges_done >= 2) ? true : undefined;
-  }, 30_000, 'some ranges to finish');
+  }, 90_000, 'some ranges to finish');
   victim.child.kill('SIGKILL');
   await victim.exited;
   t.false((await observer.rt.syncJobs.status(jobId)).complete, 'killed mid-sync');
@@ -112,7 +113,7 @@ test('a worker killed with SIGKILL mid-sync: after a restart every range is regi
   const status = await eventually(async () => {
     const s = await observer.rt.syncJobs.status(jobId);
     return s.complete ? s : undefined;
-  }, 90_000, 'the sync to complete after the restart');
+  }, 150_000, 'the sync to complete after the restart');
   const expected = await nodeCounts(anvil.url, end);
   for (const dataset of ['blocks', 'transactions', 'logs', 'geth_calls'] as const) {
     const versions = await observer.rt.registry.listVersions(dataset, ANVIL_CHAIN_ID);

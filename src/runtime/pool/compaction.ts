@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { S3ObjectStoreOptions } from '../../drivers/store/s3ObjectStore.js';
 import type { ObjectStore } from '../../drivers/store/objectStore.js';
 import type { ParquetCompression } from '../../drivers/parquet/parquetWriter.js';
+import { perThread } from './threadCache.js';
 
 export interface ParquetTarget {
   store: S3ObjectStoreOptions;
@@ -22,18 +23,10 @@ export interface CompactionResult {
   etag: string;
 }
 
-/** One S3 client per pool thread and store, reused across jobs. */
-const stores = new Map<string, Promise<ObjectStore>>();
-
-function storeFor(options: S3ObjectStoreOptions): Promise<ObjectStore> {
-  const id = JSON.stringify(options);
-  let store = stores.get(id);
-  if (!store) {
-    store = import('../../drivers/store/s3ObjectStore.js').then(({ S3ObjectStore }) => new S3ObjectStore(options));
-    stores.set(id, store);
-  }
-  return store;
-}
+const storeFor = perThread<S3ObjectStoreOptions, ObjectStore>(async (options) => {
+  const { S3ObjectStore } = await import('../../drivers/store/s3ObjectStore.js');
+  return new S3ObjectStore(options);
+});
 
 /**
  * Arrow IPC chunks → Parquet → an object, inside a pool thread. Parquet parts are streamed into the

@@ -1,6 +1,7 @@
-import type { RpcPoolOptions } from '../../drivers/chain/rpcClient.js';
+import type { RpcPool, RpcPoolOptions } from '../../drivers/chain/rpcClient.js';
 import type { CryoDatasetName } from '../../drivers/chain/datasets.js';
 import { uploadParquet, type CompactionResult, type ParquetTarget } from './compaction.js';
+import { perThread } from './threadCache.js';
 
 export interface IngestRangeInput {
   dataset: Exclude<CryoDatasetName, 'balances'>;
@@ -23,18 +24,10 @@ export interface IngestRangeResult extends CompactionResult {
   columns: string[];
 }
 
-/** One RpcPool per pool thread and endpoint, so its limits hold across the thread's jobs. */
-const rpcPools = new Map<string, Promise<import('../../drivers/chain/rpcClient.js').RpcPool>>();
-
-function rpcPoolFor(options: RpcPoolOptions) {
-  const id = JSON.stringify(options);
-  let pool = rpcPools.get(id);
-  if (!pool) {
-    pool = import('../../drivers/chain/rpcClient.js').then(({ RpcPool }) => new RpcPool(options));
-    rpcPools.set(id, pool);
-  }
-  return pool;
-}
+const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
+  const { RpcPool } = await import('../../drivers/chain/rpcClient.js');
+  return new RpcPool(options);
+});
 
 /**
  * Pool job for one cryo_ingest range, all off the main thread: fetch over JSON-RPC, decode into an
