@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../runtime/config.js';
+import { ConfigError, loadConfig } from '../runtime/config.js';
+import { DEVNET_DEFAULTS, runDevnetCommand } from '../devnet/devnet.js';
 import { parseRoles, ROLES } from '../runtime/node.js';
 import { RunSpecError } from '../state/runSpec.js';
 import { SyncJobSpecError } from '../state/syncJobSpec.js';
@@ -47,6 +48,19 @@ program
   });
 
 program
+  .command('devnet')
+  .description('start a seeded Monad-like devnet (anvil on loopback, chain id 10143); runs until SIGINT/SIGTERM')
+  .option('--port <port>', 'loopback port (default: a free one)', positiveInt)
+  .option('--seed <n>', 'workload seed', (v) => Number(v), DEVNET_DEFAULTS.seed)
+  .option('--blocks <n>', 'blocks to seed', positiveInt, DEVNET_DEFAULTS.blocks)
+  .option('--accounts <n>', 'funded accounts (>= 30)', positiveInt, DEVNET_DEFAULTS.accounts)
+  .option('--out <file>', 'write the JSON description here once seeded')
+  .option('--json', 'print the JSON description on stdout')
+  .action(async (opts: { port?: number; seed: number; blocks: number; accounts: number; out?: string; json?: boolean }) => {
+    exitCode = await runDevnetCommand({ dataDir: loadConfig().dataDir, ...opts });
+  });
+
+program
   .command('migrate')
   .description('apply pending migrations and exit')
   .action(() => withSession(async ({ rt }) => print(`migrated ${rt.schemas.state}, ${rt.schemas.data}`)));
@@ -61,6 +75,7 @@ program
     withSession(async ({ rt }) => {
       if (opts.job !== undefined) {
         const job = opts.watch ? await watchJob(rt.syncJobs, opts.job) : await rt.syncJobs.status(opts.job);
+        if (opts.watch && !job.complete) exitCode = 1;
         return print(opts.json ? JSON.stringify(job) : formatJobStatus(job));
       }
       const report = await statusReport(rt);

@@ -7,12 +7,21 @@ const POLL_MS = 500;
 /** Without a terminal, one status line per stream this often. */
 const LOG_EVERY_MS = 10_000;
 
+/** Nothing left to run: complete, or stopped on ranges that failed terminally. */
+function settled(status: JobStatus): boolean {
+  return (
+    status.complete ||
+    (status.mode.kind === 'fixed_target' &&
+      Object.values(status.streams).every((s) => s.target !== null && s.cursor >= s.target && s.ranges_in_flight === 0))
+  );
+}
+
 function total(s: JobStatus['streams'][string], from: number): number {
   return s.target === null ? 0 : Math.max(0, s.target - from);
 }
 
 /**
- * Follows a chain_sync job until it completes (or forever for follow_head): progress bars per stream
+ * Follows a chain_sync job until nothing is left to run (or forever for follow_head): progress bars per stream
  * (blocks done/total, rows, blocks/s, ETA) on a TTY, periodic status lines otherwise.
  */
 export async function watchJob(jobs: SyncJobs, idOrName: string, out: NodeJS.WriteStream = process.stderr): Promise<JobStatus> {
@@ -22,11 +31,11 @@ export async function watchJob(jobs: SyncJobs, idOrName: string, out: NodeJS.Wri
     let lastLog = 0;
     for (;;) {
       const status = await jobs.status(idOrName);
-      if (status.complete || Date.now() - lastLog >= LOG_EVERY_MS) {
+      if (settled(status) || Date.now() - lastLog >= LOG_EVERY_MS) {
         out.write(`${formatJobStatus(status)}\n`);
         lastLog = Date.now();
       }
-      if (status.complete) return status;
+      if (settled(status)) return status;
       await delay(POLL_MS);
     }
   }
@@ -43,7 +52,7 @@ export async function watchJob(jobs: SyncJobs, idOrName: string, out: NodeJS.Wri
         bar?.setTotal(total(s, from));
         bar?.update(s.blocks_done, { rows: s.rows, rate: s.blocks_per_s ?? '-' });
       }
-      if (status.complete) return status;
+      if (settled(status)) return status;
       await delay(POLL_MS);
     }
   } finally {

@@ -65,18 +65,23 @@ class Validity {
   nullCount = 0;
 
   markNull(index: number): void {
-    const byte = index >> 3;
-    if (this.bits === undefined || byte >= this.bits.length) {
-      const grown = new Uint8Array(Math.max(INITIAL_CAPACITY >> 3, byte + 1, (this.bits?.length ?? 0) * 2)).fill(0xff);
-      if (this.bits) grown.set(this.bits);
-      this.bits = grown;
-    }
-    this.bits[byte]! &= ~(1 << (index & 7));
+    const bits = this.ensure((index >> 3) + 1);
+    bits[index >> 3]! &= ~(1 << (index & 7));
     this.nullCount++;
   }
 
+  /** The bitmap covering `length` rows: rows after the last null need their (valid) bits too. */
   bitmap(length: number): Uint8Array | undefined {
-    return this.bits?.subarray(0, (length + 7) >> 3);
+    return this.bits === undefined ? undefined : this.ensure((length + 7) >> 3).subarray(0, (length + 7) >> 3);
+  }
+
+  private ensure(bytes: number): Uint8Array {
+    if (this.bits === undefined || bytes > this.bits.length) {
+      const grown = new Uint8Array(Math.max(INITIAL_CAPACITY >> 3, bytes, (this.bits?.length ?? 0) * 2)).fill(0xff);
+      if (this.bits) grown.set(this.bits);
+      this.bits = grown;
+    }
+    return this.bits;
   }
 }
 
