@@ -73,3 +73,36 @@ LEFT JOIN tasks t ON t.task_id = r.task_id
 WHERE s.job_id = $1
 GROUP BY s.job_id, s.stream_key
 ORDER BY s.stream_key;
+
+-- name: followedTips
+-- follow_head jobs with the newest ingested blocks of their chain ($1 blocks deep), to compare
+-- with the node's canonical hashes.
+SELECT j.job_id::text AS job_id, j.chain_id::text AS chain_id, s.rpc_pool,
+       b.block_number::text AS block_number, b.block_hash
+FROM sync_jobs j
+JOIN LATERAL (SELECT rpc_pool FROM sync_streams WHERE job_id = j.job_id ORDER BY stream_key LIMIT 1) s ON true
+JOIN LATERAL (SELECT block_number, block_hash FROM blocks WHERE chain_id = j.chain_id
+              ORDER BY block_number DESC LIMIT $1) b ON true
+WHERE j.status = 'active' AND j.mode ->> 'kind' = 'follow_head'
+ORDER BY j.job_id, b.block_number;
+
+-- name: recordReorg
+INSERT INTO reorgs (job_id, chain_id, from_block, old_hash, new_hash) VALUES ($1, $2, $3, $4, $5);
+
+-- name: invalidateFrom
+-- Forgets every range of the job's streams that reaches block $2 or later: ledger rows and the
+-- versions they registered go, and each stream's cursor moves back to its first forgotten range.
+WITH forgotten AS (
+  DELETE FROM sync_ranges r
+  USING sync_streams s
+  WHERE r.job_id = $1 AND s.job_id = r.job_id AND s.stream_key = r.stream_key AND r.range_end > $2
+  RETURNING r.stream_key, r.range_start, r.range_end, s.dataset
+), versions AS (
+  DELETE FROM dataset_versions v
+  USING forgotten f, sync_jobs j
+  WHERE j.job_id = $1 AND v.chain_id = j.chain_id AND v.dataset = f.dataset
+    AND v.range_start = f.range_start AND v.range_end = f.range_end
+)
+UPDATE sync_streams s SET cursor = least(s.cursor, f.first_start)
+FROM (SELECT stream_key, min(range_start) AS first_start FROM forgotten GROUP BY stream_key) f
+WHERE s.job_id = $1 AND s.stream_key = f.stream_key;

@@ -1,12 +1,15 @@
 import { Actor } from '../runtime/actor.js';
 import type { Runtime } from '../runtime/context.js';
+import { canonicalHashes } from '../drivers/chain/fetch.js';
 
 /**
  * The dispatcher's durable duties, each a periodic transaction over task state:
  * - lease reaper: running attempts whose lease expired fail (retry or terminal);
  * - retry scheduler: failed tasks due for retry are queued as their next attempt, with a wake-up;
  * - sweeper: queued tasks whose wake-up is older than the grace period get a new wake-up;
- * - sync planner: chain_sync streams with room get their next ranges, one task each.
+ * - sync planner: chain_sync streams with room get their next ranges, one task each;
+ * - head poll and tip follower (follow_head jobs): targets move with the head, and a reorg below
+ *   the head invalidates the affected ranges so they are ingested again.
  * Task creation (run submission) is the same TaskStore call from every entry point. Any number of
  * dispatchers may run: each duty locks its rows with SKIP LOCKED.
  */
@@ -34,10 +37,21 @@ export class DispatcherActor extends Actor<never> {
       if (planned > 0) this.log.debug({ planned }, 'planned sync ranges');
     });
     this.every(500, () => this.pollHeads());
+    this.every(1000, () => this.followTips());
     this.every(Math.max(200, (config.sweepGraceSeconds * 1000) / 4), async () => {
       const rewoken = await tasks.rewakeStaleQueued(config.sweepGraceSeconds);
       if (rewoken > 0) this.log.warn({ rewoken }, 're-emitted wake-ups for queued tasks');
     });
+  }
+
+  private async followTips(): Promise<void> {
+    try {
+      for (const reorg of await this.rt.syncJobs.detectReorgs((pool, blocks) => canonicalHashes(this.rt.rpc().get(pool), blocks))) {
+        this.log.warn(reorg, 'reorg detected; re-ingesting from the first changed block');
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'tip check failed');
+    }
   }
 
   /** follow_head streams: move each due stream's target to head − tail_lag + 1 (end-exclusive). */

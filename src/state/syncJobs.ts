@@ -15,7 +15,21 @@ const SQL = loadStatements('state/sync.sql', [
   'followHeadStreams',
   'setTarget',
   'streamStatus',
+  'followedTips',
+  'recordReorg',
+  'invalidateFrom',
 ] as const);
+
+/** How deep the tip follower compares ingested block hashes with the node's (blocks). */
+export const REORG_CHECK_DEPTH = 64;
+
+export interface ReorgFound {
+  jobId: string;
+  fromBlock: number;
+}
+
+/** The node's canonical hash of each block number asked for (lower-case 0x hex). */
+export type CanonicalHashes = (rpcPool: string, blocks: number[]) => Promise<Map<number, string>>;
 
 /** The operator every planned range runs. */
 export const INGEST_OPERATOR = 'cryo_ingest';
@@ -175,6 +189,42 @@ export class SyncJobs {
   /** Moves a follow_head stream's target to `endExclusive` (never backwards). */
   async setTarget(jobId: string, streamKey: string, endExclusive: number): Promise<void> {
     await this.pool.query(SQL.setTarget, [jobId, streamKey, endExclusive]);
+  }
+
+  /**
+   * Tip follower: compares the newest ingested blocks of every follow_head job with the node's
+   * canonical hashes; from the first block that differs, records the reorg and invalidates the
+   * job's ranges (ledger rows and registered versions) so the planner ingests them again, which
+   * rewrites their hot rows.
+   */
+  async detectReorgs(canonical: CanonicalHashes): Promise<ReorgFound[]> {
+    const rows = (
+      await this.pool.query<{ job_id: string; chain_id: string; rpc_pool: string; block_number: string; block_hash: Buffer }>(SQL.followedTips, [
+        REORG_CHECK_DEPTH,
+      ])
+    ).rows;
+    const byJob = new Map<string, typeof rows>();
+    for (const r of rows) byJob.set(r.job_id, [...(byJob.get(r.job_id) ?? []), r]);
+    const found: ReorgFound[] = [];
+    for (const [jobId, tips] of byJob) {
+      const hashes = await canonical(tips[0]!.rpc_pool, tips.map((r) => Number(r.block_number)));
+      const first = tips.find((r) => hashes.get(Number(r.block_number)) !== `0x${r.block_hash.toString('hex')}`);
+      if (!first) continue;
+      const fromBlock = Number(first.block_number);
+      const newHash = hashes.get(fromBlock);
+      await withTransaction(this.pool, async (client) => {
+        await client.query(SQL.recordReorg, [
+          jobId,
+          first.chain_id,
+          fromBlock,
+          first.block_hash,
+          newHash ? Buffer.from(newHash.slice(2), 'hex') : Buffer.alloc(0),
+        ]);
+        await client.query(SQL.invalidateFrom, [jobId, fromBlock]);
+      });
+      found.push({ jobId, fromBlock });
+    }
+    return found;
   }
 
   async status(idOrName: string): Promise<JobStatus> {

@@ -166,3 +166,11 @@ async function allOrNothing<T>(signal: AbortSignal | undefined, start: (signal: 
     throw err;
   }
 }
+
+/** The node's canonical hash of each block from the lowest to the highest of `blocks` (lower-case hex). */
+export async function canonicalHashes(pool: RpcPool, blocks: readonly number[], options: FetchOptions = {}): Promise<Map<number, string>> {
+  if (blocks.length === 0) return new Map();
+  const range = { start: Math.min(...blocks), end: Math.max(...blocks) + 1 };
+  const fetched = await fetchBlocks(pool, range, false, options);
+  return new Map(fetched.map((block, i) => [range.start + i, (block.hash ?? '').toLowerCase()]));
+}
