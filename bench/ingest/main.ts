@@ -101,7 +101,7 @@ function ranges(end: number, chunkSize: number): Array<{ start: number; end: num
  * streams at once; one RPC pool per stream with the pool defaults (the job's pool threads each hold
  * their own pool, so this gives raw at least the job's HTTP concurrency). Returns seconds.
  */
-async function rawRound(url: string, datasets: readonly Dataset[], end: number, chunkSize: number, maxInflight: number): Promise<number> {
+async function rawRound(url: string, datasets: readonly Dataset[], end: number, chunkSize: number, maxInflight: number): Promise<{ seconds: number; retries: number; faults: Record<string, number> }> {
   const pools = datasets.map((d) => new RpcPool({ name: `raw-${d}`, url }));
   const started = performance.now();
   await Promise.all(
@@ -119,7 +119,15 @@ async function rawRound(url: string, datasets: readonly Dataset[], end: number, 
       );
     }),
   );
-  return (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
+  const faults: Record<string, number> = {};
+  let retries = 0;
+  for (const pool of pools) {
+    const m = pool.metrics();
+    retries += m.retries;
+    for (const [k, v] of Object.entries(m.faults)) if (v > 0) faults[k] = (faults[k] ?? 0) + v;
+  }
+  return { seconds, retries, faults };
 }
 
 function jobYaml(name: string, chainId: number, datasets: readonly Dataset[], end: number, chunkSize: number, maxInflight: number): string {
@@ -236,19 +244,23 @@ interface Measured {
   ingest_blocks_per_s: number;
   ratio: number;
   raw_s: number[];
+  raw_rpc_retries: number;
   full_s: number[];
   breakdown: Breakdown;
 }
 
 async function measure(url: string, chainId: number, datasets: readonly Dataset[], end: number, chunkSize: number, maxInflight: number, rounds: number, label: string): Promise<Measured> {
   const raw: number[] = [];
+  let rawRetries = 0;
   const full: number[] = [];
   const breakdowns: Breakdown[] = [];
   const work = end * datasets.length;
   for (let r = 0; r < rounds; r++) {
-    const rawS = await rawRound(url, datasets, end, chunkSize, maxInflight);
+    const rawRun = await rawRound(url, datasets, end, chunkSize, maxInflight);
+    const rawS = rawRun.seconds;
     raw.push(rawS);
-    log(`${label} chunk ${chunkSize} round ${r + 1}/${rounds}: raw ${rawS.toFixed(2)} s (${(work / rawS).toFixed(0)} blocks/s)`);
+    rawRetries += rawRun.retries;
+    log(`${label} chunk ${chunkSize} round ${r + 1}/${rounds}: raw ${rawS.toFixed(2)} s (${(work / rawS).toFixed(0)} blocks/s), rpc retries ${rawRun.retries} ${JSON.stringify(rawRun.faults)}`);
     const f = await fullRound(url, chainId, datasets, end, chunkSize, maxInflight);
     full.push(f.seconds);
     breakdowns.push(f.breakdown);
@@ -264,6 +276,7 @@ async function measure(url: string, chainId: number, datasets: readonly Dataset[
     ingest_blocks_per_s: round1(fullBps),
     ratio: round3(fullBps / rawBps),
     raw_s: raw.map(round3),
+    raw_rpc_retries: rawRetries,
     full_s: full.map(round3),
     breakdown: medianBreakdown(breakdowns),
   };
@@ -308,7 +321,7 @@ async function main(): Promise<void> {
       chunk_size: best.chunk_size,
       max_inflight: options.maxInflight,
       rounds: options.rounds,
-      raw_rpc: { blocks_per_s: best.raw_blocks_per_s, seconds: best.raw_s },
+      raw_rpc: { blocks_per_s: best.raw_blocks_per_s, seconds: best.raw_s, rpc_retries: best.raw_rpc_retries },
       ingest: { blocks_per_s: best.ingest_blocks_per_s, seconds: best.full_s, breakdown: best.breakdown },
       ratio: { ingest_vs_raw_rpc: best.ratio, target: TARGET_RATIO, met: best.ratio >= TARGET_RATIO },
       by_chunk_size: byChunk.map((m) => ({
@@ -324,6 +337,7 @@ async function main(): Promise<void> {
             chunk_size: geth.chunk_size,
             rounds: 1,
             raw_blocks_per_s: geth.raw_blocks_per_s,
+            raw_rpc_retries: geth.raw_rpc_retries,
             ingest_blocks_per_s: geth.ingest_blocks_per_s,
             ratio: geth.ratio,
             breakdown: geth.breakdown,

@@ -1,11 +1,15 @@
 import { Actor } from '../runtime/actor.js';
 import type { Runtime } from '../runtime/context.js';
+import { trimHotRows } from '../state/hotRows.js';
 
 /**
- * Deletes staged objects that will never become visible: older than the staging TTL, referenced by
- * no committed version or pending buffer batch, and written by an attempt that can no longer commit
+ * Housekeeping of data, two duties. Staging: deletes staged objects that will never become
+ * visible: older than the staging TTL, referenced by no committed version or pending buffer batch,
+ * and written by an attempt that can no longer commit
  * (attempt numbers only grow, so such an attempt can never run again). Found through Postgres, not
- * by listing buckets; the record is dropped only after the object is gone.
+ * by listing buckets; the record is dropped only after the object is gone. Hot rows: keeps the
+ * hot tables to the newest TRACE_HOT_RETENTION_BLOCKS blocks per chain, deleting only rows whose
+ * range has a registered cold file.
  */
 export class JanitorActor extends Actor<never> {
   constructor(private readonly rt: Runtime) {
@@ -15,6 +19,11 @@ export class JanitorActor extends Actor<never> {
   protected override async onStart(): Promise<void> {
     // Sweep four times per TTL, at least every 5 minutes.
     this.every(Math.min(300_000, (this.rt.config.stagingTtlSeconds * 1000) / 4), () => this.sweep().then(() => undefined));
+    // Hot rows behind the cold watermark: every 5 s keeps a busy follower's tables near their retention.
+    this.every(5_000, async () => {
+      const trimmed = await trimHotRows(this.rt.db, this.rt.schemas.data, this.rt.config.hotRetentionBlocks);
+      if (trimmed > 0) this.log.info({ trimmed }, 'trimmed hot rows behind the cold watermark');
+    });
   }
 
   /** Deletes one batch of expired staging objects; returns how many. */

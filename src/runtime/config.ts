@@ -44,6 +44,7 @@ export const ConfigSchema = z
     bucketResults: bucketName.default('results'),
     bucketScratch: bucketName.default('scratch'),
     stagingTtlSeconds: positiveInt.default(3600),
+    hotRetentionBlocks: positiveInt.default(10_000),
   })
   .strict()
   .transform((c) => ({
@@ -87,6 +88,7 @@ export const ENV_KEYS = {
   TRACE_BUCKET_RESULTS: 'bucketResults',
   TRACE_BUCKET_SCRATCH: 'bucketScratch',
   TRACE_STAGING_TTL_SECONDS: 'stagingTtlSeconds',
+  TRACE_HOT_RETENTION_BLOCKS: 'hotRetentionBlocks',
 } as const satisfies Record<string, keyof ConfigInput>;
 
 export class ConfigError extends Error {

@@ -1,9 +1,9 @@
 import { copyIntoTable } from '../drivers/postgresCopy.js';
-import type { PoolClient } from '../drivers/postgres.js';
+import type { PoolClient, Queryable } from '../drivers/postgres.js';
 import { loadStatements } from '../drivers/sqlStatements.js';
 import { SYNC_DATASETS } from './syncJobSpec.js';
 
-const SQL = loadStatements('data/hot.sql', ['deleteRange'] as const);
+const SQL = loadStatements('data/hot.sql', ['deleteRange', 'trimBehindWatermark'] as const);
 
 export type HotDataset = (typeof SYNC_DATASETS)[number];
 
@@ -17,13 +17,30 @@ export interface HotRange {
   copyText: Uint8Array;
 }
 
+function hotTable(dataSchema: string, dataset: string): string {
+  if (!(SYNC_DATASETS as readonly string[]).includes(dataset)) throw new RangeError(`no hot table for dataset ${dataset}`);
+  return `"${dataSchema}"."${dataset}"`;
+}
+
 /**
  * Replaces a chain's hot rows of one dataset in [start, end) on the caller's transaction (a
  * cryo_ingest commit, a reorg rewrite): delete, then COPY, so a range loaded twice is loaded once.
  */
 export async function replaceHotRange(client: PoolClient, dataSchema: string, range: HotRange): Promise<void> {
-  if (!(SYNC_DATASETS as readonly string[]).includes(range.dataset)) throw new RangeError(`no hot table for dataset ${range.dataset}`);
-  const table = `"${dataSchema}"."${range.dataset}"`;
+  const table = hotTable(dataSchema, range.dataset);
   await client.query(SQL.deleteRange.text.replaceAll('{{table}}', table), [range.chainId, range.start, range.end]);
   await copyIntoTable(client, table, range.columns, range.copyText);
+}
+
+/**
+ * Keeps hot tables to the recent `retentionBlocks` of each chain: older rows whose range has a
+ * registered cold file are deleted (the cold watermark moves up). Returns the rows deleted.
+ */
+export async function trimHotRows(db: Queryable, dataSchema: string, retentionBlocks: number): Promise<number> {
+  let deleted = 0;
+  for (const dataset of SYNC_DATASETS) {
+    const { rowCount } = await db.query(SQL.trimBehindWatermark.text.replaceAll('{{table}}', hotTable(dataSchema, dataset)), [retentionBlocks, dataset]);
+    deleted += rowCount ?? 0;
+  }
+  return deleted;
 }

@@ -1,5 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { parseSyncJobSpec } from '../../src/state/syncJobSpec.js';
+import { trimHotRows } from '../../src/state/hotRows.js';
 import { RpcPool } from '../../src/drivers/chain/rpcClient.js';
 import { fetchBlocks, fetchCallTraces, fetchLogs } from '../../src/drivers/chain/fetch.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
@@ -69,7 +70,14 @@ async function syncAndCheck(t: ExecutionContext, rpcUrl: string, nodeUrl: string
 test('a fixed_target chain_sync over anvil completes with hot rows, cold files and counts equal to the node', async (t) => {
   const anvil = await startAnvil();
   t.teardown(() => anvil.stop());
-  await syncAndCheck(t, anvil.url, anvil.url);
+  const { inst } = await syncAndCheck(t, anvil.url, anvil.url);
+
+  // Hot retention: rows more than 3 blocks below the hot head go; their cold files stay registered.
+  const tip = Number((await inst.pool.query<{ n: string }>(`SELECT max(block_number) AS n FROM ${inst.schemas.data}.blocks`)).rows[0]!.n);
+  t.true((await trimHotRows(inst.pool, inst.schemas.data, 3)) > 0);
+  const left = await inst.pool.query<{ lo: string; n: string }>(`SELECT min(block_number) AS lo, count(*) AS n FROM ${inst.schemas.data}.blocks`);
+  t.deepEqual([Number(left.rows[0]!.lo), Number(left.rows[0]!.n)], [tip - 3, 4]);
+  t.is(await trimHotRows(inst.pool, inst.schemas.data, 3), 0, 'trimming is idempotent');
 });
 
 test('RPC faults (drops, 429, delays, malformed JSON) through a local proxy: the sync completes with identical data', async (t) => {
