@@ -22,7 +22,9 @@ export const ConfigSchema = z
     dataDir: z.string().min(1).default('.trace-lite'),
     leaseTtlSeconds: positiveInt.default(30),
     heartbeatSeconds: positiveNumber.optional(),
-    workerConcurrency: positiveInt.default(4),
+    // Ingest attempts mostly wait on RPC and S3; 8 covers 4 streams × 2 ranges in flight (at 4,
+    // ranges queued for a slot 240 ms of a 1.05 s cycle in bench/ingest).
+    workerConcurrency: positiveInt.default(8),
     visibilitySeconds: positiveInt.default(30),
     maxAttempts: positiveInt.default(3),
     queueMaxDeliveries: positiveInt.default(5),
