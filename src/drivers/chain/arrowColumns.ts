@@ -137,6 +137,26 @@ function checkedSize(column: string, bytes: number): number {
   return bytes;
 }
 
+/**
+ * Offsets and data of a variable-width column from its values (null rows take no bytes): 0x-hex
+ * strings decoded to bytes for Binary, text as UTF-8 for Utf8. `bytes` is the decoded total.
+ */
+function variableWidth(
+  column: string,
+  values: readonly (string | null)[],
+  bytes: number,
+  encoding: 'hex' | 'utf8',
+): { valueOffsets: Int32Array; data: Uint8Array } {
+  const valueOffsets = new Int32Array(values.length + 1);
+  const data = Buffer.allocUnsafe(checkedSize(column, bytes));
+  let offset = 0;
+  values.forEach((value, i) => {
+    if (value !== null) offset += data.write(encoding === 'hex' ? value.slice(2) : value, offset, encoding);
+    valueOffsets[i + 1] = offset;
+  });
+  return { valueOffsets, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
 export class BinaryColumn extends Column<Binary> {
   /** Validated hex strings, decoded into one buffer by `finish`; null for null rows. */
   private readonly parts: (string | null)[] = [];
@@ -165,19 +185,7 @@ export class BinaryColumn extends Column<Binary> {
   }
 
   finish(): Data<Binary> {
-    const offsets = new Int32Array(this.length + 1);
-    const data = Buffer.allocUnsafe(checkedSize(this.name, this.bytes));
-    let offset = 0;
-    this.parts.forEach((part, i) => {
-      if (part !== null) offset += data.write(part.slice(2), offset, 'hex');
-      offsets[i + 1] = offset;
-    });
-    return makeData({
-      type: this.field.type,
-      ...this.dataProps(),
-      valueOffsets: offsets,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    });
+    return makeData({ type: this.field.type, ...this.dataProps(), ...variableWidth(this.name, this.parts, this.bytes, 'hex') });
   }
 }
 
@@ -200,20 +208,8 @@ export class Utf8Column extends Column<Utf8> {
   }
 
   finish(): Data<Utf8> {
-    const offsets = new Int32Array(this.length + 1);
     const bytes = this.values.reduce((sum, value) => sum + (value === null ? 0 : Buffer.byteLength(value)), 0);
-    const data = Buffer.allocUnsafe(checkedSize(this.name, bytes));
-    let offset = 0;
-    this.values.forEach((value, i) => {
-      if (value !== null) offset += data.write(value, offset, 'utf8');
-      offsets[i + 1] = offset;
-    });
-    return makeData({
-      type: this.field.type,
-      ...this.dataProps(),
-      valueOffsets: offsets,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    });
+    return makeData({ type: this.field.type, ...this.dataProps(), ...variableWidth(this.name, this.values, bytes, 'utf8') });
   }
 }
 
