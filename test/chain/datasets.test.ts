@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { duckdb } from '../helpers/duckdb.js';
 import { tableFromIPC, type RecordBatch } from 'apache-arrow';
-import { Piscina } from 'piscina';
 import { numberToHex, type Address } from 'viem';
 import {
   DATASETS,
@@ -16,7 +15,6 @@ import {
   type DatasetRequest,
   type FetchedByDataset,
 } from '../../src/drivers/chain/datasets.js';
-import type { DecodeChainDatasetInput } from '../../src/drivers/chain/decodeJob.js';
 import { RpcPool } from '../../src/drivers/chain/rpcClient.js';
 import { recordBatchesToIpcChunks, writeParquetFile } from '../../src/drivers/parquet/parquetWriter.js';
 import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, type SeededWorkload, type TestAnvil } from '../helpers/anvil.js';
@@ -293,17 +291,6 @@ test('a bad value fails the decode naming dataset, block, row and column', (t) =
   logs.logs[0]!.removed = true;
   t.throws(() => decodeDataset('logs', logs, ANVIL_CHAIN_ID), { message: /^logs: block "0x\w+" log "0x0": the node marked the log removed/ });
   t.throws(() => decodeDataset('blocks', fetched.get('blocks') as FetchedByDataset['blocks'], -1), { message: /chain id -1/ });
-});
-
-test('on a Piscina thread the decode job returns one Arrow IPC stream with the decoded batch', async (t) => {
-  const piscina = new Piscina({ filename: new URL('../../src/drivers/chain/decodeJob.js', import.meta.url).href, maxThreads: 1 });
-  t.teardown(() => piscina.close({ force: true }));
-  const input: DecodeChainDatasetInput = { dataset: 'logs', fetched: fetched.get('logs') as FetchedByDataset['logs'], chainId: ANVIL_CHAIN_ID };
-  const ipc: unknown = await piscina.run(input, { name: 'decodeChainDataset' });
-  if (!(ipc instanceof ArrayBuffer)) return t.fail(`the job returned ${String(ipc)}`);
-  const table = tableFromIPC(new Uint8Array(ipc));
-  t.is(table.batches.length, 1);
-  t.deepEqual(rows(table.batches[0]!), rows(decoded('logs')));
 });
 
 test('an empty range decodes to a 0-row batch with the full schema', async (t) => {

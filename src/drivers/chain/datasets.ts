@@ -1,7 +1,7 @@
 /**
  * The chain datasets by Cryo name: Arrow schema (cryoSchemas.ts), fetch (RPC → JSON) and decode
  * (JSON → one Arrow RecordBatch). Decoders are pure functions of the fetched JSON, which is plain
- * structured-cloneable data, so decoding can run on the Piscina pool (see decodeJob.ts).
+ * structured-cloneable data, so decoding can run on the Piscina pool (see runtime/pool/ingest.ts).
  */
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { Address } from 'viem';
