@@ -1,10 +1,10 @@
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { duckdb } from '../helpers/duckdb.js';
-import { tableFromIPC, type RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import { numberToHex, type Address } from 'viem';
 import {
   DATASETS,
