@@ -1,0 +1,335 @@
+/**
+ * Fail-closed SQL gate for the Query Service.
+ *
+ * The gate parses user SQL with DuckDB's own parser (`json_serialize_sql`) on a
+ * private, locked-down in-memory DuckDB instance. That connection only ever runs
+ * `extractStatements(sql)` (parse-only) and the fixed query
+ * `SELECT json_serialize_sql($1::VARCHAR)` with the user SQL as a bound
+ * parameter, so user SQL is never executed by the gate.
+ *
+ * Policy (allow-list, anything not understood is rejected):
+ *  - at most `maxLength` UTF-8 bytes, not blank;
+ *  - exactly one statement, and it must be a SELECT (incl. WITH / set ops / FROM-first);
+ *  - every query node type, table reference type and table function is allow-listed;
+ *  - every function name (scalar, aggregate, window, table) is checked against a
+ *    deny-list of file / network / system / state-changing functions;
+ *  - base-table references must be plain identifiers (no '/', '.', ':', '\\', '~'),
+ *    which rejects `FROM 'file.parquet'`, `FROM "s3://..."` replacement scans;
+ *  - schema / catalog qualifiers must be allow-listed (default: `main` only).
+ *
+ * Errors never include the SQL text nor DuckDB's parser message (which quotes it).
+ */
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+export type RejectReason =
+  | 'too_long'
+  | 'empty'
+  | 'parse_error'
+  | 'multiple_statements'
+  | 'not_select'
+  | 'file_or_url_relation'
+  | 'forbidden_schema'
+  | 'unsupported_construct'
+  | `forbidden_function:${string}`
+  | `forbidden_table_function:${string}`
+  | `forbidden_table_ref:${string}`
+  | `forbidden_query_node:${string}`;
+
+export class QueryRejectedError extends Error {
+  override readonly name = 'QueryRejectedError';
+  constructor(
+    readonly reason: RejectReason,
+    detail?: string,
+  ) {
+    super(`query rejected by SQL gate (${reason})${detail === undefined ? '' : `: ${detail}`}`);
+  }
+}
+
+export interface GateResult {
+  ok: true;
+  sql: string;
+}
+
+export interface SqlGateOptions {
+  /** Max UTF-8 byte length of the SQL text. Default 100 kB. */
+  maxLength?: number;
+  /** Schema qualifiers allowed on table refs (unqualified is always allowed). Default ['main']. */
+  allowedSchemas?: readonly string[];
+  /** Catalog qualifiers allowed on table refs (unqualified is always allowed). Default []. */
+  allowedCatalogs?: readonly string[];
+  /** Extra function names (lower-case) to deny in addition to the built-in deny-list. */
+  extraDeniedFunctions?: readonly string[];
+}
+
+export const DEFAULT_MAX_SQL_BYTES = 100 * 1024;
+
+/** Table functions that may appear in FROM. Everything else is rejected. */
+const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['range', 'generate_series', 'unnest']);
+
+const ALLOWED_QUERY_NODES: ReadonlySet<string> = new Set([
+  'SELECT_NODE',
+  'SET_OPERATION_NODE',
+  'RECURSIVE_CTE_NODE',
+  'CTE_NODE',
+]);
+
+const ALLOWED_TABLE_REFS: ReadonlySet<string> = new Set([
+  'BASE_TABLE',
+  'JOIN',
+  'SUBQUERY',
+  'TABLE_FUNCTION',
+  'EMPTY',
+  'EXPRESSION_LIST',
+]);
+
+/** Exact function names that touch files, network, secrets, settings or mutable state. */
+const DENIED_FUNCTIONS: ReadonlySet<string> = new Set([
+  'glob',
+  'sniff_csv',
+  'getenv',
+  'current_setting',
+  'getvariable',
+  'set_variable',
+  'nextval',
+  'currval',
+  'setseed',
+  'checkpoint',
+  'force_checkpoint',
+  'query',
+  'query_table',
+  'which_secret',
+  'load_aws_credentials',
+  'st_read',
+  'st_read_meta',
+  'st_readosm',
+  'st_readshp',
+  'install',
+  'load',
+  'icu_calendar_names',
+  'shell',
+  'system',
+]);
+
+/** Name prefixes / suffixes that are denied (file readers, scanners, remote DBs, introspection). */
+const DENIED_PREFIXES: readonly string[] = [
+  'read_',
+  'parquet_',
+  'csv_',
+  'json_read',
+  'iceberg_',
+  'delta_',
+  'http_',
+  'https_',
+  'sqlite_',
+  'postgres_',
+  'mysql_',
+  'duckdb_',
+  'pragma_',
+  'pg_',
+  'ducklake_',
+  'azure_',
+  's3_',
+  'gcs_',
+  'hf_',
+  'excel_',
+  'arrow_',
+  'enable_',
+  'disable_',
+];
+const DENIED_SUFFIXES: readonly string[] = ['_scan', '_attach', '_query', '_execute', '_secret', '_secrets'];
+
+function isDeniedFunction(name: string, extra: ReadonlySet<string>): boolean {
+  return (
+    DENIED_FUNCTIONS.has(name) ||
+    extra.has(name) ||
+    DENIED_PREFIXES.some((p) => name.startsWith(p)) ||
+    DENIED_SUFFIXES.some((s) => name.endsWith(s))
+  );
+}
+
+const PATHLIKE = /[/.:\\~]/;
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+function isObject(v: Json | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(o: JsonObject, key: string): string {
+  const v = o[key];
+  return typeof v === 'string' ? v : '';
+}
+
+export class SqlGate {
+  readonly #instance: DuckDBInstance;
+  readonly #conn: DuckDBConnection;
+  readonly #maxLength: number;
+  readonly #schemas: ReadonlySet<string>;
+  readonly #catalogs: ReadonlySet<string>;
+  readonly #extraDenied: ReadonlySet<string>;
+  #closed = false;
+
+  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, opts: SqlGateOptions) {
+    this.#instance = instance;
+    this.#conn = conn;
+    this.#maxLength = opts.maxLength ?? DEFAULT_MAX_SQL_BYTES;
+    this.#schemas = new Set((opts.allowedSchemas ?? ['main']).map((s) => s.toLowerCase()));
+    this.#catalogs = new Set((opts.allowedCatalogs ?? []).map((s) => s.toLowerCase()));
+    this.#extraDenied = new Set((opts.extraDeniedFunctions ?? []).map((s) => s.toLowerCase()));
+  }
+
+  static async create(opts: SqlGateOptions = {}): Promise<SqlGate> {
+    // Parser-only instance: no file/network access, no extension auto-install/-load, config locked.
+    const instance = await DuckDBInstance.create(':memory:', {
+      enable_external_access: 'false',
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      lock_configuration: 'true',
+    });
+    const conn = await instance.connect();
+    return new SqlGate(instance, conn, opts);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#conn.closeSync();
+    this.#instance.closeSync();
+  }
+
+  /** Resolves `{ ok: true, sql }` or rejects with `QueryRejectedError`. */
+  async check(sql: string): Promise<GateResult> {
+    if (this.#closed) throw new Error('SqlGate is closed');
+    if (typeof sql !== 'string' || sql.trim() === '') throw new QueryRejectedError('empty');
+    if (Buffer.byteLength(sql, 'utf8') > this.#maxLength) {
+      throw new QueryRejectedError('too_long', `limit is ${this.#maxLength} bytes`);
+    }
+
+    let count: number;
+    try {
+      count = (await this.#conn.extractStatements(sql)).count;
+    } catch {
+      throw new QueryRejectedError('parse_error', 'SQL could not be parsed');
+    }
+    if (count === 0) throw new QueryRejectedError('empty');
+    if (count !== 1) throw new QueryRejectedError('multiple_statements', 'exactly one statement is allowed');
+
+    let ast: Json;
+    try {
+      const reader = await this.#conn.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
+      const raw = reader.getRows()[0]?.[0];
+      if (typeof raw !== 'string') throw new Error('no AST');
+      ast = JSON.parse(raw) as Json;
+    } catch {
+      throw new QueryRejectedError('parse_error', 'SQL could not be parsed');
+    }
+    if (!isObject(ast)) throw new QueryRejectedError('parse_error', 'SQL could not be parsed');
+    if (ast['error'] !== false) {
+      const type = isObject(ast) ? str(ast, 'error_type') : '';
+      const msg = isObject(ast) ? str(ast, 'error_message') : '';
+      if (type === 'not implemented' && msg.startsWith('Only SELECT')) {
+        throw new QueryRejectedError('not_select', 'only a single SELECT or WITH query is allowed');
+      }
+      throw new QueryRejectedError('parse_error', 'SQL could not be parsed');
+    }
+    const statements = ast['statements'];
+    if (!Array.isArray(statements) || statements.length !== 1) {
+      throw new QueryRejectedError('multiple_statements', 'exactly one statement is allowed');
+    }
+    this.#walk(statements[0] ?? null);
+    return { ok: true, sql };
+  }
+
+  /** Gate then execute: `execute` is only called if the gate accepts. */
+  async guard<T>(sql: string, execute: (sql: string) => Promise<T>): Promise<T> {
+    const { sql: accepted } = await this.check(sql);
+    return execute(accepted);
+  }
+
+  #walk(root: Json): void {
+    // Iterative walk: deeply nested SQL must not blow the JS stack.
+    const stack: Json[] = [root];
+    while (stack.length > 0) {
+      const node = stack.pop() ?? null;
+      if (Array.isArray(node)) {
+        for (const child of node) stack.push(child);
+        continue;
+      }
+      if (!isObject(node)) continue;
+      this.#checkNode(node);
+      for (const key of Object.keys(node)) {
+        const child = node[key];
+        if (typeof child === 'object' && child !== null) stack.push(child);
+      }
+    }
+  }
+
+  #checkNode(node: JsonObject): void {
+    const type = str(node, 'type');
+    const hasClass = 'class' in node;
+
+    // Query nodes (SELECT_NODE, SET_OPERATION_NODE, ...) carry `modifiers`.
+    if (!hasClass && 'modifiers' in node && Array.isArray(node['modifiers'])) {
+      if (!ALLOWED_QUERY_NODES.has(type)) throw new QueryRejectedError(`forbidden_query_node:${type || 'unknown'}`);
+    }
+
+    // Table refs carry `sample` and `query_location` but no expression `class`.
+    if (!hasClass && 'sample' in node && 'query_location' in node && !('modifiers' in node)) {
+      if (!ALLOWED_TABLE_REFS.has(type)) throw new QueryRejectedError(`forbidden_table_ref:${type || 'unknown'}`);
+      if (type === 'BASE_TABLE') this.#checkBaseTable(node);
+      if (type === 'TABLE_FUNCTION') {
+        const fn = node['function'];
+        const name = isObject(fn) ? str(fn, 'function_name').toLowerCase() : '';
+        if (!ALLOWED_TABLE_FUNCTIONS.has(name) || isObject(fn) && (str(fn, 'schema') !== '' || str(fn, 'catalog') !== '')) {
+          if (isDeniedFunction(name, this.#extraDenied)) throw new QueryRejectedError(`forbidden_function:${safeName(name)}`);
+          throw new QueryRejectedError(`forbidden_table_function:${safeName(name)}`);
+        }
+      }
+    }
+
+    // Any function-like expression (FUNCTION, AGGREGATE, WINDOW, ...).
+    if ('function_name' in node) {
+      const name = str(node, 'function_name').toLowerCase();
+      if (name === '' || isDeniedFunction(name, this.#extraDenied)) {
+        throw new QueryRejectedError(`forbidden_function:${safeName(name)}`);
+      }
+      const schema = str(node, 'schema').toLowerCase();
+      const catalog = str(node, 'catalog').toLowerCase();
+      // The parser itself qualifies desugared functions (extract -> main.date_part, [..] -> main.list_value).
+      if ((schema !== '' && schema !== 'main') || catalog !== '') {
+        throw new QueryRejectedError('forbidden_schema', 'qualified function names are not allowed');
+      }
+    }
+  }
+
+  #checkBaseTable(node: JsonObject): void {
+    const table = str(node, 'table_name');
+    const schema = str(node, 'schema_name').toLowerCase();
+    const catalog = str(node, 'catalog_name').toLowerCase();
+    if (table === '' || PATHLIKE.test(table) || PATHLIKE.test(schema) || PATHLIKE.test(catalog)) {
+      throw new QueryRejectedError('file_or_url_relation', 'relations must be plain table names');
+    }
+    if (schema !== '' && !this.#schemas.has(schema)) throw new QueryRejectedError('forbidden_schema');
+    if (catalog !== '' && !this.#catalogs.has(catalog)) throw new QueryRejectedError('forbidden_schema');
+    if (node['at_clause'] !== null && node['at_clause'] !== undefined) {
+      throw new QueryRejectedError('unsupported_construct', 'AT (time travel) clauses are not allowed');
+    }
+  }
+}
+
+/** Function names come from user SQL; keep only a short, identifier-safe form in reasons. */
+function safeName(name: string): string {
+  const cleaned = name.replace(/[^a-z0-9_]/g, '?').slice(0, 64);
+  return cleaned === '' ? 'unknown' : cleaned;
+}
+
+/** One-shot helper: creates a gate, checks, closes. Prefer a long-lived SqlGate in services. */
+export async function checkQuery(sql: string, opts: SqlGateOptions = {}): Promise<GateResult> {
+  const gate = await SqlGate.create(opts);
+  try {
+    return await gate.check(sql);
+  } finally {
+    gate.close();
+  }
+}
