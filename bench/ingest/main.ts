@@ -31,6 +31,7 @@ import { createLogger } from '../../src/runtime/logger.js';
 import { buildSupervisor, ROLES } from '../../src/runtime/node.js';
 import { parseSyncJobSpec } from '../../src/state/syncJobSpec.js';
 import { median } from '../queue/stats.js';
+import { positiveIntOption } from '../options.js';
 
 type Dataset = 'blocks' | 'transactions' | 'logs' | 'geth_calls';
 const MAIN_STREAMS: readonly Dataset[] = ['blocks', 'transactions', 'logs'];
@@ -65,23 +66,18 @@ function parseOptions(): Options {
     },
   });
   const quick = values.quick ?? false;
-  const int = (text: string | undefined, fallback: number, name: string): number => {
-    const n = text === undefined ? fallback : Number(text);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
-  const blocks = int(values.blocks, quick ? 40 : 300, 'blocks');
-  const chunkSizes = (values['chunk-sizes'] ?? (quick ? '20' : '50,100')).split(',').map((s) => int(s.trim(), 0, 'chunk-sizes'));
+  const blocks = positiveIntOption(values.blocks, quick ? 40 : 300, 'blocks');
+  const chunkSizes = (values['chunk-sizes'] ?? (quick ? '20' : '50,100')).split(',').map((s) => positiveIntOption(s.trim(), 0, 'chunk-sizes'));
   return {
     json: values.json ?? false,
     quick,
     blocks,
-    rounds: int(values.rounds, quick ? 1 : 3, 'rounds'),
+    rounds: positiveIntOption(values.rounds, quick ? 1 : 3, 'rounds'),
     chunkSizes,
-    maxInflight: int(values['max-inflight'], 2, 'max-inflight'),
-    gethBlocks: int(values['geth-blocks'], quick ? 20 : blocks, 'geth-blocks'),
+    maxInflight: positiveIntOption(values['max-inflight'], 2, 'max-inflight'),
+    gethBlocks: positiveIntOption(values['geth-blocks'], quick ? 20 : blocks, 'geth-blocks'),
     geth: !(values['no-geth'] ?? false),
-    seed: int(values.seed, 1, 'seed'),
+    seed: positiveIntOption(values.seed, 1, 'seed'),
   };
 }
 

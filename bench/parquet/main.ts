@@ -18,6 +18,7 @@ import { parseArgs, promisify } from 'node:util';
 import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
 import { DEFAULT_ROW_GROUP_ROWS, recordBatchToIpc } from '../../src/drivers/parquet/parquetWriter.js';
 import { median } from '../queue/stats.js';
+import { positiveIntOption } from '../options.js';
 import { LogsChecksumBuilder, verifyLogsParquet, type LogsChecksum } from './checksum.js';
 import type { ChildResult } from './child.js';
 import { writeFrames } from './ipcFrames.js';
@@ -52,18 +53,13 @@ function parseOptions(): Options {
     },
   });
   const quick = values.quick ?? false;
-  const int = (text: string | undefined, fallback: number, name: string): number => {
-    const n = text === undefined ? fallback : Number(text);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
   return {
     json: values.json ?? false,
     quick,
     // parquetjs-lite writes ~27k rows/s: its 3 rounds of 1,000,000 rows are ~1.8 of the ~2.2 minutes.
-    rows: int(values.rows, quick ? 50_000 : 1_000_000, 'rows'),
-    rounds: int(values.rounds, quick ? 1 : 3, 'rounds'),
-    rowGroupRows: int(values['row-group-rows'], DEFAULT_ROW_GROUP_ROWS, 'row-group-rows'),
+    rows: positiveIntOption(values.rows, quick ? 50_000 : 1_000_000, 'rows'),
+    rounds: positiveIntOption(values.rounds, quick ? 1 : 3, 'rounds'),
+    rowGroupRows: positiveIntOption(values['row-group-rows'], DEFAULT_ROW_GROUP_ROWS, 'row-group-rows'),
   };
 }
 

@@ -11,6 +11,7 @@ import { GRAPHILE_WORKER_CONFIG, GraphileWorkerSubject } from './graphileWorker.
 import { PG_BOSS_CONFIG, PgBossSubject } from './pgBoss.js';
 import { PgQueueSubject, type LatencyResult, type PgQueueRates } from './pgqueue.js';
 import { median, progress } from './stats.js';
+import { positiveIntOption } from '../options.js';
 import { runQueueRound, type QueueRates, type QueueSubject, type WorkloadShape } from './workload.js';
 
 /** 4 consumers/producers = 4 pool connections, for pgqueue and the baseline alike. */
@@ -37,17 +38,12 @@ function parseOptions(): Options {
     },
   });
   const quick = values.quick ?? false;
-  const int = (text: string | undefined, fallback: number, name: string): number => {
-    const n = text === undefined ? fallback : Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
   return {
     json: values.json ?? false,
     quick,
-    rounds: int(values.rounds, quick ? 1 : 3, 'rounds'),
-    messages: int(values.messages, quick ? 2_000 : 20_000, 'messages'),
-    batchCycles: int(values.cycles, quick ? 1 : 5, 'cycles'),
+    rounds: positiveIntOption(values.rounds, quick ? 1 : 3, 'rounds'),
+    messages: positiveIntOption(values.messages, quick ? 2_000 : 20_000, 'messages'),
+    batchCycles: positiveIntOption(values.cycles, quick ? 1 : 5, 'cycles'),
     // 500 samples × 5–10 ms ≈ 4 s per round; p99 then rests on the 5 slowest samples of each round.
     latencySamples: quick ? 100 : 500,
   };

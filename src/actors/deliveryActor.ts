@@ -58,7 +58,9 @@ export abstract class DeliveryActor extends Actor<Delivery> {
 
   protected override async beforeDrain(): Promise<void> {
     this.unsubscribe?.();
-    await Promise.all(this.mailbox.drain().map((d) => this.release(d.receipt)));
-    this.inHand = 0;
+    const untaken = this.mailbox.drain();
+    // Drained deliveries never reach receive(), which is what counts the others down.
+    this.inHand -= untaken.length;
+    await Promise.all(untaken.map((d) => this.release(d.receipt)));
   }
 }
