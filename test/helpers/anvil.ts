@@ -182,6 +182,7 @@ export async function seedWorkload(url: string, rounds = 12): Promise<SeededWork
   } finally {
     await client.setAutomine(true);
   }
-  const head = Number(await client.getBlockNumber());
+  // viem caches the block number for its polling interval (4 s); the seed must see its own blocks.
+  const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
   return { fixture, head, transactions };
 }
