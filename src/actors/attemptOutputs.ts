@@ -1,8 +1,8 @@
 import type { ParquetCompression } from '../drivers/parquet/parquetWriter.js';
 import type { PutResult } from '../drivers/store/objectStore.js';
 import type { CompactionResult } from '../runtime/pool/compaction.js';
-import type { IngestRangeResult } from '../runtime/pool/ingest.js';
-import { replaceHotRange, type HotDataset, type HotRange } from '../state/hotRows.js';
+import type { IngestRangeInput, IngestRangeResult } from '../runtime/pool/ingest.js';
+import { replaceHotRange, type HotRange } from '../state/hotRows.js';
 import type { Runtime } from '../runtime/context.js';
 import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
 import { bufferKey, stagingPrefix } from '../state/stagingKeys.js';
@@ -65,7 +65,7 @@ export class AttemptOutputs {
    */
   async ingestRange(
     key: string,
-    range: { dataset: HotDataset; chainId: number; start: number; end: number; rpcPool: string; hot: boolean },
+    range: Pick<IngestRangeInput, 'dataset' | 'chainId' | 'start' | 'end' | 'hot' | 'balances'> & { rpcPool: string },
     signal?: AbortSignal,
   ): Promise<IngestRangeResult> {
     const bucket = this.buckets.datasets;
@@ -81,6 +81,7 @@ export class AttemptOutputs {
         rpc: this.rt.rpc().options(range.rpcPool),
         parquet: { store: connection, bucket, key, compression: 'zstd' },
         hot: range.hot,
+        balances: range.balances,
       },
       { signal },
     );

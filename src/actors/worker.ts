@@ -59,7 +59,7 @@ export class WorkerActor extends DeliveryActor {
     });
     aborted.catch(() => undefined);
     const outputs = new AttemptOutputs(this.rt, task);
-    return Promise.race([operator({ task, params: task.params, signal, pool: this.rt.pool, log, outputs }), aborted]);
+    return Promise.race([operator({ task, params: task.params, signal, pool: this.rt.pool, log, outputs, query: this.rt.query }), aborted]);
   }
 
   private async settleFailure(task: ClaimedTask, signal: AbortSignal, err: unknown, log: typeof this.log): Promise<void> {

@@ -21,21 +21,26 @@ function total(s: JobStatus['streams'][string], from: number): number {
 }
 
 /**
- * Follows a chain_sync job until nothing is left to run (or forever for follow_head): progress bars per stream
+ * Follows a chain_sync job until `done` (default: nothing is left to run, never for follow_head): progress bars per stream
  * (blocks done/total, rows, blocks/s, ETA) on a TTY, periodic status lines otherwise.
  */
-export async function watchJob(jobs: SyncJobs, idOrName: string, out: NodeJS.WriteStream = process.stderr): Promise<JobStatus> {
+export async function watchJob(
+  jobs: SyncJobs,
+  idOrName: string,
+  out: NodeJS.WriteStream = process.stderr,
+  done: (status: JobStatus) => boolean = settled,
+): Promise<JobStatus> {
   const first = await jobs.status(idOrName);
   const from = first.mode.from_block;
   if (!out.isTTY) {
     let lastLog = 0;
     for (;;) {
       const status = await jobs.status(idOrName);
-      if (settled(status) || Date.now() - lastLog >= LOG_EVERY_MS) {
+      if (done(status) || Date.now() - lastLog >= LOG_EVERY_MS) {
         out.write(`${formatJobStatus(status)}\n`);
         lastLog = Date.now();
       }
-      if (settled(status)) return status;
+      if (done(status)) return status;
       await delay(POLL_MS);
     }
   }
@@ -52,7 +57,7 @@ export async function watchJob(jobs: SyncJobs, idOrName: string, out: NodeJS.Wri
         bar?.setTotal(total(s, from));
         bar?.update(s.blocks_done, { rows: s.rows, rate: s.blocks_per_s ?? '-' });
       }
-      if (settled(status)) return status;
+      if (done(status)) return status;
       await delay(POLL_MS);
     }
   } finally {

@@ -1,7 +1,7 @@
 import { resolveDatabase, type ResolvedDatabase } from '../drivers/database.js';
-import { migrate } from '../drivers/migrations.js';
+import { dropInstallation, migrate } from '../drivers/migrations.js';
 import { schemaNames } from '../drivers/postgres.js';
-import { loadConfig, type Config } from '../runtime/config.js';
+import { loadConfig, type Config, type ConfigInput } from '../runtime/config.js';
 import { closeRuntime, openRuntime, type Runtime } from '../runtime/context.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 
@@ -18,8 +18,18 @@ export interface Session {
  * Loads config, finds the database (DATABASE_URL, the default URL, or the embedded server), applies
  * pending migrations (idempotent, under an advisory lock) and opens the runtime.
  */
-export async function openSession(options: { quiet?: boolean } = {}): Promise<Session> {
-  const config = loadConfig();
+export interface SessionOptions {
+  quiet?: boolean;
+  /** Settings that win over the environment and the config file (the demo's own schema prefix). */
+  overrides?: ConfigInput;
+  /** Environment for the RPC pools; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Drops the installation's schemas before migrating: a clean slate (the demo's). */
+  reset?: boolean;
+}
+
+export async function openSession(options: SessionOptions = {}): Promise<Session> {
+  const config = loadConfig(process.env, options.overrides);
   // One-shot commands log only warnings unless TRACE_LOG_LEVEL asks for more; `up` logs at info.
   const log = createLogger(options.quiet && !process.env.TRACE_LOG_LEVEL ? 'warn' : config.logLevel);
   const database = await resolveDatabase({
@@ -28,9 +38,10 @@ export async function openSession(options: { quiet?: boolean } = {}): Promise<Se
     log: (msg, fields) => log.info(fields ?? {}, msg),
   });
   try {
+    if (options.reset) await dropInstallation(database.url, schemaNames(config.schemaPrefix));
     const migrated = await migrate(database.url, schemaNames(config.schemaPrefix));
     if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'applied migrations');
-    const rt = openRuntime({ config, log, url: database.url });
+    const rt = openRuntime({ config, log, url: database.url, env: options.env });
     return {
       config,
       log,

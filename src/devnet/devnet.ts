@@ -60,6 +60,8 @@ export interface Devnet {
   runDir: string;
   /** Resolves if anvil ends before stop() is called. */
   exited: Promise<void>;
+  /** Seeds `blocks` more blocks of the same workload (a chain that keeps producing); returns the new last block. */
+  extend(blocks: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -121,7 +123,12 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       last_block: Number(stats.lastBlock),
       seed,
     };
-    return { description, stats, runDir, exited: anvil.exited, stop };
+    const extend = async (more: number): Promise<number> => {
+      const extended = await seedChain(clients, genesis, workload, { seed, blocks: more, log });
+      description.last_block = Number(extended.lastBlock);
+      return description.last_block;
+    };
+    return { description, stats, runDir, exited: anvil.exited, stop, extend };
   } catch (err) {
     await stop();
     throw err;

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { OperatorRegistry, type Operator } from './registry.js';
 import { cryoIngest } from './cryoIngest.js';
+import { balancesBackfill, duckdbQuery } from './analytics.js';
 import { INGEST_OPERATOR } from '../state/syncJobs.js';
 
 function numberParam(params: Record<string, unknown>, name: string, fallback: number): number {
@@ -50,5 +51,7 @@ const sha256: Operator = async ({ params, pool, signal }) => {
 
 export function builtinOperators(): OperatorRegistry {
   return new OperatorRegistry().register('noop', noop).register('sleep', sleep).register('fail', fail).register('crash', crash).register('sha256', sha256)
-    .register(INGEST_OPERATOR, cryoIngest);
+    .register(INGEST_OPERATOR, cryoIngest)
+    .register('balances_backfill', balancesBackfill)
+    .register('duckdb_query', duckdbQuery);
 }

@@ -1,6 +1,7 @@
 import type { AttemptOutputs } from '../actors/attemptOutputs.js';
 import type { Logger } from '../runtime/logger.js';
 import type { WorkerPool } from '../runtime/pool/workerPool.js';
+import type { QueryService } from '../query/queryService.js';
 import type { ClaimedTask, JsonValue } from '../state/taskStore.js';
 
 export interface OperatorContext {
@@ -12,6 +13,8 @@ export interface OperatorContext {
   log: Logger;
   /** Fenced writes of this attempt: staged objects, commits, buffered row batches. */
   outputs: AttemptOutputs;
+  /** The Query Service (SQL over hot + cold), for operators that read datasets. */
+  query: () => Promise<QueryService>;
 }
 
 /** Operator code; runs only after its task was claimed. Its return value is stored as the task's result. */

@@ -48,6 +48,8 @@ export class QueryRejectedError extends Error {
 export interface GateResult {
   ok: true;
   sql: string;
+  /** The base-table names the statement references, lower-case (CTE names included). */
+  tables: string[];
 }
 
 export interface SqlGateOptions {
@@ -237,8 +239,9 @@ export class SqlGate {
     if (!Array.isArray(statements) || statements.length !== 1) {
       throw new QueryRejectedError('multiple_statements', 'exactly one statement is allowed');
     }
-    this.#walk(statements[0] ?? null);
-    return { ok: true, sql };
+    const tables = new Set<string>();
+    this.#walk(statements[0] ?? null, tables);
+    return { ok: true, sql, tables: [...tables] };
   }
 
   /** Gate then execute: `execute` is only called if the gate accepts. */
@@ -247,7 +250,7 @@ export class SqlGate {
     return execute(accepted);
   }
 
-  #walk(root: Json): void {
+  #walk(root: Json, tables: Set<string>): void {
     // Iterative walk: deeply nested SQL must not blow the JS stack.
     const stack: Json[] = [root];
     while (stack.length > 0) {
@@ -257,7 +260,7 @@ export class SqlGate {
         continue;
       }
       if (!isObject(node)) continue;
-      this.#checkNode(node);
+      this.#checkNode(node, tables);
       for (const key of Object.keys(node)) {
         const child = node[key];
         if (typeof child === 'object' && child !== null) stack.push(child);
@@ -265,7 +268,7 @@ export class SqlGate {
     }
   }
 
-  #checkNode(node: JsonObject): void {
+  #checkNode(node: JsonObject, tables: Set<string>): void {
     const type = str(node, 'type');
     const hasClass = 'class' in node;
 
@@ -277,7 +280,7 @@ export class SqlGate {
     // Table refs carry `sample` and `query_location` but no expression `class`.
     if (!hasClass && 'sample' in node && 'query_location' in node && !('modifiers' in node)) {
       if (!ALLOWED_TABLE_REFS.has(type)) throw new QueryRejectedError(`forbidden_table_ref:${type || 'unknown'}`);
-      if (type === 'BASE_TABLE') this.#checkBaseTable(node);
+      if (type === 'BASE_TABLE') tables.add(this.#checkBaseTable(node));
       if (type === 'TABLE_FUNCTION') {
         const fn = node['function'];
         const name = isObject(fn) ? str(fn, 'function_name').toLowerCase() : '';
@@ -303,7 +306,8 @@ export class SqlGate {
     }
   }
 
-  #checkBaseTable(node: JsonObject): void {
+  /** Returns the table's name, lower-case. */
+  #checkBaseTable(node: JsonObject): string {
     const table = str(node, 'table_name');
     const schema = str(node, 'schema_name').toLowerCase();
     const catalog = str(node, 'catalog_name').toLowerCase();
@@ -315,6 +319,7 @@ export class SqlGate {
     if (node['at_clause'] !== null && node['at_clause'] !== undefined) {
       throw new QueryRejectedError('unsupported_construct', 'AT (time travel) clauses are not allowed');
     }
+    return table.toLowerCase();
   }
 }
 

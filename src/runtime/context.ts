@@ -19,6 +19,8 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { WorkerPool } from './pool/workerPool.js';
 import { WakeupMailbox } from './wakeupMailbox.js';
+import { RuntimeMetrics } from './metrics.js';
+import { QueryService } from '../query/queryService.js';
 
 /** What the actors of one process share. */
 export interface Runtime {
@@ -42,6 +44,12 @@ export interface Runtime {
   wakeups: WakeupMailbox;
   running: RunningAttempts;
   operators: OperatorRegistry;
+  /** The Query Service (SQL over hot + cold), opened on first use. */
+  query: () => Promise<QueryService>;
+  /** Closes the Query Service if it was opened. */
+  closeQuery: () => Promise<void>;
+  /** Prometheus metrics in this runtime's own registry, created on first use (nodes serving HTTP). */
+  metrics: () => RuntimeMetrics;
   /** Names this process in leases and attempt history. */
   workerId: string;
 }
@@ -58,7 +66,7 @@ export interface OpenRuntimeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function openRuntime({ config, log, url, operators, queue, objects, env = process.env }: OpenRuntimeOptions): Runtime {
+export function openRuntime({ config, log, url, operators, queue: queueDriver, objects, env = process.env }: OpenRuntimeOptions): Runtime {
   const schemas = schemaNames(config.schemaPrefix);
   // Connections: one per concurrently running attempt (claim/complete) plus the actors' own loops.
   const db = createPool({ url, schemas, max: config.workerConcurrency + 6 });
@@ -68,6 +76,11 @@ export function openRuntime({ config, log, url, operators, queue, objects, env =
     retryMaxSeconds: config.retryMaxSeconds,
   });
   let rpcPools: RpcPools | undefined;
+  let queryService: Promise<QueryService> | undefined;
+  const lazyObjects = objects ?? new LazyObjectStore(() => openObjectStore({ config, dataDir: config.dataDir, log }));
+  const workerPool = new WorkerPool();
+  let metrics: RuntimeMetrics | undefined;
+  const queue = queueDriver ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries });
   return {
     config,
     rpc: () => (rpcPools ??= rpcPoolsFromEnv(env)),
@@ -76,21 +89,29 @@ export function openRuntime({ config, log, url, operators, queue, objects, env =
     schemas,
     db,
     listener: new PgListener(() => new pg.Client({ connectionString: url })),
-    queue: queue ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries }),
+    queue,
     tasks,
     syncJobs: new SyncJobs(db, tasks),
     registry: new DatasetRegistry(db),
     buffers: new BufferBatches(db, schemas.data),
-    objects: objects ?? new LazyObjectStore(() => openObjectStore({ config, dataDir: config.dataDir, log })),
-    pool: new WorkerPool(),
+    objects: lazyObjects,
+    pool: workerPool,
     wakeups: new WakeupMailbox(),
     running: new RunningAttempts(),
     operators: operators ?? builtinOperators(),
+    query: () => (queryService ??= QueryService.open({ config, db, url, dataSchema: schemas.data, objects: lazyObjects, pool: workerPool })),
+    metrics: () => (metrics ??= new RuntimeMetrics({ queue, tasks, log })),
+    closeQuery: async () => {
+      const opened = await queryService?.catch(() => undefined);
+      queryService = undefined;
+      await opened?.close();
+    },
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   };
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
+  await runtime.closeQuery();
   await runtime.pool.close();
   await runtime.objects.close();
   await runtime.queue.close();

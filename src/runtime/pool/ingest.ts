@@ -4,7 +4,7 @@ import { uploadParquet, type CompactionResult, type ParquetTarget } from './comp
 import { perThread } from './threadCache.js';
 
 export interface IngestRangeInput {
-  dataset: Exclude<CryoDatasetName, 'balances'>;
+  dataset: CryoDatasetName;
   chainId: number;
   /** Block range [start, end). */
   start: number;
@@ -13,6 +13,8 @@ export interface IngestRangeInput {
   parquet: ParquetTarget;
   /** Also return the rows as COPY text for the hot table. */
   hot: boolean;
+  /** `balances` only: the addresses to read and the blocks of the range to read them at. */
+  balances?: { addresses: `0x${string}`[]; blocks: number[] };
 }
 
 export interface IngestRangeResult extends CompactionResult {
@@ -44,7 +46,7 @@ export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeR
     rpcPoolFor(input.rpc),
   ]);
   const range = { start: input.start, end: input.end };
-  const fetched = await fetchDataset(input.dataset, rpc, { range });
+  const fetched = await fetchDataset(input.dataset, rpc, { range, ...input.balances });
   const batch = decodeDataset(input.dataset, fetched, input.chainId);
   const written = await uploadParquet([recordBatchToIpc(batch)], input.parquet);
   const copyText = input.hot ? arrowToCopyText([batch]) : new Uint8Array(0);

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { move } from 'piscina';
 import { compactToParquet } from './compaction.js';
 import { ingestRange } from './ingest.js';
+import type { QueryJobInput, QueryJobOutput } from '../../query/queryJob.js';
 
 /**
  * Job kinds that run on the Piscina pool, registered by name. Inputs and outputs cross the thread
@@ -29,6 +30,11 @@ export const poolJobs = {
   compactToParquet,
   /** One cryo_ingest range: RPC → Arrow → Parquet staging object + hot rows as COPY text (see ingest.ts). */
   ingestRange,
+  /** One Query Service query in a fresh, locked DuckDB (see query/queryJob.ts); DuckDB loads on first use. */
+  async runQuery(input: QueryJobInput): Promise<QueryJobOutput> {
+    const { runQuery } = await import('../../query/queryJob.js');
+    return runQuery(input);
+  },
   /** Reports which thread ran it (tests that work leaves the main thread). */
   async threadId(): Promise<number> {
     const { threadId } = await import('node:worker_threads');
