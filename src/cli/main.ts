@@ -20,8 +20,10 @@ import {
   waitForTask,
 } from './tasks.js';
 import { up } from './up.js';
+import { DEMO_DEFAULTS, runDemo } from '../demo/runDemo.js';
 import { describeVersion, formatJobStatus, readSyncJobFile } from './sync.js';
 import { watchJob } from './progress.js';
+import { DOWNLOAD_FORMATS, formatTemplates, queryCommand, type QueryCommandOptions } from './query.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -58,6 +60,34 @@ program
   .option('--json', 'print the JSON description on stdout')
   .action(async (opts: { port?: number; seed: number; blocks: number; accounts: number; out?: string; json?: boolean }) => {
     exitCode = await runDevnetCommand({ dataDir: loadConfig().dataDir, ...opts });
+  });
+
+program
+  .command('demo')
+  .description('the golden path: seeded devnet → sync into hot rows + cold Parquet → tip and history queries → analytics → report')
+  .option('--blocks <n>', 'devnet blocks to seed and sync; with --rpc, the last N blocks', positiveInt, DEMO_DEFAULTS.blocks)
+  .option('--rpc <url>', "a real chain's JSON-RPC URL instead of the devnet")
+  .option('--full-history', 'with --rpc: sync from genesis (slow)')
+  .option('--token <address>', 'with --rpc: the ERC-20 to analyse')
+  .option('--follow-blocks <n>', 'devnet blocks produced while the sync follows the tip', (v) => Number(v), DEMO_DEFAULTS.followBlocks)
+  .option('--traces', 'also sync geth_calls (debug_traceBlockByNumber; slow on anvil)')
+  .option('--top <n>', 'top N holders', positiveInt, DEMO_DEFAULTS.topN)
+  .option('--k <n>', 'top-K share of stake', positiveInt, DEMO_DEFAULTS.topK)
+  .option('--out <dir>', 'report directory', DEMO_DEFAULTS.out)
+  .option('--schema-prefix <prefix>', "the demo's own schemas, dropped and recreated at its start", DEMO_DEFAULTS.schemaPrefix)
+  .action(async (opts: { blocks: number; rpc?: string; fullHistory?: boolean; token?: string; followBlocks: number; traces?: boolean; top: number; k: number; out: string; schemaPrefix: string }) => {
+    await runDemo({
+      blocks: opts.blocks,
+      ...(opts.rpc === undefined ? {} : { rpc: opts.rpc }),
+      ...(opts.token === undefined ? {} : { token: opts.token }),
+      fullHistory: opts.fullHistory === true,
+      followBlocks: opts.followBlocks,
+      traces: opts.traces === true,
+      topN: opts.top,
+      topK: opts.k,
+      out: opts.out,
+      schemaPrefix: opts.schemaPrefix,
+    });
   });
 
 program
@@ -125,6 +155,30 @@ program
       if (opts.json) return printJson(described);
       for (const d of described) print(`${d.dataset.padEnd(12)} chain ${d.chain_id} [${d.range[0]}, ${d.range[1]})  ${d.rows} rows  ${d.bytes} B  ${d.uri.join(' ')}`);
       if (described.length === 0) print('no dataset versions registered');
+    }),
+  );
+
+program
+  .command('query [sql]')
+  .description('run one read-only query (ad-hoc SQL or a stored template) on the Query Service in this process')
+  .option('--template <name>', 'a stored template instead of SQL (see `trace-lite templates`)')
+  .option('--param <name=value>', 'a template parameter; repeat for more', (pair: string, pairs: string[]) => [...pairs, pair], [])
+  .addOption(new Option('--json', 'print the JSON result (columns, rows, stats)').conflicts(['csv', 'format', 'out']))
+  .addOption(new Option('--csv', 'print the result as CSV').conflicts('format'))
+  .addOption(new Option('--format <format>', 'encode the result as a file').choices(DOWNLOAD_FORMATS))
+  .option('--out <file>', 'write the encoded result here (format from --format or the file extension)')
+  .action(async (sql: string | undefined, opts: QueryCommandOptions) => {
+    exitCode = await queryCommand(sql, opts);
+  });
+
+program
+  .command('templates')
+  .description('the stored query templates with their parameters and result columns')
+  .option('--json', 'print JSON')
+  .action((opts: { json?: boolean }) =>
+    withSession(async ({ rt }) => {
+      const templates = (await rt.query()).templates();
+      print(opts.json ? JSON.stringify(templates, null, 2) : formatTemplates(templates));
     }),
   );
 

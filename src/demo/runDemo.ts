@@ -40,12 +40,12 @@ export interface DemoOptions {
   out: string;
   topN: number;
   topK: number;
+  /** The demo's schemas, dropped and recreated at its start. */
+  schemaPrefix: string;
 }
 
-export const DEMO_DEFAULTS = { blocks: 500, followBlocks: 5, topN: 10, topK: 5, out: 'trace-lite-report' } as const;
-
-/** The demo's own schemas, reset on every run so it always starts clean. */
-const DEMO_SCHEMA_PREFIX = 'trace_demo_';
+/** The demo's schemas are its own (`trace_demo_*`), reset on every run so it always starts clean. */
+export const DEMO_DEFAULTS = { blocks: 500, followBlocks: 5, topN: 10, topK: 5, out: 'trace-lite-report', schemaPrefix: 'trace_demo_' } as const;
 const RPC_POOL = 'demo';
 /** Every role but the gateway: the demo must not take port 8787 from a running `trace-lite up`. */
 const DEMO_ROLES: readonly Role[] = ['dispatcher', 'publisher', 'heartbeat', 'worker', 'sink', 'janitor', 'query'];
@@ -66,10 +66,10 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
   try {
     const rpcUrl = options.rpc ?? devnet!.description.rpc_url;
     const chain = await describeChain(rpcUrl, options, devnet);
-    step(2, `starting Postgres, the S3 store and the actors (schemas ${DEMO_SCHEMA_PREFIX}*)`);
+    step(2, `starting Postgres, the S3 store and the actors (schemas ${options.schemaPrefix}*, reset)`);
     const session = await openSession({
       quiet: true,
-      overrides: { schemaPrefix: DEMO_SCHEMA_PREFIX, ...(chain.genesisSupplyWei ? { nativeGenesisSupplyWei: chain.genesisSupplyWei } : {}) },
+      overrides: { schemaPrefix: options.schemaPrefix, ...(chain.genesisSupplyWei ? { nativeGenesisSupplyWei: chain.genesisSupplyWei } : {}) },
       env: { ...process.env, [`TRACE_RPC_POOL_${RPC_POOL.toUpperCase()}_URL`]: rpcUrl },
       reset: true,
     });
@@ -95,8 +95,8 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
       const tables: ReportTable[] = [];
       const show = async (title: string, sql: string): Promise<QueryResult> => {
         const result = await service.query({ sql });
-        say(`\n${title} (${result.stats.rows} rows, ${result.stats.elapsedMs} ms, ${result.stats.coldFiles} cold files, ${result.stats.hotRows} hot rows)`);
-        process.stdout.write(`${formatTable(result)}\n`);
+        const { rows, elapsedMs, coldFiles, hotRows } = result.stats;
+        process.stdout.write(`\n${title} (${rows} rows, ${elapsedMs} ms, ${coldFiles} cold files, ${hotRows} hot rows)\n${formatTable(result)}\n`);
         tables.push({ title, sql, columns: result.columns.map((c) => c.name), rows: result.rows });
         return result;
       };

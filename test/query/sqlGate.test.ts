@@ -153,7 +153,7 @@ test('catalog-qualified function', rejects, 'SELECT system.main.abs(1)', 'forbid
 const accepts = test.macro({
   async exec(t: ExecutionContext, sql: string) {
     const res = await gate.check(sql);
-    t.deepEqual(res, { ok: true, sql });
+    t.like(res, { ok: true, sql });
     const { executed, run } = executor();
     const rows = await gate.guard(sql, run);
     t.true(Array.isArray(rows));
@@ -221,7 +221,8 @@ test('gate parser instance itself has no side effects and cannot reach files', a
 });
 
 test('checkQuery one-shot helper and custom length cap', async (t) => {
-  t.deepEqual(await checkQuery('SELECT count(*) FROM blocks'), { ok: true, sql: 'SELECT count(*) FROM blocks' });
+  t.deepEqual(await checkQuery('SELECT count(*) FROM blocks'), { ok: true, sql: 'SELECT count(*) FROM blocks', tables: ['blocks'] });
+  t.deepEqual((await checkQuery('WITH tx AS (SELECT * FROM transactions) SELECT * FROM tx JOIN Logs USING (block_number)')).tables.sort(), ['logs', 'transactions', 'tx']);
   const err = await t.throwsAsync(checkQuery('SELECT 1 + 1 + 1', { maxLength: 5 }), { instanceOf: QueryRejectedError });
   t.is(err?.reason, 'too_long');
 });
