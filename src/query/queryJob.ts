@@ -83,17 +83,13 @@ export async function runQuery(input: QueryJobInput): Promise<QueryJobOutput> {
   const timer = setTimeout(() => connection.interrupt(), input.limits.timeoutMs);
   try {
     const hotRows = await setUp(connection, input, deadline);
-    const { columns, rows } = await execute(connection, input);
+    const { columns, rows } = await execute(connection, input, deadline);
     const rowCount = rows.length;
     if (input.format === 'json') return { ok: true, columns, rows, body: null, rowCount, hotRows };
     return { ok: true, columns, rows: null, body: await encodeResult(input.format, columns, rows), rowCount, hotRows };
   } catch (err) {
     if (err instanceof JobFailure) return { ok: false, failure: err.failure };
     if (Date.now() >= deadline) return { ok: false, failure: { kind: 'timeout' } };
-    const message = err instanceof Error ? err.message : String(err);
-    if (/^(Binder|Catalog|Conversion|Invalid Input|Out of Range|Parser|Constraint|Not implemented) Error/.test(message)) {
-      return { ok: false, failure: { kind: 'query_error', message } };
-    }
     throw err;
   } finally {
     clearTimeout(timer);
@@ -121,7 +117,18 @@ async function setUp(connection: DuckDBConnection, input: QueryJobInput, deadlin
   return hotRows;
 }
 
-async function execute(connection: DuckDBConnection, input: QueryJobInput): Promise<{ columns: ResultColumn[]; rows: ResultCell[][] }> {
+/** Runs the caller's SQL; whatever DuckDB says about it is the caller's error (or the timeout's). */
+async function execute(connection: DuckDBConnection, input: QueryJobInput, deadline: number): Promise<{ columns: ResultColumn[]; rows: ResultCell[][] }> {
+  try {
+    return await executeUnchecked(connection, input);
+  } catch (err) {
+    if (err instanceof JobFailure) throw err;
+    if (Date.now() >= deadline) throw new JobFailure({ kind: 'timeout' });
+    throw new JobFailure({ kind: 'query_error', message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+async function executeUnchecked(connection: DuckDBConnection, input: QueryJobInput): Promise<{ columns: ResultColumn[]; rows: ResultCell[][] }> {
   const prepared = await connection.prepare(input.sql);
   for (let i = 1; i <= prepared.parameterCount; i++) {
     const name = prepared.parameterName(i);

@@ -1,0 +1,123 @@
+/**
+ * The Query Service's limits and formats, and the lock on DuckDB: caps on rows, bytes and time,
+ * downloads that round-trip, template parameters typed and refused with reasons, and a DuckDB that
+ * cannot touch files or its configuration even when handed SQL the gate would have refused.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { ConfigInput } from '../../src/runtime/config.js';
+import { QueryInputError, QueryTimeoutError, ResultTooLargeError } from '../../src/query/queryTypes.js';
+import { QueryRejectedError } from '../../src/query/sqlGate.js';
+import type { QueryJobInput } from '../../src/query/queryJob.js';
+import { createInstallation } from '../helpers/installation.js';
+import { startNode, type TestNode } from '../helpers/node.js';
+
+async function node(t: ExecutionContext, overrides: ConfigInput = {}): Promise<TestNode> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'trace-qs-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const inst = await createInstallation(t, { dataDir, ...overrides });
+  return startNode(t, inst, { roles: ['query'] });
+}
+
+test('results over the row cap, the byte cap or the timeout are refused with the reason', async (t) => {
+  const { rt } = await node(t, { queryMaxRows: 1_000, queryMaxBytes: 20_000, queryTimeoutMs: 300 });
+  const qs = await rt.query();
+  t.is((await qs.query({ sql: 'SELECT range AS n FROM range(1000)' })).rows.length, 1_000, 'exactly the cap is fine');
+  const rows = await t.throwsAsync(qs.query({ sql: 'SELECT range AS n FROM range(1001)' }), { instanceOf: ResultTooLargeError });
+  t.regex(rows!.message, /more than 1000 rows/);
+  const bytes = await t.throwsAsync(qs.query({ sql: "SELECT repeat('x', 100) AS s FROM range(500)" }), { instanceOf: ResultTooLargeError });
+  t.regex(bytes!.message, /bytes of rows, over 20000/);
+  const started = Date.now();
+  await t.throwsAsync(qs.query({ sql: 'SELECT count(*) FROM range(1000000) a, range(1000000) b' }), { instanceOf: QueryTimeoutError });
+  t.true(Date.now() - started < 5_000, 'interrupted near the timeout');
+  t.deepEqual((await qs.query({ sql: 'SELECT 42 AS answer' })).rows, [[42]], 'the service keeps answering');
+});
+
+test('cells are JSON-safe and exact: 128-bit integers and decimals as strings, blobs as 0x hex', async (t) => {
+  const { rt } = await node(t);
+  const qs = await rt.query();
+  const result = await qs.query({
+    sql: `SELECT 5400000000000000000000000000::HUGEINT AS supply, 7::HUGEINT AS small, 12.5::DECIMAL(38,2) AS d,
+      9007199254740993::BIGINT AS big, 3::UBIGINT AS u, from_hex('ABCD') AS b, 0.25::DOUBLE AS f, true AS ok, NULL::VARCHAR AS missing`,
+  });
+  t.deepEqual(result.rows, [['5400000000000000000000000000', '7', '12.50', '9007199254740993', 3, '0xabcd', 0.25, true, null]]);
+  t.deepEqual(
+    result.columns.map((c) => c.type),
+    ['HUGEINT', 'HUGEINT', 'DECIMAL(38,2)', 'BIGINT', 'UBIGINT', 'BLOB', 'DOUBLE', 'BOOLEAN', 'VARCHAR'],
+  );
+});
+
+test('downloads: CSV, Arrow IPC and Parquet carry the same rows', async (t) => {
+  const { rt } = await node(t);
+  const qs = await rt.query();
+  const sql = `SELECT range AS block_number, (range * 1000000000000000000)::HUGEINT AS wei, from_hex(printf('%040x', range)) AS address FROM range(3)`;
+  const csv = await qs.download({ sql }, 'csv');
+  t.is(csv.contentType, 'text/csv; charset=utf-8');
+  t.is(
+    new TextDecoder().decode(csv.body),
+    'block_number,wei,address\n0,0,0x0000000000000000000000000000000000000000\n1,1000000000000000000,0x0000000000000000000000000000000000000001\n2,2000000000000000000,0x0000000000000000000000000000000000000002\n',
+  );
+  const arrow = tableFromIPC((await qs.download({ sql }, 'arrow')).body);
+  t.is(arrow.numRows, 3);
+  t.deepEqual(arrow.schema.fields.map((f) => `${f.name}:${String(f.type)}`), ['block_number:Int64', 'wei:Utf8', 'address:Binary']);
+  t.is(String(arrow.get(2)!.wei), '2000000000000000000');
+
+  const parquet = await qs.download({ sql }, 'parquet');
+  t.is(parquet.stats.rows, 3);
+  const dir = await mkdtemp(path.join(tmpdir(), 'trace-qs-parquet-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'result.parquet');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(file, parquet.body);
+  const duck = await (await DuckDBInstance.create(':memory:')).connect();
+  const read = await duck.runAndReadAll(`SELECT block_number, wei, lower(hex(address)) FROM read_parquet('${file}') ORDER BY 1`);
+  t.deepEqual(read.getRowsJson(), [['0', '0', '0'.repeat(40)], ['1', '1000000000000000000', `${'0'.repeat(39)}1`], ['2', '2000000000000000000', `${'0'.repeat(39)}2`]]);
+  duck.closeSync();
+});
+
+test('requests the service refuses say why', async (t) => {
+  const { rt } = await node(t);
+  const qs = await rt.query();
+  const reason = async (request: Parameters<typeof qs.query>[0]) => {
+    const err = await t.throwsAsync(qs.query(request));
+    return err instanceof QueryInputError || err instanceof QueryRejectedError ? err.reason : `unexpected ${String(err)}`;
+  };
+  t.is(await reason({}), 'bad_request');
+  t.is(await reason({ sql: 'SELECT 1', template: 'top_holders' }), 'bad_request');
+  t.is(await reason({ sql: 'SELECT 1', params: { a: 1 } }), 'bad_request');
+  t.is(await reason({ template: 'no_such_template' }), 'unknown_template');
+  t.is(await reason({ template: 'stake_by_validator', params: { chain_id: 1, block: 10, extra: 1 } }), 'unknown_param');
+  t.is(await reason({ template: 'stake_by_validator', params: { chain_id: 1 } }), 'missing_param');
+  t.is(await reason({ template: 'stake_by_validator', params: { chain_id: 1, block: -1 } }), 'bad_param');
+  t.is(await reason({ template: 'top_holders', params: { chain_id: 1, token: '0x12', block: 1 } }), 'bad_param');
+  t.is(await reason({ template: 'stake_by_validator', params: { block: 10 } }), 'missing_param', 'no chain registered: chain_id must be given');
+  t.is(await reason({ sql: 'SELECT * FROM no_such_relation' }), 'query_error');
+  t.is(await reason({ sql: "COPY blocks TO '/tmp/x.csv'" }), 'not_select');
+  // An address in any case is accepted and lower-cased.
+  const bound = await qs.bindTemplate('top_holders', { chain_id: 1, token: `0x${'AB'.repeat(20)}`, block: '7' });
+  t.deepEqual(bound, { chain_id: 1, token: `0x${'ab'.repeat(20)}`, n: 10, block: 7 });
+});
+
+test("the query's DuckDB is locked: no file access and no configuration change, even for SQL that skipped the gate", async (t) => {
+  const { rt } = await node(t);
+  const job = (sql: string): QueryJobInput => ({
+    sql,
+    params: {},
+    relations: [],
+    hot: null,
+    limits: { timeoutMs: 5_000, maxRows: 10, maxBytes: 10_000 },
+    format: 'json',
+    threads: 1,
+  });
+  const files = await rt.pool.run('runQuery', job("SELECT * FROM read_csv('/etc/passwd')"));
+  t.like(files, { ok: false, failure: { kind: 'query_error' } });
+  t.regex(JSON.stringify(files), /disabled by configuration|Permission/);
+  const config = await rt.pool.run('runQuery', job('SET enable_external_access = true'));
+  t.false(config.ok, 'the configuration is locked');
+  t.regex(JSON.stringify(config), /locked/);
+  t.like(await rt.pool.run('runQuery', job('SELECT u256(from_hex(lpad(\'ff\', 64, \'0\'))) AS v')), { ok: true, rows: [['255']] });
+});
