@@ -157,7 +157,8 @@ async function fullRound(url: string, chainId: number, datasets: readonly Datase
   const prefix = `bench_ingest_${randomBytes(4).toString('hex')}_`;
   const schemas = schemaNames(prefix);
   const s3Dir = await mkdtemp(path.join(tmpdir(), 'trace-bench-ingest-s3-'));
-  const config = loadConfig({}, { databaseUrl: DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', dataDir: s3Dir });
+  // httpPort 0: its idle gateway must not take 8787 from a node the user runs.
+  const config = loadConfig({}, { databaseUrl: DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', dataDir: s3Dir, httpPort: 0 });
   const silent = createLogger(process.env.TRACE_BENCH_LOG_LEVEL ?? 'silent');
   await migrate(DATABASE_URL, schemas);
   const objects = new LazyObjectStore(() => openObjectStore({ config, dataDir: s3Dir, log: silent }));

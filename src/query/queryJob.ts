@@ -124,8 +124,13 @@ async function execute(connection: DuckDBConnection, input: QueryJobInput, deadl
   } catch (err) {
     if (err instanceof JobFailure) throw err;
     if (Date.now() >= deadline) throw new JobFailure({ kind: 'timeout' });
-    throw new JobFailure({ kind: 'query_error', message: err instanceof Error ? err.message : String(err) });
+    throw new JobFailure({ kind: 'query_error', message: withoutSqlEcho(err instanceof Error ? err.message : String(err)) });
   }
+}
+
+/** DuckDB's message without its `LINE n: <the SQL> ^` context: errors and logs never carry the SQL. */
+function withoutSqlEcho(message: string): string {
+  return message.split(/\n\s*LINE \d+:/)[0]!.trim();
 }
 
 async function executeUnchecked(connection: DuckDBConnection, input: QueryJobInput): Promise<{ columns: ResultColumn[]; rows: ResultCell[][] }> {

@@ -47,6 +47,20 @@ export const ConfigSchema = z
     bucketScratch: bucketName.default('scratch'),
     stagingTtlSeconds: positiveInt.default(3600),
     hotRetentionBlocks: positiveInt.default(10_000),
+    queryTimeoutMs: positiveInt.default(30_000),
+    queryMaxRows: positiveInt.default(100_000),
+    queryMaxBytes: positiveInt.default(64 * 1024 * 1024),
+    // Local copies of cold files (DuckDB here cannot read S3 itself); least recently used go first.
+    queryCacheBytes: positiveInt.default(1024 * 1024 * 1024),
+    queryThreads: positiveInt.default(2),
+    // Native supply at genesis, in wei, for total_supply_native (the devnet and demo set their own).
+    nativeGenesisSupplyWei: z.string().regex(/^\d{1,78}$/, 'must be a decimal number of wei').default('0'),
+    httpHost: z.string().min(1).default('127.0.0.1'),
+    // 0 binds any free port (tests run several nodes at once); the bound port is logged.
+    httpPort: z.coerce.number().int().min(0).max(65_535).default(8787),
+    reportDir: z.string().min(1).default('trace-lite-report'),
+    // Queries run at once; 4× as many may wait, more are refused as busy (HTTP 503).
+    queryConcurrency: positiveInt.default(2),
   })
   .strict()
   .transform((c) => ({
@@ -91,6 +105,16 @@ export const ENV_KEYS = {
   TRACE_BUCKET_SCRATCH: 'bucketScratch',
   TRACE_STAGING_TTL_SECONDS: 'stagingTtlSeconds',
   TRACE_HOT_RETENTION_BLOCKS: 'hotRetentionBlocks',
+  TRACE_QUERY_TIMEOUT_MS: 'queryTimeoutMs',
+  TRACE_QUERY_MAX_ROWS: 'queryMaxRows',
+  TRACE_QUERY_MAX_BYTES: 'queryMaxBytes',
+  TRACE_QUERY_CACHE_BYTES: 'queryCacheBytes',
+  TRACE_QUERY_THREADS: 'queryThreads',
+  TRACE_NATIVE_GENESIS_SUPPLY_WEI: 'nativeGenesisSupplyWei',
+  TRACE_HTTP_HOST: 'httpHost',
+  TRACE_HTTP_PORT: 'httpPort',
+  TRACE_REPORT_DIR: 'reportDir',
+  TRACE_QUERY_CONCURRENCY: 'queryConcurrency',
 } as const satisfies Record<string, keyof ConfigInput>;
 
 export class ConfigError extends Error {

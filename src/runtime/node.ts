@@ -5,10 +5,12 @@ import { QueueConsumerActor } from '../actors/queueConsumer.js';
 import { WorkerActor } from '../actors/worker.js';
 import { SinkActor } from '../actors/sink.js';
 import { JanitorActor } from '../actors/janitor.js';
+import { QueryActor } from '../actors/queryActor.js';
+import { GatewayActor } from '../actors/gateway.js';
 import type { Runtime } from './context.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 
-export const ROLES = ['dispatcher', 'publisher', 'heartbeat', 'worker', 'sink', 'janitor'] as const;
+export const ROLES = ['dispatcher', 'publisher', 'heartbeat', 'worker', 'sink', 'janitor', 'query', 'gateway'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function parseRoles(text: string): Role[] {
@@ -23,7 +25,8 @@ export function parseRoles(text: string): Role[] {
 /**
  * The actors of one process for the chosen roles, in start order. Stop runs in reverse: the queue
  * consumer stops taking wake-ups, the worker drains or hands back, the heartbeat keeps leases alive
- * until then, and the publisher sends the hand-backs' wake-ups before the dispatcher stops.
+ * until then, and the publisher sends the hand-backs' wake-ups before the dispatcher stops. The
+ * gateway stops before the query actor, so the queries of in-flight requests still run.
  */
 export function buildSupervisor(rt: Runtime, roles: readonly Role[], options: Partial<SupervisorOptions> = {}): Supervisor {
   const supervisor = new Supervisor({ log: rt.log.child({ component: 'supervisor' }), ...options });
@@ -33,6 +36,15 @@ export function buildSupervisor(rt: Runtime, roles: readonly Role[], options: Pa
   if (roles.includes('janitor')) supervisor.add({ name: 'janitor', create: () => new JanitorActor(rt) });
   if (roles.includes('worker')) supervisor.add({ name: 'worker', create: () => new WorkerActor(rt) });
   if (roles.includes('sink')) supervisor.add({ name: 'sink', create: () => new SinkActor(rt) });
+  // The gateway sends its queries to the query actor of its own process, so it brings one along.
+  if (roles.includes('query') || roles.includes('gateway')) supervisor.add({ name: 'query', create: () => new QueryActor(rt) });
+  if (roles.includes('gateway')) {
+    const queryActor = () => {
+      const actor = supervisor.actor('query');
+      return actor instanceof QueryActor ? actor : undefined;
+    };
+    supervisor.add({ name: 'gateway', create: () => new GatewayActor(rt, queryActor) });
+  }
   // Last to start, first to stop: it feeds the actors above through the wake-up mailbox.
   if (roles.includes('worker') || roles.includes('sink')) {
     supervisor.add({ name: 'queue-consumer', create: () => new QueueConsumerActor(rt) });

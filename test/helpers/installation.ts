@@ -23,7 +23,8 @@ export interface TestInstallation {
 export async function createInstallation(t: ExecutionContext, overrides: ConfigInput = {}): Promise<TestInstallation> {
   const prefix = `t${randomBytes(5).toString('hex')}_`;
   const schemas = schemaNames(prefix);
-  const config = loadConfig({}, { databaseUrl: TEST_DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', ...overrides });
+  // httpPort 0: nodes with the gateway role bind a free port, never 8787 (test files run in parallel).
+  const config = loadConfig({}, { databaseUrl: TEST_DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', httpPort: 0, ...overrides });
   await migrate(TEST_DATABASE_URL, schemas);
   const pool = createPool({ url: TEST_DATABASE_URL, schemas, max: 8 });
   t.teardown(async () => {

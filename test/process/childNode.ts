@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
 import type { TestInstallation } from '../helpers/installation.js';
 
@@ -23,6 +24,8 @@ export function childEnv(inst: TestInstallation, extra: Record<string, string> =
     TRACE_HEARTBEAT_SECONDS: String(config.heartbeatSeconds),
     TRACE_RETRY_BASE_SECONDS: String(config.retryBaseSeconds),
     TRACE_LOG_LEVEL: 'info',
+    // `up` runs the gateway; children bind a free port, never 8787 (test files run in parallel).
+    TRACE_HTTP_PORT: String(config.httpPort),
     ...extra,
   };
 }
@@ -43,4 +46,17 @@ export function spawnNode(t: ExecutionContext, inst: TestInstallation, args: str
     }
   });
   return { child, exited, output: () => output };
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Runs one CLI command to its end: exit code and output. */
+export async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], { env });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }

@@ -1,24 +1,10 @@
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { migrate } from '../../src/drivers/migrations.js';
 import { createInstallation } from '../helpers/installation.js';
-import { CLI, childEnv, spawnNode } from './childNode.js';
-
-const execFileAsync = promisify(execFile);
-
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { childEnv, cli, spawnNode } from './childNode.js';
 
 test('migrations applied by several processes at once run exactly once', async (t) => {
   const inst = await createInstallation(t);

@@ -96,6 +96,9 @@ test('requests the service refuses say why', async (t) => {
   t.is(await reason({ template: 'top_holders', params: { chain_id: 1, token: '0x12', block: 1 } }), 'bad_param');
   t.is(await reason({ template: 'stake_by_validator', params: { block: 10 } }), 'missing_param', 'no chain registered: chain_id must be given');
   t.is(await reason({ sql: 'SELECT * FROM no_such_relation' }), 'query_error');
+  const echo = await t.throwsAsync(qs.query({ sql: 'SELECT nosuchcol, 12345 AS marker FROM range(3)' }), { instanceOf: QueryInputError });
+  t.regex(echo!.message, /nosuchcol/, 'names what is wrong');
+  t.false(echo!.message.includes('12345'), 'without echoing the SQL');
   t.is(await reason({ sql: "COPY blocks TO '/tmp/x.csv'" }), 'not_select');
   // An address in any case is accepted and lower-cased.
   const bound = await qs.bindTemplate('top_holders', { chain_id: 1, token: `0x${'AB'.repeat(20)}`, block: '7' });

@@ -14,6 +14,16 @@ test('defaults: 30 s lease, heartbeat a third of it, shutdown grace half of it',
   t.is(config.schemaPrefix, '');
 });
 
+test('gateway and query admission: loopback:8787, port 0 for any free port, two queries at once', (t) => {
+  const config = loadConfig({});
+  t.is(config.httpHost, '127.0.0.1');
+  t.is(config.httpPort, 8787);
+  t.is(config.reportDir, 'trace-lite-report');
+  t.is(config.queryConcurrency, 2);
+  t.is(loadConfig({ TRACE_HTTP_PORT: '0' }).httpPort, 0);
+  t.throws(() => loadConfig({ TRACE_HTTP_PORT: '70000', TRACE_QUERY_CONCURRENCY: '0' }), { message: /httpPort.*queryConcurrency/ });
+});
+
 test('environment wins over the config file, which wins over defaults', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'trace-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
