@@ -61,7 +61,9 @@ const TRUSTED_MACROS = [
 ];
 
 const pgPoolFor = perThread<{ url: string }, pg.Pool>(async ({ url }) => {
-  const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'trace-lite-query' });
+  // Hot rows are read by one connection per running query; idle ones close soon, so pool threads do
+  // not sit on connections of a server that may allow only 100.
+  const pool = new pg.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 2_000, application_name: 'trace-lite-query' });
   pool.on('error', () => undefined);
   return pool;
 });
