@@ -13,26 +13,9 @@
 --   nakamoto_33 = the fewest validators whose stake together is MORE than S / 3 (largest first).
 --   hhi         = Σ (100 · x_i / S)², on the 0–10,000 scale.
 --   validators  = n. With no staked validator: one row, validators 0, the rest NULL.
-WITH staking_logs AS (
-  SELECT topic0, u256(topic1)::BIGINT AS validator_id, hex(data) AS data_hex
-  FROM logs
-  WHERE chain_id = $chain_id
-    AND block_number <= $block
-    AND address = from_hex('0000000000000000000000000000000000001000')
-    AND topic0 IN (
-      from_hex('e4d4df1e1827dd28252fd5c3cd7ebccd3da6e0aa31f74c828f3c8542af49d840'), -- Delegate
-      from_hex('3e53c8b91747e1b72a44894db10f2a45fa632b161fdcdd3a17bd6be5482bac62')  -- Undelegate
-    )
-),
-stakes AS (
-  SELECT
-    validator_id,
-    sum(CASE topic0
-      WHEN from_hex('e4d4df1e1827dd28252fd5c3cd7ebccd3da6e0aa31f74c828f3c8542af49d840')
-        THEN u256(from_hex(substr(data_hex, 1, 64)))   -- Delegate: amount, word 0
-      ELSE -u256(from_hex(substr(data_hex, 65, 64)))   -- Undelegate: amount, word 1
-    END) AS stake_wei
-  FROM staking_logs
+WITH stakes AS (
+  SELECT validator_id, sum(amount) AS stake_wei
+  FROM stake_changes($chain_id, $block)
   GROUP BY validator_id
   HAVING stake_wei > 0
 ),

@@ -11,36 +11,7 @@
 -- native: the `balances` rows read at exactly that block (eth_getBalance via a balances backfill);
 -- addresses never backfilled at that block are not ranked.
 -- Only positive balances; rank 1 is the largest, ties broken by address (ascending).
-WITH transfers AS (
-  -- ERC-20 Transfer(address indexed from, address indexed to, uint256 value)
-  SELECT topic1, topic2, u256(data) AS value
-  FROM logs
-  WHERE $token <> 'native'
-    AND chain_id = $chain_id
-    AND block_number <= $block
-    AND address = from_hex(CASE WHEN $token = 'native' THEN '' ELSE substr($token, 3) END)
-    AND topic0 = from_hex('ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef')
-    AND topic3 IS NULL
-    AND n_data_bytes = 32
-),
-movements AS (
-  -- An address topic is the address left-padded to 32 bytes: keep the last 20.
-  SELECT from_hex(substr(hex(topic2), 25)) AS address, value AS amount FROM transfers
-  UNION ALL
-  SELECT from_hex(substr(hex(topic1), 25)) AS address, -value AS amount FROM transfers
-),
-holdings AS (
-  SELECT address, sum(amount) AS balance
-  FROM movements
-  WHERE address <> from_hex(repeat('00', 20))
-  GROUP BY address
-  UNION ALL
-  SELECT address, u256(balance_binary) AS balance
-  FROM balances
-  WHERE $token = 'native' AND chain_id = $chain_id AND block_number = $block
-)
-SELECT row_number() OVER (ORDER BY balance DESC, address) AS rank, address, balance
-FROM holdings
-WHERE balance > 0
-QUALIFY rank <= $n
+SELECT rank, address, balance
+FROM ranked_holders($chain_id, $token, $block)
+WHERE rank <= $n
 ORDER BY rank

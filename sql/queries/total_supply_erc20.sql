@@ -12,28 +12,13 @@
 -- keccak256("Transfer(address,address,uint256)"), from and to indexed, the value as the 32-byte data
 -- (ERC-721's Transfer has the same topic0 but a third indexed topic and no data).
 -- Sampled blocks are range(from_block, to_block + 1, step) plus to_block.
-WITH sampled AS (
-  SELECT range AS block_number FROM range($from_block, $to_block + 1, $step)
-  UNION
-  SELECT $to_block
-),
-transfers AS (
-  SELECT block_number, topic1 AS from_topic, topic2 AS to_topic, u256(data) AS value
-  FROM logs
-  WHERE chain_id = $chain_id
-    AND block_number <= $to_block
-    AND address = from_hex(substr($token, 3))
-    AND topic0 = from_hex('ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef')
-    AND topic3 IS NULL
-    AND n_data_bytes = 32
-),
-deltas AS (
+WITH deltas AS (
   SELECT
     block_number,
-    sum(CASE WHEN from_topic = from_hex(repeat('00', 32)) THEN value ELSE 0 END)   -- mints
-      - sum(CASE WHEN to_topic = from_hex(repeat('00', 32)) THEN value ELSE 0 END) -- burns
+    sum(CASE WHEN from_address = from_hex(repeat('00', 20)) THEN amount ELSE 0 END)   -- mints
+      - sum(CASE WHEN to_address = from_hex(repeat('00', 20)) THEN amount ELSE 0 END) -- burns
       AS delta
-  FROM transfers
+  FROM erc20_transfers($chain_id, $token, $to_block)
   GROUP BY block_number
 ),
 supply AS (
@@ -42,6 +27,6 @@ supply AS (
 )
 -- The supply at a sampled block is the running total of the last block ≤ it that moved the supply.
 SELECT s.block_number, coalesce(supply.total_supply, 0::HUGEINT) AS total_supply
-FROM sampled s
+FROM sampled_blocks($from_block, $to_block, $step) s
 ASOF LEFT JOIN supply ON s.block_number >= supply.block_number
 ORDER BY s.block_number

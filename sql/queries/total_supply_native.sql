@@ -14,12 +14,7 @@
 -- Priority fees only move wei to the block author. Cumulative from genesis whatever from_block is.
 -- Sampled blocks are range(from_block, to_block + 1, step) plus to_block; one that is not in
 -- `blocks` (not synced) gets NULL rather than a guess.
-WITH sampled AS (
-  SELECT range AS block_number FROM range($from_block, $to_block + 1, $step)
-  UNION
-  SELECT $to_block
-),
-rewards AS (
+WITH rewards AS (
   SELECT block_number, sum(u256(value_binary)) AS minted_wei
   FROM transactions
   WHERE chain_id = $chain_id
@@ -41,6 +36,6 @@ supply AS (
   WHERE b.chain_id = $chain_id AND b.block_number <= $to_block
 )
 SELECT s.block_number, supply.total_supply_wei
-FROM sampled s
+FROM sampled_blocks($from_block, $to_block, $step) s
 LEFT JOIN supply ON supply.block_number = s.block_number
 ORDER BY s.block_number

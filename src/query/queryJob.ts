@@ -3,7 +3,7 @@
  *
  *   1. trusted setup: extensions off, file access limited to this query's cached cold files,
  *      hot rows read from Postgres inside the query's pinned snapshot (pg-cursor, in batches)
- *      and appended to in-memory tables, one view per relation, the `u256` macro;
+ *      and appended to in-memory tables, one view per relation, the trusted macros;
  *   2. lock: external access off and configuration locked before any user SQL runs;
  *   3. the gated SQL with its bound parameters, interrupted at the timeout, capped in rows and bytes.
  *
@@ -17,6 +17,7 @@ import Cursor from 'pg-cursor';
 import { perThread } from '../runtime/pool/threadCache.js';
 import { loadStatements } from '../drivers/sqlStatements.js';
 import { cellConverter, encodeResult } from './resultEncoding.js';
+import { loadQueryMacros } from './queryMacros.js';
 import type { QueryFormat, ResultCell, ResultColumn } from './queryTypes.js';
 import type { DuckColumnType, RelationColumn, RelationPlan } from './relations.js';
 import type { BoundValue } from './templates.js';
@@ -51,14 +52,8 @@ export type QueryJobOutput =
   | { ok: true; columns: ResultColumn[]; rows: ResultCell[][] | null; body: Uint8Array | null; rowCount: number; hotRows: number }
   | { ok: false; failure: QueryJobFailure };
 
-/**
- * Trusted helpers every query may use. `u256`: a 32-byte big-endian uint256 (a log's amount) as
- * HUGEINT, exact; values of 2^128 or more are an error rather than a wrong number.
- */
-const TRUSTED_MACROS = [
-  `CREATE MACRO u256(b) AS CASE WHEN substr(hex(b), 1, 32) <> repeat('0', 32) THEN error('u256: value is 2^128 or more')
-     ELSE ('0x' || substr(hex(b), 33, 16))::UBIGINT::HUGEINT * 18446744073709551616 + ('0x' || substr(hex(b), 49, 16))::UBIGINT::HUGEINT END`,
-];
+/** Created in every query's DuckDB before the lock (sql/query_macros.sql). */
+const MACROS = loadQueryMacros();
 
 const pgPoolFor = perThread<{ url: string }, pg.Pool>(async ({ url }) => {
   // Hot rows are read by one connection per running query; idle ones close soon, so pool threads do
@@ -114,7 +109,9 @@ async function setUp(connection: DuckDBConnection, input: QueryJobInput, deadlin
     const view = relationSql(relation);
     if (view !== null) await connection.run(view);
   }
-  for (const macro of TRUSTED_MACROS) await connection.run(macro);
+  // DuckDB binds a macro's tables when it is created: only macros whose relations this query has.
+  const present = new Set(input.relations.map((r) => r.name));
+  for (const macro of MACROS) if (macro.reads.every((r) => present.has(r))) await connection.run(macro.sql);
   await connection.run('SET lock_configuration = true');
   return hotRows;
 }

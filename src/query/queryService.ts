@@ -27,6 +27,7 @@ import {
   type TemplateInfo,
 } from './queryTypes.js';
 import { pinRegistrySnapshot } from './registrySnapshot.js';
+import { loadQueryMacros, relationsFor, type QueryMacro } from './queryMacros.js';
 import { BALANCES_KEY, CRYO_RELATIONS, cryoColumns, relationKind, type RelationPlan } from './relations.js';
 import { CONTENT_TYPES } from './resultEncoding.js';
 import { SqlGate } from './sqlGate.js';
@@ -65,13 +66,16 @@ export class QueryService {
     private readonly deps: QueryServiceDeps,
     private readonly gate: SqlGate,
     private readonly catalog: TemplateCatalog,
+    private readonly macros: readonly QueryMacro[],
   ) {
     this.cache = new ColdFileCache(path.resolve(deps.config.dataDir, 'query-cache'), deps.config.queryCacheBytes, () => deps.objects.get());
   }
 
   static async open(deps: QueryServiceDeps): Promise<QueryService> {
     const catalog = TemplateCatalog.load();
-    return new QueryService(deps, await SqlGate.create(), catalog);
+    const macros = loadQueryMacros();
+    const gate = await SqlGate.create({ trustedTableFunctions: macros.filter((m) => m.table).map((m) => m.name) });
+    return new QueryService(deps, gate, catalog, macros);
   }
 
   async query(request: QueryRequest, options: QueryOptions = {}): Promise<QueryResult> {
@@ -100,9 +104,9 @@ export class QueryService {
   private async execute(request: QueryRequest, format: QueryFormat, options: QueryOptions): Promise<Executed> {
     const started = performance.now();
     const { sql, params } = await this.resolve(request);
-    const { tables } = await this.gate.check(sql);
+    const { tables, tableFunctions } = await this.gate.check(sql);
     const { config, db, url, dataSchema, pool } = this.deps;
-    const pinned = await pinRegistrySnapshot(db, dataSchema, tables);
+    const pinned = await pinRegistrySnapshot(db, dataSchema, relationsFor(this.macros, tables, tableFunctions));
     try {
       await options.onPinned?.();
       const held = await this.cache.hold(pinned.relations.flatMap((r) => r.coldObjects));

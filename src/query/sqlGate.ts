@@ -50,6 +50,8 @@ export interface GateResult {
   sql: string;
   /** The base-table names the statement references, lower-case (CTE names included). */
   tables: string[];
+  /** The table functions it calls, lower-case. */
+  tableFunctions: string[];
 }
 
 export interface SqlGateOptions {
@@ -61,6 +63,8 @@ export interface SqlGateOptions {
   allowedCatalogs?: readonly string[];
   /** Extra function names (lower-case) to deny in addition to the built-in deny-list. */
   extraDeniedFunctions?: readonly string[];
+  /** Trusted table macros the service defines, allowed in FROM besides range/generate_series/unnest. */
+  trustedTableFunctions?: readonly string[];
 }
 
 export const DEFAULT_MAX_SQL_BYTES = 100 * 1024;
@@ -163,6 +167,12 @@ function str(o: JsonObject, key: string): string {
   return typeof v === 'string' ? v : '';
 }
 
+/** What a statement reads, collected while it is checked. */
+interface References {
+  tables: Set<string>;
+  tableFunctions: Set<string>;
+}
+
 export class SqlGate {
   readonly #instance: DuckDBInstance;
   readonly #conn: DuckDBConnection;
@@ -170,6 +180,7 @@ export class SqlGate {
   readonly #schemas: ReadonlySet<string>;
   readonly #catalogs: ReadonlySet<string>;
   readonly #extraDenied: ReadonlySet<string>;
+  readonly #tableFunctions: ReadonlySet<string>;
   #closed = false;
 
   private constructor(instance: DuckDBInstance, conn: DuckDBConnection, opts: SqlGateOptions) {
@@ -179,6 +190,7 @@ export class SqlGate {
     this.#schemas = new Set((opts.allowedSchemas ?? ['main']).map((s) => s.toLowerCase()));
     this.#catalogs = new Set((opts.allowedCatalogs ?? []).map((s) => s.toLowerCase()));
     this.#extraDenied = new Set((opts.extraDeniedFunctions ?? []).map((s) => s.toLowerCase()));
+    this.#tableFunctions = new Set([...ALLOWED_TABLE_FUNCTIONS, ...(opts.trustedTableFunctions ?? []).map((s) => s.toLowerCase())]);
   }
 
   static async create(opts: SqlGateOptions = {}): Promise<SqlGate> {
@@ -239,9 +251,9 @@ export class SqlGate {
     if (!Array.isArray(statements) || statements.length !== 1) {
       throw new QueryRejectedError('multiple_statements', 'exactly one statement is allowed');
     }
-    const tables = new Set<string>();
-    this.#walk(statements[0] ?? null, tables);
-    return { ok: true, sql, tables: [...tables] };
+    const refs: References = { tables: new Set(), tableFunctions: new Set() };
+    this.#walk(statements[0] ?? null, refs);
+    return { ok: true, sql, tables: [...refs.tables], tableFunctions: [...refs.tableFunctions] };
   }
 
   /** Gate then execute: `execute` is only called if the gate accepts. */
@@ -250,7 +262,7 @@ export class SqlGate {
     return execute(accepted);
   }
 
-  #walk(root: Json, tables: Set<string>): void {
+  #walk(root: Json, refs: References): void {
     // Iterative walk: deeply nested SQL must not blow the JS stack.
     const stack: Json[] = [root];
     while (stack.length > 0) {
@@ -260,7 +272,7 @@ export class SqlGate {
         continue;
       }
       if (!isObject(node)) continue;
-      this.#checkNode(node, tables);
+      this.#checkNode(node, refs);
       for (const key of Object.keys(node)) {
         const child = node[key];
         if (typeof child === 'object' && child !== null) stack.push(child);
@@ -268,7 +280,7 @@ export class SqlGate {
     }
   }
 
-  #checkNode(node: JsonObject, tables: Set<string>): void {
+  #checkNode(node: JsonObject, refs: References): void {
     const type = str(node, 'type');
     const hasClass = 'class' in node;
 
@@ -280,14 +292,15 @@ export class SqlGate {
     // Table refs carry `sample` and `query_location` but no expression `class`.
     if (!hasClass && 'sample' in node && 'query_location' in node && !('modifiers' in node)) {
       if (!ALLOWED_TABLE_REFS.has(type)) throw new QueryRejectedError(`forbidden_table_ref:${type || 'unknown'}`);
-      if (type === 'BASE_TABLE') tables.add(this.#checkBaseTable(node));
+      if (type === 'BASE_TABLE') refs.tables.add(this.#checkBaseTable(node));
       if (type === 'TABLE_FUNCTION') {
         const fn = node['function'];
         const name = isObject(fn) ? str(fn, 'function_name').toLowerCase() : '';
-        if (!ALLOWED_TABLE_FUNCTIONS.has(name) || isObject(fn) && (str(fn, 'schema') !== '' || str(fn, 'catalog') !== '')) {
+        if (!this.#tableFunctions.has(name) || isObject(fn) && (str(fn, 'schema') !== '' || str(fn, 'catalog') !== '')) {
           if (isDeniedFunction(name, this.#extraDenied)) throw new QueryRejectedError(`forbidden_function:${safeName(name)}`);
           throw new QueryRejectedError(`forbidden_table_function:${safeName(name)}`);
         }
+        refs.tableFunctions.add(name);
       }
     }
 

@@ -221,8 +221,19 @@ test('gate parser instance itself has no side effects and cannot reach files', a
 });
 
 test('checkQuery one-shot helper and custom length cap', async (t) => {
-  t.deepEqual(await checkQuery('SELECT count(*) FROM blocks'), { ok: true, sql: 'SELECT count(*) FROM blocks', tables: ['blocks'] });
+  t.deepEqual(await checkQuery('SELECT count(*) FROM blocks'), { ok: true, sql: 'SELECT count(*) FROM blocks', tables: ['blocks'], tableFunctions: [] });
   t.deepEqual((await checkQuery('WITH tx AS (SELECT * FROM transactions) SELECT * FROM tx JOIN Logs USING (block_number)')).tables.sort(), ['logs', 'transactions', 'tx']);
   const err = await t.throwsAsync(checkQuery('SELECT 1 + 1 + 1', { maxLength: 5 }), { instanceOf: QueryRejectedError });
   t.is(err?.reason, 'too_long');
+});
+
+test('trusted table macros are allowed only when the service declares them, and are reported', async (t) => {
+  const sql = "SELECT * FROM ranked_holders(1, 'native', 5) JOIN blocks USING (block_number)";
+  const refused = await t.throwsAsync(checkQuery(sql), { instanceOf: QueryRejectedError });
+  t.is(refused?.reason, 'forbidden_table_function:ranked_holders');
+  const accepted = await checkQuery(sql, { trustedTableFunctions: ['ranked_holders'] });
+  t.deepEqual(accepted.tableFunctions, ['ranked_holders']);
+  t.deepEqual(accepted.tables, ['blocks']);
+  const other = await t.throwsAsync(checkQuery("SELECT * FROM read_parquet('x')", { trustedTableFunctions: ['ranked_holders'] }), { instanceOf: QueryRejectedError });
+  t.is(other?.reason, 'forbidden_function:read_parquet');
 });
