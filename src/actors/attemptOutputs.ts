@@ -5,7 +5,7 @@ import type { IngestRangeInput, IngestRangeResult } from '../runtime/pool/ingest
 import { replaceHotRange, type HotRange } from '../state/hotRows.js';
 import type { Runtime } from '../runtime/context.js';
 import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
-import { bufferKey, stagingPrefix } from '../state/stagingKeys.js';
+import { bufferKey, cryoFileName, stagingPrefix } from '../state/stagingKeys.js';
 import type { Fence } from '../state/taskStore.js';
 
 export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
@@ -32,6 +32,11 @@ export class AttemptOutputs {
   /** Where this attempt stages files of a dataset. */
   stagingPrefix(dataset: string, chainId: number): string {
     return stagingPrefix(dataset, chainId, this.fence);
+  }
+
+  /** This attempt's staging key of a range's file, named the Cryo way (`network` defaults to `network_<chain>`). */
+  stagingKey(dataset: string, chainId: number, start: number, end: number, network = `network_${chainId}`): string {
+    return `${this.stagingPrefix(dataset, chainId)}${cryoFileName(network, dataset, start, end)}`;
   }
 
   /** Uploads one staged object; it stays invisible until a commit registers it. */
@@ -84,6 +89,30 @@ export class AttemptOutputs {
         balances: range.balances,
       },
       { signal },
+    );
+  }
+
+  /**
+   * Commits one staged file in the datasets bucket as the version of `dataset` over [start, end):
+   * the common case of commit().
+   */
+  async commitFile(
+    file: { dataset: string; chainId: number; start: number; end: number; configHash: string; key: string; rows: number; bytes: number },
+    options: { hot?: HotRange } = {},
+  ): Promise<CommitResult> {
+    return this.commit(
+      {
+        dataset: file.dataset,
+        chainId: file.chainId,
+        rangeStart: file.start,
+        rangeEnd: file.end,
+        configHash: file.configHash,
+        bucket: this.buckets.datasets,
+        objectKeys: [file.key],
+        rowCount: file.rows,
+        bytes: file.bytes,
+      },
+      options,
     );
   }
 

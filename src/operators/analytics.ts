@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { cryoFileName } from '../state/stagingKeys.js';
 import type { JsonValue } from '../state/taskStore.js';
 import type { QueryService } from '../query/queryService.js';
 import { CRYO_RELATIONS } from '../query/relations.js';
@@ -50,23 +49,13 @@ export const balancesBackfill: Operator = async ({ params, outputs, signal, quer
     throw new RangeError(`balances_backfill: ${unique.length} addresses × ${blocks.length} blocks is over ${MAX_BALANCE_READS} reads; split the task`);
   }
   const configHash = `balances-${createHash('sha256').update(JSON.stringify({ addresses: unique, blocks })).digest('hex').slice(0, 16)}`;
-  const key = `${outputs.stagingPrefix('balances', p.chain_id)}${cryoFileName(p.network ?? `network_${p.chain_id}`, 'balances', start, end)}`;
+  const key = outputs.stagingKey('balances', p.chain_id, start, end, p.network);
   const written = await outputs.ingestRange(
     key,
     { dataset: 'balances', chainId: p.chain_id, start, end, rpcPool: p.rpc_pool, hot: false, balances: { addresses: unique, blocks } },
     signal,
   );
-  const result = await outputs.commit({
-    dataset: 'balances',
-    chainId: p.chain_id,
-    rangeStart: start,
-    rangeEnd: end,
-    configHash,
-    bucket: outputs.buckets.datasets,
-    objectKeys: [key],
-    rowCount: written.rows,
-    bytes: written.bytes,
-  });
+  const result = await outputs.commitFile({ dataset: 'balances', chainId: p.chain_id, start, end, configHash, key, rows: written.rows, bytes: written.bytes });
   return { rows: written.rows, addresses: unique.length, blocks: blocks.length, key, registered: result.registered };
 };
 
@@ -105,19 +94,9 @@ export const duckdbQuery: Operator = async ({ params, outputs, query, signal }) 
   const chainId = Number(bound.chain_id ?? 0);
   const { start, end } = blockWindow(bound);
   const configHash = `query-${createHash('sha256').update(JSON.stringify({ template: p.template, bound })).digest('hex').slice(0, 16)}`;
-  const key = `${outputs.stagingPrefix(dataset, chainId)}${cryoFileName(`network_${chainId}`, dataset, start, end)}`;
+  const key = outputs.stagingKey(dataset, chainId, start, end);
   await outputs.stage(outputs.buckets.datasets, key, download.body);
-  const result = await outputs.commit({
-    dataset,
-    chainId,
-    rangeStart: start,
-    rangeEnd: end,
-    configHash,
-    bucket: outputs.buckets.datasets,
-    objectKeys: [key],
-    rowCount: download.stats.rows,
-    bytes: download.body.byteLength,
-  });
+  const result = await outputs.commitFile({ dataset, chainId, start, end, configHash, key, rows: download.stats.rows, bytes: download.body.byteLength });
   return { dataset, rows: download.stats.rows, key, registered: result.registered, params: bound } as JsonValue;
 };
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { cryoFileName } from '../state/stagingKeys.js';
 import { SYNC_DATASETS } from '../state/syncJobSpec.js';
 import type { Operator } from './registry.js';
 
@@ -27,24 +26,14 @@ const CONFIG_HASH = 'cryo-v1-zstd';
 export const cryoIngest: Operator = async ({ params, outputs, signal }) => {
   const p = IngestParamsSchema.parse(params);
   if (p.end <= p.start) throw new RangeError(`empty range [${p.start}, ${p.end})`);
-  const key = `${outputs.stagingPrefix(p.dataset, p.chain_id)}${cryoFileName(p.network ?? `network_${p.chain_id}`, p.dataset, p.start, p.end)}`;
+  const key = outputs.stagingKey(p.dataset, p.chain_id, p.start, p.end, p.network);
   const written = await outputs.ingestRange(
     key,
     { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot },
     signal,
   );
-  const result = await outputs.commit(
-    {
-      dataset: p.dataset,
-      chainId: p.chain_id,
-      rangeStart: p.start,
-      rangeEnd: p.end,
-      configHash: CONFIG_HASH,
-      bucket: outputs.buckets.datasets,
-      objectKeys: [key],
-      rowCount: written.rows,
-      bytes: written.bytes,
-    },
+  const result = await outputs.commitFile(
+    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH, key, rows: written.rows, bytes: written.bytes },
     p.hot
       ? { hot: { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, columns: written.columns, copyText: written.copyText } }
       : {},

@@ -1,6 +1,5 @@
 import type { Operator } from '../../src/operators/registry.js';
 import { recordBatchesToIpcChunks } from '../../src/drivers/parquet/parquetWriter.js';
-import { cryoFileName } from '../../src/state/stagingKeys.js';
 import type { JsonValue } from '../../src/state/taskStore.js';
 import { generateLogBatches } from '../../bench/parquet/logsData.js';
 
@@ -12,18 +11,8 @@ export const compactLogs: Operator = async ({ params, outputs, signal }) => {
   const ipc = [...recordBatchesToIpcChunks(generateLogBatches({ rows, batchRows: 16_384, seed: Number(params.seed ?? 1) }))].map(
     (chunk) => chunk.buffer as ArrayBuffer,
   );
-  const key = `${outputs.stagingPrefix('logs', 1)}${cryoFileName('network_1', 'logs', start, end)}`;
+  const key = outputs.stagingKey('logs', 1, start, end);
   const written = await outputs.stageParquet(outputs.buckets.datasets, key, ipc, { signal });
-  const result = await outputs.commit({
-    dataset: 'logs',
-    chainId: 1,
-    rangeStart: start,
-    rangeEnd: end,
-    configHash: 'test',
-    bucket: outputs.buckets.datasets,
-    objectKeys: [key],
-    rowCount: written.rows,
-    bytes: written.bytes,
-  });
+  const result = await outputs.commitFile({ dataset: 'logs', chainId: 1, start, end, configHash: 'test', key, rows: written.rows, bytes: written.bytes });
   return { key, rows: written.rows, bytes: written.bytes, registered: result.registered } as JsonValue;
 };

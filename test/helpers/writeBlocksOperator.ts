@@ -2,7 +2,6 @@ import { BatchBuilder } from '../../src/drivers/chain/arrowColumns.js';
 import { cryoBlocksSchema } from '../../src/drivers/parquet/cryoSchemas.js';
 import { recordBatchesToIpcChunks } from '../../src/drivers/parquet/parquetWriter.js';
 import { arrowToCopyText, copyColumns } from '../../src/drivers/postgresCopy.js';
-import { cryoFileName } from '../../src/state/stagingKeys.js';
 import type { Operator } from '../../src/operators/registry.js';
 import type { JsonValue } from '../../src/state/taskStore.js';
 
@@ -44,22 +43,12 @@ export const writeBlocks: Operator = async ({ params, outputs, signal }) => {
     cols.parent.appendHex(blockHash(Math.max(b - 1, 0)), 32);
   }
   const record = batch.finish();
-  const key = `${outputs.stagingPrefix('blocks', chainId)}${cryoFileName(`network_${chainId}`, 'blocks', start, end)}`;
+  const key = outputs.stagingKey('blocks', chainId, start, end);
   const ipc = [...recordBatchesToIpcChunks([record])].map((chunk) => chunk.slice().buffer as ArrayBuffer);
   const written = await outputs.stageParquet(outputs.buckets.datasets, key, ipc, { signal });
   const hot = params.hot !== false;
-  const result = await outputs.commit(
-    {
-      dataset: 'blocks',
-      chainId,
-      rangeStart: start,
-      rangeEnd: end,
-      configHash: 'test',
-      bucket: outputs.buckets.datasets,
-      objectKeys: [key],
-      rowCount: written.rows,
-      bytes: written.bytes,
-    },
+  const result = await outputs.commitFile(
+    { dataset: 'blocks', chainId, start, end, configHash: 'test', key, rows: written.rows, bytes: written.bytes },
     hot ? { hot: { dataset: 'blocks', chainId, start, end, columns: copyColumns([record]), copyText: arrowToCopyText([record]) } } : {},
   );
   return { key, rows: written.rows, registered: result.registered } as JsonValue;

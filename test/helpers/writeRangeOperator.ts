@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Operator } from '../../src/operators/registry.js';
 import type { JsonValue } from '../../src/state/taskStore.js';
-import { cryoFileName } from '../../src/state/stagingKeys.js';
 
 /** Deterministic content for a range, so two attempts at it stage identical bytes. */
 export function rangeContent(dataset: string, start: number, end: number, bytes = 1024): Uint8Array {
@@ -22,21 +21,11 @@ export const writeRange: Operator = async ({ params, outputs, signal, task }) =>
   const start = Number(params.start ?? 0);
   const end = Number(params.end ?? 100);
   const body = rangeContent(dataset, start, end, Number(params.bytes ?? 1024));
-  const key = `${outputs.stagingPrefix(dataset, chainId)}${cryoFileName(`network_${chainId}`, dataset, start, end)}`;
+  const key = outputs.stagingKey(dataset, chainId, start, end);
   await outputs.stage(outputs.buckets.datasets, key, body);
   if (typeof params.pause_ms === 'number') await delay(params.pause_ms, undefined, { signal });
   if (params.skip_commit === true) return { staged: key } as JsonValue;
-  const result = await outputs.commit({
-    dataset,
-    chainId,
-    rangeStart: start,
-    rangeEnd: end,
-    configHash: 'test',
-    bucket: outputs.buckets.datasets,
-    objectKeys: [key],
-    rowCount: end - start,
-    bytes: body.byteLength,
-  });
+  const result = await outputs.commitFile({ dataset, chainId, start, end, configHash: 'test', key, rows: end - start, bytes: body.byteLength });
   if (task.attempt <= Number(params.fail_after_commit_until_attempt ?? 0)) throw new Error('crashed after commit');
   return { key, registered: result.registered, alreadyRegistered: result.alreadyRegistered } as JsonValue;
 };
