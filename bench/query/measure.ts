@@ -1,0 +1,358 @@
+/**
+ * The measurements of one analytic: the Query Service cold (a fresh service, empty cache, fresh
+ * pool threads) and warm (median of runs), the direct DuckDB reference (median of runs,
+ * interleaved with the warm service runs), and where the service's time goes, timed from outside
+ * with the engine's own exported pieces in the order the service calls them: the SQL gate, the
+ * registry pin, the cache hold, the pool job (a fresh locked DuckDB, views, the query, the result
+ * conversion) run once in this thread and once through the worker pool (the thread hop). Rounds
+ * interleave all of them; medians (of paired differences where a step is derived).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ColdFileCache } from '../../src/query/coldFileCache.js';
+import { runQuery, type QueryJobInput, type QueryJobOutput } from '../../src/query/queryJob.js';
+import { loadQueryMacros, relationsFor } from '../../src/query/queryMacros.js';
+import { QueryService } from '../../src/query/queryService.js';
+import type { QueryResult } from '../../src/query/queryTypes.js';
+import { pinRegistrySnapshot, type PinnedSnapshot } from '../../src/query/registrySnapshot.js';
+import { BALANCES_KEY, CRYO_RELATIONS, cryoColumns, relationKind, type RelationPlan } from '../../src/query/relations.js';
+import { SqlGate } from '../../src/query/sqlGate.js';
+import { TemplateCatalog, type BoundValue } from '../../src/query/templates.js';
+import { WorkerPool } from '../../src/runtime/pool/workerPool.js';
+import { median } from '../queue/stats.js';
+import type { AnalyticCase } from './analytics.js';
+import { BENCH_DATASETS } from './batches.js';
+import { answerDifference, DirectDuckDb } from './direct.js';
+import type { Installation } from './setup.js';
+
+/** Medians of one analytic's steps, in ms. */
+export interface Breakdown {
+  /** SqlGate.check: DuckDB's parser on the gate's own instance, AST walk. */
+  gate_ms: number;
+  /** pinRegistrySnapshot + release: a REPEATABLE READ transaction, exported snapshot, versions, hot ranges. */
+  pin_ms: number;
+  /** ColdFileCache.hold + release with every file cached. */
+  cache_hold_ms: number;
+  /** runQuery('SELECT 1') in this thread: fresh DuckDB instance, allowed paths, views, macro, lock. */
+  fresh_duckdb_setup_ms: number;
+  /** runQuery(template) − runQuery('SELECT 1') in this thread: the query itself in the fresh instance, plus conversion. */
+  query_in_fresh_duckdb_ms: number;
+  /** runQuery(template) in this thread − setup − the same query on the long-lived reference instance: what a fresh instance costs the query itself. */
+  fresh_vs_reused_instance_ms: number;
+  /** The same job through the worker pool − in this thread: structured clone, thread hand-off, the pool thread's own state. */
+  thread_hop_ms: number;
+  /** A no-op pool job (`threadId`): Piscina's bare round trip. */
+  pool_round_trip_ms: number;
+  /** Warm service median − (gate + pin + hold + pool job): template binding, awaits, everything else. */
+  unaccounted_ms: number;
+  /** A fresh cache fetching the analytic's files from the embedded S3 server (part of cold). */
+  cold_fetch_ms: number;
+}
+
+export interface AnalyticFigures {
+  template: string;
+  params: Record<string, string | number>;
+  cold_ms: number;
+  warm_ms: number;
+  direct_ms: number;
+  ratio_service_vs_direct: number;
+  warm_runs_ms: number[];
+  direct_runs_ms: number[];
+  /** result.stats of the last warm run. */
+  hot_rows: number;
+  cold_files: number;
+  result_rows: number;
+  breakdown: Breakdown;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** One analytic's warm timings (ms), index i of each from round i. */
+interface WarmSamples {
+  service: number[];
+  direct: number[];
+  gate: number[];
+  pin: number[];
+  hold: number[];
+  setup: number[];
+  job: number[];
+  pool: number[];
+  roundTrip: number[];
+  last: QueryResult;
+}
+
+/** The service's request → relation plans mapping (src/query/queryService.ts `execute`), for the breakdown's pool jobs. */
+function relationPlans(pinned: PinnedSnapshot, paths: readonly string[]): RelationPlan[] {
+  let next = 0;
+  return pinned.relations.map((r) => {
+    const known = (CRYO_RELATIONS as readonly string[]).includes(r.name);
+    return {
+      name: r.name,
+      columns: known ? cryoColumns(r.name as (typeof CRYO_RELATIONS)[number]) : null,
+      coldFiles: r.coldObjects.map(() => paths[next++]!),
+      hotTable: r.hotTable,
+      hotRanges: r.hotRanges,
+      distinctOn: relationKind(r.name) === 'cold_facts' ? BALANCES_KEY : null,
+    };
+  });
+}
+
+export class Measurer {
+  private readonly catalog = TemplateCatalog.load();
+  private readonly macros = loadQueryMacros();
+
+  private constructor(
+    private readonly inst: Installation,
+    private readonly service: QueryService,
+    private readonly direct: DirectDuckDb,
+    private readonly gate: SqlGate,
+    /** A second cache over the warm service's directory: same file names, so the same files. */
+    private readonly cache: ColdFileCache,
+    private readonly runs: number,
+  ) {}
+
+  /**
+   * Opens the warm service (the runtime's) and the direct reference over the files the registry
+   * lists for the datasets now, fetched into (or found in) the warm service's cache directory.
+   */
+  static async open(inst: Installation, runs: number): Promise<Measurer> {
+    const { rt } = inst;
+    const service = await rt.query();
+    // Never evicts: it must not delete files the service's own cache counts on.
+    const cache = new ColdFileCache(path.resolve(rt.config.dataDir, 'query-cache'), Number.MAX_SAFE_INTEGER, () => inst.objects.get());
+    const pinned = await pinRegistrySnapshot(rt.db, inst.schemas.data, BENCH_DATASETS);
+    const files: Record<string, string[]> = {};
+    try {
+      for (const relation of pinned.relations) {
+        if (relation.hotRanges.length > 0) {
+          throw new Error(`${relation.name} has ranges above the cold watermark; the window must be contiguous so every analytic reads cold`);
+        }
+        // Held for the whole run: the direct reference reads them until the end.
+        files[relation.name] = (await cache.hold(relation.coldObjects)).paths;
+      }
+    } finally {
+      await pinned.release();
+    }
+    const direct = await DirectDuckDb.open(files, rt.config.queryThreads);
+    // The gate as the service opens it: the trusted table macros allowed in FROM.
+    const gate = await SqlGate.create({ trustedTableFunctions: loadQueryMacros().filter((m) => m.table).map((m) => m.name) });
+    return new Measurer(inst, service, direct, gate, cache, runs);
+  }
+
+  close(): void {
+    this.direct.close();
+    this.gate.close();
+  }
+
+  /** The template's parameters as the service binds them. */
+  bound(c: AnalyticCase): Promise<Record<string, BoundValue>> {
+    return this.service.bindTemplate(c.template, c.params);
+  }
+
+  /** First call of a fresh Query Service with an empty cache and fresh pool threads. */
+  async cold(c: AnalyticCase): Promise<{ ms: number; result: QueryResult }> {
+    const { inst } = this;
+    const dataDir = await mkdtemp(path.join(inst.root, 'cold-'));
+    const pool = new WorkerPool();
+    const service = await QueryService.open({
+      config: { ...inst.config, dataDir },
+      db: inst.rt.db,
+      url: inst.url,
+      dataSchema: inst.schemas.data,
+      objects: inst.objects,
+      pool,
+    });
+    try {
+      const started = performance.now();
+      const result = await service.query({ template: c.template, params: c.params });
+      return { ms: performance.now() - started, result };
+    } finally {
+      await service.close();
+      await pool.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Warm figures in rounds: each round runs the warm service, the direct reference and the
+   * breakdown's steps once, in an order rotated every round, so load from elsewhere on the machine
+   * hits them alike. Answers are compared (service vs direct) after the warm-up and at the end.
+   */
+  async warm(c: AnalyticCase): Promise<WarmSamples> {
+    const { rt, url, schemas } = this.inst;
+    const { config } = rt;
+    const params = await this.bound(c);
+    const sql = this.templateSql(c);
+    const limits = { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes };
+    const runService = async (): Promise<{ ms: number; result: QueryResult }> => {
+      const started = performance.now();
+      const result = await this.service.query({ template: c.template, params: c.params });
+      return { ms: performance.now() - started, result };
+    };
+    // Warm-up of both, and the check that they agree.
+    const first = await runService();
+    c.check(first.result);
+    const reference = await this.direct.run(sql, params);
+    const difference = answerDifference(first.result, reference.answer);
+    if (difference !== null) throw new Error(`${c.key}: the service and direct DuckDB disagree: ${difference}`);
+
+    const samples: WarmSamples = { service: [], direct: [], gate: [], pin: [], hold: [], setup: [], job: [], pool: [], roundTrip: [], last: first.result };
+    const timed = async <T>(into: number[], fn: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      const value = await fn();
+      into.push(performance.now() - started);
+      return value;
+    };
+    for (let r = 0; r < this.runs; r++) {
+      // The service's own steps, timed one by one: gate → pin → hold → pool job.
+      const { tables, tableFunctions } = await timed(samples.gate, () => this.gate.check(sql));
+      let t = performance.now();
+      const pinned = await pinRegistrySnapshot(rt.db, schemas.data, relationsFor(this.macros, tables, tableFunctions));
+      let pinMs = performance.now() - t;
+      try {
+        t = performance.now();
+        const held = await this.cache.hold(pinned.relations.flatMap((x) => x.coldObjects));
+        let holdMs = performance.now() - t;
+        try {
+          const input: QueryJobInput = {
+            sql,
+            params,
+            relations: relationPlans(pinned, held.paths),
+            hot: pinned.snapshotId === null ? null : { url, snapshotId: pinned.snapshotId },
+            limits,
+            format: 'json',
+            threads: config.queryThreads,
+          };
+          const ok = (output: QueryJobOutput): void => {
+            if (!output.ok) throw new Error(`${c.key}: a breakdown job failed: ${JSON.stringify(output.failure)}`);
+          };
+          const steps: Array<() => Promise<void>> = [
+            async () => {
+              const run = await runService();
+              samples.service.push(run.ms);
+              samples.last = run.result;
+            },
+            async () => void samples.direct.push((await this.direct.run(sql, params)).ms),
+            async () => ok(await timed(samples.setup, () => runQuery({ ...input, sql: 'SELECT 1', params: {} }))),
+            async () => ok(await timed(samples.job, () => runQuery(input))),
+            async () => ok(await timed(samples.pool, () => rt.pool.run('runQuery', input))),
+            async () => void (await timed(samples.roundTrip, () => rt.pool.run('threadId', undefined))),
+          ];
+          for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
+        } finally {
+          t = performance.now();
+          held.release();
+          holdMs += performance.now() - t;
+          samples.hold.push(holdMs);
+        }
+      } finally {
+        t = performance.now();
+        await pinned.release();
+        pinMs += performance.now() - t;
+        samples.pin.push(pinMs);
+      }
+    }
+    const again = answerDifference(samples.last, reference.answer);
+    if (again !== null) throw new Error(`${c.key}: a warm run's answer changed: ${again}`);
+    return samples;
+  }
+
+  /** Where the warm service's time goes (see Breakdown), from one analytic's warm samples. */
+  async breakdown(c: AnalyticCase, s: WarmSamples): Promise<Breakdown> {
+    // Paired differences within a round, then their median: robust to drift between rounds.
+    const paired = (a: readonly number[], b: readonly number[]): number => median(a.map((x, i) => x - b[i]!));
+    const gate = median(s.gate);
+    const pin = median(s.pin);
+    const hold = median(s.hold);
+    return {
+      gate_ms: round1(gate),
+      pin_ms: round1(pin),
+      cache_hold_ms: round1(hold),
+      fresh_duckdb_setup_ms: round1(median(s.setup)),
+      query_in_fresh_duckdb_ms: round1(paired(s.job, s.setup)),
+      fresh_vs_reused_instance_ms: round1(median(s.job.map((job, i) => job - s.setup[i]! - s.direct[i]!))),
+      thread_hop_ms: round1(paired(s.pool, s.job)),
+      pool_round_trip_ms: round1(median(s.roundTrip)),
+      unaccounted_ms: round1(median(s.service.map((x, i) => x - (s.gate[i]! + s.pin[i]! + s.hold[i]! + s.pool[i]!)))),
+      cold_fetch_ms: round1(await this.coldFetch(this.templateSql(c))),
+    };
+  }
+
+  /**
+   * What a cold service pays before any file: a fresh pool's first job (thread start, the pool
+   * module's imports) and its first query job (@duckdb/node-api loaded in that thread, an instance).
+   */
+  async poolColdStart(): Promise<{ thread_start_ms: number; first_query_job_ms: number; next_query_job_ms: number }> {
+    const { config } = this.inst.rt;
+    const input: QueryJobInput = {
+      sql: 'SELECT 1',
+      params: {},
+      relations: [],
+      hot: null,
+      limits: { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes },
+      format: 'json',
+      threads: config.queryThreads,
+    };
+    const pool = new WorkerPool({ maxThreads: 1 });
+    try {
+      let t = performance.now();
+      await pool.run('threadId', undefined);
+      const threadStart = performance.now() - t;
+      t = performance.now();
+      await pool.run('runQuery', input);
+      const first = performance.now() - t;
+      t = performance.now();
+      await pool.run('runQuery', input);
+      return { thread_start_ms: round1(threadStart), first_query_job_ms: round1(first), next_query_job_ms: round1(performance.now() - t) };
+    } finally {
+      await pool.close();
+    }
+  }
+
+  /** A fresh, empty cache fetching the files the query's relations list. */
+  private async coldFetch(sql: string): Promise<number> {
+    const { rt, root, schemas, objects } = this.inst;
+    const { tables, tableFunctions } = await this.gate.check(sql);
+    const pinned = await pinRegistrySnapshot(rt.db, schemas.data, relationsFor(this.macros, tables, tableFunctions));
+    const dir = await mkdtemp(path.join(root, 'fetch-'));
+    try {
+      const cache = new ColdFileCache(dir, Number.MAX_SAFE_INTEGER, () => objects.get());
+      const started = performance.now();
+      const held = await cache.hold(pinned.relations.flatMap((x) => x.coldObjects));
+      const ms = performance.now() - started;
+      held.release();
+      return ms;
+    } finally {
+      await pinned.release();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The template's SQL as the service runs it (the catalog reads sql/queries/*.sql). */
+  private templateSql(c: AnalyticCase): string {
+    return this.catalog.get(c.template).sql;
+  }
+}
+
+/** Every figure of one analytic. */
+export async function measureAnalytic(m: Measurer, c: AnalyticCase, cold: { ms: number; result: QueryResult }): Promise<AnalyticFigures> {
+  const warm = await m.warm(c);
+  const warmMs = median(warm.service);
+  const directMs = median(warm.direct);
+  const breakdown = await m.breakdown(c, warm);
+  return {
+    template: c.template,
+    params: c.params,
+    cold_ms: round1(cold.ms),
+    warm_ms: round1(warmMs),
+    direct_ms: round1(directMs),
+    ratio_service_vs_direct: Math.round((warmMs / directMs) * 100) / 100,
+    warm_runs_ms: warm.service.map(round1),
+    direct_runs_ms: warm.direct.map(round1),
+    hot_rows: warm.last.stats.hotRows,
+    cold_files: warm.last.stats.coldFiles,
+    result_rows: warm.last.rows.length,
+    breakdown,
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * A fresh installation with the synthetic chain committed the real way: a node in this process
+ * (dispatcher, publisher, heartbeat, worker) against new schemas and an embedded S3 server, a
+ * bench operator that stages one (dataset, range) as Parquet on the worker pool and commits it
+ * fenced (with the range's hot rows for the newest ranges, as cryo_ingest does), one task per
+ * 1,000-block range per dataset.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { waitForRun } from '../../src/cli/tasks.js';
+import { DEFAULT_DATABASE_URL } from '../../src/drivers/database.js';
+import { dropInstallation, migrate } from '../../src/drivers/migrations.js';
+import { recordBatchesToIpcChunks } from '../../src/drivers/parquet/parquetWriter.js';
+import { arrowToCopyText, copyColumns } from '../../src/drivers/postgresCopy.js';
+import { schemaNames, type SchemaNames } from '../../src/drivers/postgres.js';
+import { openObjectStore } from '../../src/drivers/store/embeddedS3.js';
+import { builtinOperators } from '../../src/operators/builtin.js';
+import type { Operator } from '../../src/operators/registry.js';
+import { loadConfig, type Config } from '../../src/runtime/config.js';
+import { closeRuntime, openRuntime, type Runtime } from '../../src/runtime/context.js';
+import { LazyObjectStore } from '../../src/runtime/lazyObjectStore.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { buildSupervisor } from '../../src/runtime/node.js';
+import type { Supervisor } from '../../src/runtime/supervisor.js';
+import type { RunSpec } from '../../src/state/runSpec.js';
+import type { RangeRows, SyntheticChain } from './chain.js';
+import { BENCH_DATASETS, datasetBatch, isBenchDataset, type BenchDataset } from './batches.js';
+
+export const OPERATOR = 'bench_synthetic_range';
+const CONFIG_HASH = 'bench-query-synthetic';
+const DATABASE_URL = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+
+export interface Installation {
+  url: string;
+  schemas: SchemaNames;
+  config: Config;
+  /** The runtime whose Query Service is measured warm (its cache: `${dataDir}/query-cache`). */
+  rt: Runtime;
+  objects: LazyObjectStore;
+  /** Temp directory holding the S3 files (`s3/`), the runtime's data dir and the cold services'. */
+  root: string;
+  chainId: number;
+  /** Stops the node (once the data is committed: the measurements need only the runtime). */
+  stopNode(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CommitStats {
+  tasks: number;
+  seconds: number;
+  /** Rows and bytes registered per dataset (from the registry). */
+  registered: Record<BenchDataset, { rows: number; bytes: number; files: number }>;
+  /** Hot rows in Postgres after the commit, per dataset with a hot table. */
+  hotRows: Record<string, number>;
+}
+
+/** Generates each range's rows once for all its datasets; dropped after its last dataset took them. */
+class RangeRowsCache {
+  private readonly entries = new Map<number, { rows: RangeRows; uses: number }>();
+
+  constructor(
+    private readonly chain: SyntheticChain,
+    private readonly usesPerRange: (start: number) => number,
+  ) {}
+
+  take(start: number, end: number): RangeRows {
+    let entry = this.entries.get(start);
+    if (!entry) {
+      entry = { rows: this.chain.rows(start, end), uses: 0 };
+      this.entries.set(start, entry);
+    }
+    if (++entry.uses >= this.usesPerRange(start)) this.entries.delete(start);
+    return entry.rows;
+  }
+}
+
+function rangeParams(params: Record<string, unknown>): { dataset: BenchDataset; start: number; end: number; hot: boolean } {
+  const { dataset, start, end, hot } = params;
+  if (!isBenchDataset(dataset) || typeof start !== 'number' || typeof end !== 'number' || typeof hot !== 'boolean') {
+    throw new Error(`${OPERATOR}: bad params ${JSON.stringify(params)}`);
+  }
+  return { dataset, start, end, hot };
+}
+
+/** The bench operator: one (dataset, range) of the synthetic chain, staged as Parquet and committed. */
+function syntheticRangeOperator(chain: SyntheticChain, chainId: number, cache: RangeRowsCache): Operator {
+  return async ({ params, outputs, signal }) => {
+    const { dataset, start, end, hot } = rangeParams(params);
+    const record = datasetBatch(dataset, cache.take(start, end), chainId);
+    const key = outputs.stagingKey(dataset, chainId, start, end);
+    const ipc = [...recordBatchesToIpcChunks([record])].map((chunk) => chunk.slice().buffer as ArrayBuffer);
+    const written = await outputs.stageParquet(outputs.buckets.datasets, key, ipc, { signal });
+    const result = await outputs.commitFile(
+      { dataset, chainId, start, end, configHash: CONFIG_HASH, key, rows: written.rows, bytes: written.bytes },
+      hot && dataset !== 'balances'
+        ? { hot: { dataset, chainId, start, end, columns: copyColumns([record]), copyText: arrowToCopyText([record]) } }
+        : {},
+    );
+    return { rows: written.rows, bytes: written.bytes, registered: result.registered };
+  };
+}
+
+/** Which datasets a range has rows for: balances only where a sampled block falls in it. */
+function datasetsOf(chain: SyntheticChain, start: number, end: number): BenchDataset[] {
+  let sampled = false;
+  for (let b = start; b < end && !sampled; b++) sampled = chain.isSampled(b);
+  return BENCH_DATASETS.filter((d) => d !== 'balances' || sampled);
+}
+
+export async function openInstallation(chain: SyntheticChain, chainId: number): Promise<{ inst: Installation; supervisor: Supervisor }> {
+  const prefix = `bench_query_${randomBytes(4).toString('hex')}_`;
+  const schemas = schemaNames(prefix);
+  const root = await mkdtemp(path.join(tmpdir(), 'trace-bench-query-'));
+  // httpPort 0: no gateway runs, but nothing here may take 8787 from a node the user runs.
+  const config = loadConfig({}, { databaseUrl: DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', dataDir: path.join(root, 'node'), httpPort: 0 });
+  const log = createLogger(process.env.TRACE_BENCH_LOG_LEVEL ?? 'silent');
+  await migrate(DATABASE_URL, schemas);
+  const objects = new LazyObjectStore(() => openObjectStore({ config, dataDir: path.join(root, 's3'), log }));
+  const cache = new RangeRowsCache(chain, (start) => datasetsOf(chain, start, Math.min(start + chain.rangeBlocks, chain.blocks)).length);
+  const operators = builtinOperators().register(OPERATOR, syntheticRangeOperator(chain, chainId, cache));
+  const rt = openRuntime({ config, log, url: DATABASE_URL, objects, operators });
+  const supervisor = buildSupervisor(rt, ['dispatcher', 'publisher', 'heartbeat', 'worker']);
+  let nodeStopped = false;
+  const stopNode = async (): Promise<void> => {
+    if (nodeStopped) return;
+    nodeStopped = true;
+    await supervisor.stop();
+  };
+  let closed = false;
+  const inst: Installation = {
+    url: DATABASE_URL,
+    schemas,
+    config,
+    rt,
+    objects,
+    root,
+    chainId,
+    stopNode,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await stopNode().catch(() => undefined);
+      await closeRuntime(rt).catch(() => undefined); // closes the object store: stops the S3 server
+      await dropInstallation(DATABASE_URL, schemas);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    await objects.get();
+    await supervisor.start();
+  } catch (err) {
+    await inst.close();
+    throw err;
+  }
+  return { inst, supervisor };
+}
+
+/**
+ * Submits one task per (dataset, range) as one run, in range order so a range's datasets run
+ * together (and share one generation), and waits for all of them. Ranges starting within the
+ * newest `hotBlocks` blocks are committed with their hot rows too.
+ */
+export async function commitChain(inst: Installation, chain: SyntheticChain, hotBlocks: number, progress: (line: string) => void): Promise<CommitStats> {
+  const { rt } = inst;
+  const hotFrom = chain.blocks - hotBlocks;
+  const tasks: RunSpec['tasks'] = [];
+  for (const { start, end } of chain.ranges()) {
+    for (const dataset of datasetsOf(chain, start, end)) {
+      tasks.push({ name: `${dataset}_${start}`, operator: OPERATOR, params: { dataset, start, end, hot: start >= hotFrom }, max_attempts: 3, depends_on: [] });
+    }
+  }
+  const started = performance.now();
+  const { runId } = await rt.tasks.submitRun({ name: 'bench-query-data', tasks });
+  const ticker = setInterval(() => {
+    void rt.db
+      .query<{ done: string }>(`SELECT count(*)::text AS done FROM tasks WHERE run_id = $1 AND status = 'succeeded'`, [runId])
+      .then(({ rows }) => progress(`  committed ${rows[0]?.done ?? '?'}/${tasks.length} ranges (${((performance.now() - started) / 1000).toFixed(0)} s)`))
+      .catch(() => undefined);
+  }, 10_000);
+  let finished;
+  try {
+    finished = await waitForRun(rt, runId, 60 * 60_000);
+  } finally {
+    clearInterval(ticker);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const failed = finished.tasks.filter((t) => t.status !== 'succeeded');
+  if (finished.run.status !== 'succeeded' || failed.length > 0) {
+    throw new Error(`committing the synthetic chain failed: ${failed.slice(0, 3).map((t) => `${t.name}: ${t.status} ${t.last_error ?? ''}`).join('; ')}`);
+  }
+  const { rows } = await rt.db.query<{ dataset: string; rows: string; bytes: string; files: string }>(
+    `SELECT dataset, sum(row_count)::text AS rows, sum(bytes)::text AS bytes, count(*)::text AS files FROM dataset_versions GROUP BY dataset`,
+  );
+  const registered = Object.fromEntries(BENCH_DATASETS.map((d) => [d, { rows: 0, bytes: 0, files: 0 }])) as CommitStats['registered'];
+  for (const r of rows) if (isBenchDataset(r.dataset)) registered[r.dataset] = { rows: Number(r.rows), bytes: Number(r.bytes), files: Number(r.files) };
+  const hotRows: Record<string, number> = {};
+  for (const dataset of ['blocks', 'transactions', 'logs']) {
+    const hot = await rt.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${inst.schemas.data}"."${dataset}"`);
+    hotRows[dataset] = Number(hot.rows[0]!.n);
+  }
+  return { tasks: tasks.length, seconds, registered, hotRows };
+}
