@@ -33,7 +33,8 @@ CREATE MACRO erc20_transfers(chain, token, upto) AS TABLE
          from_hex(substr(hex(topic2), 25)) AS to_address,
          u256(data) AS amount
   FROM logs
-  WHERE chain_id = chain
+  WHERE starts_with(token, '0x') -- 'native': no scan at all
+    AND chain_id = chain
     AND block_number <= upto
     AND address = from_hex(CASE WHEN starts_with(token, '0x') THEN substr(token, 3) ELSE '' END)
     AND topic0 = from_hex('ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef')
@@ -45,11 +46,11 @@ CREATE MACRO erc20_transfers(chain, token, upto) AS TABLE
 -- Net balance change of each holder of `token` in each block up to `upto` (received − sent); the
 -- zero address, the mint source and burn sink, is not a holder.
 CREATE MACRO erc20_balance_changes(chain, token, upto) AS TABLE
+  -- One pass over the transfers: each yields (to, +amount) and (from, −amount), zipped by unnest.
   SELECT block_number, address, sum(amount) AS delta
   FROM (
-    SELECT block_number, to_address AS address, amount FROM erc20_transfers(chain, token, upto)
-    UNION ALL
-    SELECT block_number, from_address AS address, -amount FROM erc20_transfers(chain, token, upto)
+    SELECT block_number, unnest([to_address, from_address]) AS address, unnest([amount, -amount]) AS amount
+    FROM erc20_transfers(chain, token, upto)
   )
   WHERE address <> from_hex(repeat('00', 20))
   GROUP BY block_number, address;

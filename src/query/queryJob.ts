@@ -70,6 +70,8 @@ class JobFailure extends Error {
 }
 
 export async function runQuery(input: QueryJobInput): Promise<QueryJobOutput> {
+  // A fresh instance per query (~9 ms). A spare one made ahead while the thread idles would save
+  // that, but a pool thread ended with an instance still being created aborts the process.
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(input.threads),
     autoinstall_known_extensions: 'false',
@@ -95,24 +97,28 @@ export async function runQuery(input: QueryJobInput): Promise<QueryJobOutput> {
   }
 }
 
-/** The trusted part: files allowed, hot rows loaded, views and macros created, then locked. */
+/**
+ * The trusted part: files allowed, hot rows loaded, views and macros created, then locked. The
+ * statements go in two batches around the hot-row load (one round trip each instead of ~15).
+ */
 async function setUp(connection: DuckDBConnection, input: QueryJobInput, deadline: number): Promise<number> {
   const files = input.relations.flatMap((r) => r.coldFiles);
-  if (files.length > 0) await connection.run(`SET allowed_paths = ${listLiteral(files)}`);
-  await connection.run('SET enable_external_access = false');
+  await connection.run([...(files.length > 0 ? [`SET allowed_paths = ${listLiteral(files)}`] : []), 'SET enable_external_access = false'].join(';\n'));
   let hotRows = 0;
   for (const relation of input.relations) {
     if (relation.hotTable !== null && relation.hotRanges.length > 0) {
       if (!input.hot) throw new Error(`relation ${relation.name} has hot ranges but no snapshot to read them in`);
       hotRows += await loadHotRows(connection, relation, input.hot, deadline);
     }
-    const view = relationSql(relation);
-    if (view !== null) await connection.run(view);
   }
   // DuckDB binds a macro's tables when it is created: only macros whose relations this query has.
   const present = new Set(input.relations.map((r) => r.name));
-  for (const macro of MACROS) if (macro.reads.every((r) => present.has(r))) await connection.run(macro.sql);
-  await connection.run('SET lock_configuration = true');
+  const statements = [
+    ...input.relations.map(relationSql).filter((sql): sql is string => sql !== null),
+    ...MACROS.filter((macro) => macro.reads.every((r) => present.has(r))).map((macro) => macro.sql),
+    'SET lock_configuration = true',
+  ];
+  await connection.run(statements.join(';\n'));
   return hotRows;
 }
 
