@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ColdFileCache } from '../../src/query/coldFileCache.js';
 import { runQuery, type QueryJobInput, type QueryJobOutput } from '../../src/query/queryJob.js';
-import { loadQueryMacros, relationsFor } from '../../src/query/queryMacros.js';
+import { loadQueryMacros, queryNeeds } from '../../src/query/queryMacros.js';
 import { QueryService } from '../../src/query/queryService.js';
 import type { QueryResult } from '../../src/query/queryTypes.js';
 import { pinRegistrySnapshot, type PinnedSnapshot } from '../../src/query/registrySnapshot.js';
@@ -206,9 +206,9 @@ export class Measurer {
     };
     for (let r = 0; r < this.runs; r++) {
       // The service's own steps, timed one by one: gate → pin → hold → pool job.
-      const { tables, tableFunctions } = await timed(samples.gate, () => this.gate.check(sql));
+      const needs = queryNeeds(this.macros, await timed(samples.gate, () => this.gate.check(sql)));
       let t = performance.now();
-      const pinned = await pinRegistrySnapshot(rt.db, schemas.data, relationsFor(this.macros, tables, tableFunctions));
+      const pinned = await pinRegistrySnapshot(rt.db, schemas.data, needs.relations);
       let pinMs = performance.now() - t;
       try {
         t = performance.now();
@@ -218,6 +218,7 @@ export class Measurer {
           const input: QueryJobInput = {
             sql,
             params,
+            macros: needs.macros.map((m) => m.sql),
             relations: relationPlans(pinned, held.paths),
             hot: pinned.snapshotId === null ? null : { url, snapshotId: pinned.snapshotId },
             limits,
@@ -288,6 +289,7 @@ export class Measurer {
     const input: QueryJobInput = {
       sql: 'SELECT 1',
       params: {},
+      macros: [],
       relations: [],
       hot: null,
       limits: { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes },
@@ -313,8 +315,7 @@ export class Measurer {
   /** A fresh, empty cache fetching the files the query's relations list. */
   private async coldFetch(sql: string): Promise<number> {
     const { rt, root, schemas, objects } = this.inst;
-    const { tables, tableFunctions } = await this.gate.check(sql);
-    const pinned = await pinRegistrySnapshot(rt.db, schemas.data, relationsFor(this.macros, tables, tableFunctions));
+    const pinned = await pinRegistrySnapshot(rt.db, schemas.data, queryNeeds(this.macros, await this.gate.check(sql)).relations);
     const dir = await mkdtemp(path.join(root, 'fetch-'));
     try {
       const cache = new ColdFileCache(dir, Number.MAX_SAFE_INTEGER, () => objects.get());

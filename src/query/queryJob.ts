@@ -3,7 +3,7 @@
  *
  *   1. trusted setup: extensions off, file access limited to this query's cached cold files,
  *      hot rows read from Postgres inside the query's pinned snapshot (pg-cursor, in batches)
- *      and appended to in-memory tables, one view per relation, the trusted macros;
+ *      and appended to in-memory tables, one view per relation, the trusted macros it calls;
  *   2. lock: external access off and configuration locked before any user SQL runs;
  *   3. the gated SQL with its bound parameters, interrupted at the timeout, capped in rows and bytes.
  *
@@ -17,7 +17,6 @@ import Cursor from 'pg-cursor';
 import { perThread } from '../runtime/pool/threadCache.js';
 import { loadStatements } from '../drivers/sqlStatements.js';
 import { cellConverter, encodeResult } from './resultEncoding.js';
-import { loadQueryMacros } from './queryMacros.js';
 import type { QueryFormat, ResultCell, ResultColumn } from './queryTypes.js';
 import type { DuckColumnType, RelationColumn, RelationPlan } from './relations.js';
 import type { BoundValue } from './templates.js';
@@ -37,6 +36,8 @@ export interface QueryLimits {
 export interface QueryJobInput {
   sql: string;
   params: Record<string, BoundValue>;
+  /** CREATE MACRO statements of the trusted macros the SQL calls (sql/query_macros.sql), in order. */
+  macros: string[];
   relations: RelationPlan[];
   /** Where hot rows are read, inside the planning transaction's exported snapshot. */
   hot: { url: string; snapshotId: string } | null;
@@ -52,8 +53,6 @@ export type QueryJobOutput =
   | { ok: true; columns: ResultColumn[]; rows: ResultCell[][] | null; body: Uint8Array | null; rowCount: number; hotRows: number }
   | { ok: false; failure: QueryJobFailure };
 
-/** Created in every query's DuckDB before the lock (sql/query_macros.sql). */
-const MACROS = loadQueryMacros();
 
 const pgPoolFor = perThread<{ url: string }, pg.Pool>(async ({ url }) => {
   // Hot rows are read by one connection per running query; idle ones close soon, so pool threads do
@@ -92,6 +91,8 @@ export async function runQuery(input: QueryJobInput): Promise<QueryJobOutput> {
     throw err;
   } finally {
     clearTimeout(timer);
+    // Closed before the result goes back (~3.5 ms): a pool thread ended while an instance is still
+    // open or being created aborts the whole process.
     connection.closeSync();
     instance.closeSync();
   }
@@ -111,13 +112,7 @@ async function setUp(connection: DuckDBConnection, input: QueryJobInput, deadlin
       hotRows += await loadHotRows(connection, relation, input.hot, deadline);
     }
   }
-  // DuckDB binds a macro's tables when it is created: only macros whose relations this query has.
-  const present = new Set(input.relations.map((r) => r.name));
-  const statements = [
-    ...input.relations.map(relationSql).filter((sql): sql is string => sql !== null),
-    ...MACROS.filter((macro) => macro.reads.every((r) => present.has(r))).map((macro) => macro.sql),
-    'SET lock_configuration = true',
-  ];
+  const statements = [...input.relations.map(relationSql).filter((sql): sql is string => sql !== null), ...input.macros, 'SET lock_configuration = true'];
   await connection.run(statements.join(';\n'));
   return hotRows;
 }

@@ -27,7 +27,7 @@ import {
   type TemplateInfo,
 } from './queryTypes.js';
 import { pinRegistrySnapshot } from './registrySnapshot.js';
-import { loadQueryMacros, relationsFor, type QueryMacro } from './queryMacros.js';
+import { loadQueryMacros, queryNeeds, type QueryMacro } from './queryMacros.js';
 import { BALANCES_KEY, CRYO_RELATIONS, cryoColumns, relationKind, type RelationPlan } from './relations.js';
 import { CONTENT_TYPES } from './resultEncoding.js';
 import { SqlGate } from './sqlGate.js';
@@ -104,9 +104,9 @@ export class QueryService {
   private async execute(request: QueryRequest, format: QueryFormat, options: QueryOptions): Promise<Executed> {
     const started = performance.now();
     const { sql, params } = await this.resolve(request);
-    const { tables, tableFunctions } = await this.gate.check(sql);
+    const needs = queryNeeds(this.macros, await this.gate.check(sql));
     const { config, db, url, dataSchema, pool } = this.deps;
-    const pinned = await pinRegistrySnapshot(db, dataSchema, relationsFor(this.macros, tables, tableFunctions));
+    const pinned = await pinRegistrySnapshot(db, dataSchema, needs.relations);
     try {
       await options.onPinned?.();
       const held = await this.cache.hold(pinned.relations.flatMap((r) => r.coldObjects));
@@ -127,6 +127,7 @@ export class QueryService {
         const input: QueryJobInput = {
           sql,
           params,
+          macros: needs.macros.map((m) => m.sql),
           relations,
           hot: pinned.snapshotId === null ? null : { url, snapshotId: pinned.snapshotId },
           limits: { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes },

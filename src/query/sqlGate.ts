@@ -52,6 +52,8 @@ export interface GateResult {
   tables: string[];
   /** The table functions it calls, lower-case. */
   tableFunctions: string[];
+  /** The scalar, aggregate and window functions it calls, lower-case. */
+  functions: string[];
 }
 
 export interface SqlGateOptions {
@@ -171,6 +173,7 @@ function str(o: JsonObject, key: string): string {
 interface References {
   tables: Set<string>;
   tableFunctions: Set<string>;
+  functions: Set<string>;
 }
 
 export class SqlGate {
@@ -251,9 +254,9 @@ export class SqlGate {
     if (!Array.isArray(statements) || statements.length !== 1) {
       throw new QueryRejectedError('multiple_statements', 'exactly one statement is allowed');
     }
-    const refs: References = { tables: new Set(), tableFunctions: new Set() };
+    const refs: References = { tables: new Set(), tableFunctions: new Set(), functions: new Set() };
     this.#walk(statements[0] ?? null, refs);
-    return { ok: true, sql, tables: [...refs.tables], tableFunctions: [...refs.tableFunctions] };
+    return { ok: true, sql, tables: [...refs.tables], tableFunctions: [...refs.tableFunctions], functions: [...refs.functions] };
   }
 
   /** Gate then execute: `execute` is only called if the gate accepts. */
@@ -316,6 +319,7 @@ export class SqlGate {
       if ((schema !== '' && schema !== 'main') || catalog !== '') {
         throw new QueryRejectedError('forbidden_schema', 'qualified function names are not allowed');
       }
+      refs.functions.add(name);
     }
   }
 

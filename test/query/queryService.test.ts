@@ -13,6 +13,7 @@ import type { ConfigInput } from '../../src/runtime/config.js';
 import { QueryInputError, QueryTimeoutError, ResultTooLargeError } from '../../src/query/queryTypes.js';
 import { QueryRejectedError } from '../../src/query/sqlGate.js';
 import type { QueryJobInput } from '../../src/query/queryJob.js';
+import { loadQueryMacros, queryNeeds } from '../../src/query/queryMacros.js';
 import { createInstallation } from '../helpers/installation.js';
 import { startNode, type TestNode } from '../helpers/node.js';
 
@@ -107,9 +108,10 @@ test('requests the service refuses say why', async (t) => {
 
 test("the query's DuckDB is locked: no file access and no configuration change, even for SQL that skipped the gate", async (t) => {
   const { rt } = await node(t);
-  const job = (sql: string): QueryJobInput => ({
+  const job = (sql: string, macros: string[] = []): QueryJobInput => ({
     sql,
     params: {},
+    macros,
     relations: [],
     hot: null,
     limits: { timeoutMs: 5_000, maxRows: 10, maxBytes: 10_000 },
@@ -122,5 +124,14 @@ test("the query's DuckDB is locked: no file access and no configuration change, 
   const config = await rt.pool.run('runQuery', job('SET enable_external_access = true'));
   t.false(config.ok, 'the configuration is locked');
   t.regex(JSON.stringify(config), /locked/);
-  t.like(await rt.pool.run('runQuery', job('SELECT u256(from_hex(lpad(\'ff\', 64, \'0\'))) AS v')), { ok: true, rows: [['255']] });
+  const u256 = queryNeeds(loadQueryMacros(), { tables: [], tableFunctions: [], functions: ['u256'] }).macros.map((m) => m.sql);
+  t.like(await rt.pool.run('runQuery', job("SELECT u256(from_hex(lpad('ff', 64, '0'))) AS v", u256)), { ok: true, rows: [['255']] }, 'trusted macros are created before the lock');
+});
+
+test('a query gets the macros it calls, the macros those call, and the relations they read', (t) => {
+  const macros = loadQueryMacros();
+  const needs = queryNeeds(macros, { tables: ['blocks'], tableFunctions: ['ranked_holders'], functions: ['ranked_holders', 'sum'] });
+  t.deepEqual(needs.macros.map((m) => m.name), ['u256', 'erc20_transfers', 'erc20_balance_changes', 'ranked_holders']);
+  t.deepEqual(needs.relations.sort(), ['balances', 'blocks', 'logs']);
+  t.deepEqual(queryNeeds(macros, { tables: ['transactions'], tableFunctions: [], functions: ['count'] }), { macros: [], relations: ['transactions'] });
 });
