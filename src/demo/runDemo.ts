@@ -89,6 +89,8 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
         await watchJob(rt.syncJobs, jobId, process.stderr, caughtUpTo(head));
       }
       const syncSeconds = (performance.now() - syncStarted) / 1000;
+      // The chain goes away with the demo: a later `trace-lite up` on these schemas must not poll it.
+      if (devnet) await rt.syncJobs.setStatus(jobId, 'paused');
       const service = await rt.query();
 
       step(4, 'tip query and history query');

@@ -38,6 +38,8 @@ test('trace-lite demo syncs a devnet, answers queries, commits the analytics and
     ['demo_erc20_holder_history', 'demo_erc20_supply', 'demo_erc20_top_holders', 'demo_native_holder_history', 'demo_native_supply', 'demo_native_top_holders', 'demo_stake_by_validator', 'demo_stake_concentration'],
   );
   t.true(rows.every((r) => r.n === '1'));
+  const job = await inst.pool.query<{ status: string }>(`SELECT status FROM ${inst.schemas.state}.sync_jobs WHERE name = 'demo'`);
+  t.deepEqual(job.rows, [{ status: 'paused' }], 'the devnet is gone: its sync job no longer polls it');
 
   const html = await readFile(path.join(out, 'index.html'), 'utf8');
   const charts = (await readdir(path.join(out, 'charts'))).sort();
