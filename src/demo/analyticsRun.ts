@@ -27,6 +27,7 @@ export const OUTPUTS = {
   erc20Top: 'demo_erc20_top_holders',
   erc20History: 'demo_erc20_holder_history',
   stake: 'demo_stake_by_validator',
+  stakeHistory: 'demo_stake_history',
   concentration: 'demo_stake_concentration',
 } as const;
 
@@ -64,6 +65,7 @@ export function analyticsRunSpec(w: AnalyticsWindow): RunSpec {
     },
     query('native_history', OUTPUTS.nativeHistory, 'holder_balance_history', { ...series, token: 'native', n: w.topN }, ['balances_history']),
     query('stake', OUTPUTS.stake, 'stake_by_validator', { ...chain, block: w.toBlock }),
+    query('stake_history', OUTPUTS.stakeHistory, 'stake_history', series),
     query('concentration', OUTPUTS.concentration, 'stake_concentration', { ...chain, block: w.toBlock, k: w.topK }),
   ];
   if (w.token !== null) {

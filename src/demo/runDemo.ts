@@ -129,6 +129,7 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
       const erc20Top = chain.token ? await read(`Top ${options.topN} token holders at block ${head}`, OUTPUTS.erc20Top, 'rank') : undefined;
       const erc20History = chain.token ? await service.query({ sql: `SELECT * FROM ${OUTPUTS.erc20History} ORDER BY block_number, address` }) : undefined;
       const stake = await read(`Stake by validator at block ${head}`, OUTPUTS.stake, 'validator_id');
+      const stakeHistory = await service.query({ sql: `SELECT * FROM ${OUTPUTS.stakeHistory} ORDER BY block_number, validator_id` });
       const concentration = await read(`Stake concentration at block ${head} (k = ${options.topK})`, OUTPUTS.concentration, 'validators');
 
       step(7, 'report');
@@ -148,6 +149,7 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
           block: head,
           k: options.topK,
           byValidator: stake.rows.map((r) => ({ validator_id: Number(r[0]), stake_wei: String(r[1]) })),
+          history: stakeHistory.rows.map((r) => ({ block_number: Number(r[0]), validator_id: Number(r[1]), stake_wei: String(r[2]) })),
           concentration: concentrationOf(concentration),
         },
       };

@@ -13,5 +13,7 @@ export interface ReportData {
   erc20Supply: { token: string; points: { block_number: number; total_supply: string }[] } | null;
   holders: { token: string /* 'native' or 0x address */; leaderboard: { rank: number; address: string; balance: string }[]; history: { block_number: number; address: string; balance: string }[] }[];
   stake: { block: number; k: number; byValidator: { validator_id: number; stake_wei: string }[];
+           /** Stake of every validator at the sampled blocks of the window (stake over time). */
+           history: { block_number: number; validator_id: number; stake_wei: string }[];
            concentration: { gini: number; top_k_share: number; nakamoto_33: number; hhi: number; validators: number } };
 }

@@ -81,6 +81,7 @@ function buildCharts(data: ReportData): ReportCharts {
         { title: `Stake by validator at block ${data.stake.block}`, xLabel: 'validator id', yLabel: 'MON' },
       ),
     },
+    stakeHistoryChart(data.stake, byValidator, blockAxis),
     {
       file: 'lorenz.svg',
       alt: 'Lorenz curve of stake across validators',
@@ -89,6 +90,24 @@ function buildCharts(data: ReportData): ReportCharts {
     },
   ];
   return { supply, holders: data.holders.map((holders) => ({ holders, chart: holdersChart(holders, blockAxis) })), stake };
+}
+
+/** Stake over the window of the validators largest at the end (as many lines as holder charts). */
+function stakeHistoryChart(stake: ReportData['stake'], byValidator: ReportData['stake']['byValidator'], blockAxis: BlockAxis): Chart {
+  const top = [...byValidator].sort((a, b) => unitsToNumber(b.stake_wei) - unitsToNumber(a.stake_wei)).slice(0, HOLDER_LINES);
+  const series: Series[] = top.map((validator) => ({
+    name: `validator ${validator.validator_id}`,
+    points: stake.history
+      .filter((row) => row.validator_id === validator.validator_id)
+      .sort((a, b) => a.block_number - b.block_number)
+      .map((row) => ({ x: row.block_number, y: unitsToNumber(row.stake_wei) })),
+  }));
+  return {
+    file: 'stake-over-time.svg',
+    alt: `Stake over time of the ${top.length} largest validators`,
+    caption: `Stake (MON) of the ${top.length} validators largest at block ${stake.block}, over the window.`,
+    svg: lineChart(series, { ...blockAxis, title: 'Stake by validator over time', yLabel: 'MON', stepped: true }),
+  };
 }
 
 /** Balance history of the token's top holders (leaderboard order), one stepped line each. */

@@ -35,7 +35,7 @@ test('trace-lite demo syncs a devnet, answers queries, commits the analytics and
   );
   t.deepEqual(
     rows.map((r) => r.dataset),
-    ['demo_erc20_holder_history', 'demo_erc20_supply', 'demo_erc20_top_holders', 'demo_native_holder_history', 'demo_native_supply', 'demo_native_top_holders', 'demo_stake_by_validator', 'demo_stake_concentration'],
+    ['demo_erc20_holder_history', 'demo_erc20_supply', 'demo_erc20_top_holders', 'demo_native_holder_history', 'demo_native_supply', 'demo_native_top_holders', 'demo_stake_by_validator', 'demo_stake_concentration', 'demo_stake_history'],
   );
   t.true(rows.every((r) => r.n === '1'));
   const job = await inst.pool.query<{ status: string }>(`SELECT status FROM ${inst.schemas.state}.sync_jobs WHERE name = 'demo'`);
@@ -43,6 +43,6 @@ test('trace-lite demo syncs a devnet, answers queries, commits the analytics and
 
   const html = await readFile(path.join(out, 'index.html'), 'utf8');
   const charts = (await readdir(path.join(out, 'charts'))).sort();
-  t.deepEqual(charts, ['erc20-supply.svg', 'holders-native.svg', `holders-${charts.find((c) => c.startsWith('holders-0x'))!.slice(8)}`, 'lorenz.svg', 'native-supply.svg', 'stake-by-validator.svg'].sort());
+  t.deepEqual(charts, ['erc20-supply.svg', 'holders-native.svg', `holders-${charts.find((c) => c.startsWith('holders-0x'))!.slice(8)}`, 'lorenz.svg', 'native-supply.svg', 'stake-by-validator.svg', 'stake-over-time.svg'].sort());
   for (const chart of charts) t.true(html.includes(`charts/${chart}`), `the page shows ${chart}`);
 });

@@ -175,6 +175,7 @@ test('the analytics templates are loaded with their public parameters and column
     top_holders: { params: ['chain_id', 'token', 'n', 'block'], columns: ['rank', 'address', 'balance'] },
     holder_balance_history: { params: ['chain_id', 'token', 'n', 'from_block', 'to_block', 'step'], columns: ['block_number', 'address', 'balance'] },
     stake_by_validator: { params: ['chain_id', 'block'], columns: ['validator_id', 'stake_wei'] },
+    stake_history: { params: ['chain_id', 'from_block', 'to_block', 'step'], columns: ['block_number', 'validator_id', 'stake_wei'] },
     stake_concentration: { params: ['chain_id', 'block', 'k'], columns: ['gini', 'top_k_share', 'nakamoto_33', 'hhi', 'validators'] },
   });
 });
@@ -269,6 +270,23 @@ test('stake_by_validator = getValidator(id).stake for every validator, at sample
       result.rows.map((r) => [int(r[0]), big(r[1])]),
       [...stakes].sort(([a], [b]) => a - b),
       `block ${block}: every created validator with its stake`,
+    );
+  }
+});
+
+test('stake_history = getValidator(id).stake of every validator at every sampled block (0 before it existed)', async (t) => {
+  const s = ready();
+  const result = await s.qs.query({ template: 'stake_history', params: { from_block: 0, to_block: s.last, step: 15 } });
+  t.deepEqual(columns(result), ['block_number:BIGINT', 'validator_id:BIGINT', 'stake_wei:HUGEINT']);
+  const blocks = [...new Set(result.rows.map((r) => int(r[0])))];
+  t.deepEqual(blocks, [...new Set([0, 15, 30, 45, s.last])]);
+  const everyValidator = [...(await chainStakes(s, s.last)).keys()].sort((a, b) => a - b);
+  for (const block of blocks) {
+    const stakes = await chainStakes(s, block);
+    t.deepEqual(
+      result.rows.filter((r) => int(r[0]) === block).map((r) => [int(r[1]), big(r[2])]),
+      everyValidator.map((id) => [id, stakes.get(id) ?? 0n]),
+      `block ${block}`,
     );
   }
 });

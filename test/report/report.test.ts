@@ -81,6 +81,16 @@ function reportFixture(): ReportData {
         validator_id: index + 1,
         stake_wei: (BigInt(1_000_000 + (index + 1) ** 2 * 150_000) * WEI_PER_MON).toString(),
       })),
+      // Each validator's stake grows linearly to its final value over the window, sampled every 50 blocks.
+      history: blocks
+        .filter((block) => block % 50 === 0 || block === TO_BLOCK)
+        .flatMap((block) =>
+          Array.from({ length: 20 }, (_, index) => ({
+            block_number: block,
+            validator_id: index + 1,
+            stake_wei: ((BigInt(1_000_000 + (index + 1) ** 2 * 150_000) * WEI_PER_MON * BigInt(block - FROM_BLOCK + 1)) / BigInt(TO_BLOCK - FROM_BLOCK + 1)).toString(),
+          })),
+        ),
       // Computed from the stakes above: Σ|a−b| / (2n²·mean), the top 5's share, the fewest
       // validators past ⅓ of the stake, Σ share².
       concentration: { gini: 0.4649833518312986, top_k_share: 0.5538290788013318, nakamoto_33: 3, hhi: 0.08445904846138402, validators: 20 },
@@ -143,6 +153,7 @@ test('the report renders in headless Chromium: header, every chart loaded, conce
     'lorenz.svg',
     'native-supply.svg',
     'stake-by-validator.svg',
+    'stake-over-time.svg',
   ]);
 
   const server = await serveDirectory(dir);
