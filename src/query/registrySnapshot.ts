@@ -6,7 +6,7 @@
  */
 import type { Pool, PoolClient } from '../drivers/postgres.js';
 import { loadStatements } from '../drivers/sqlStatements.js';
-import { relationKind, type HotRange } from './relations.js';
+import { relationKind, type HotServedRange } from './relations.js';
 
 const SQL = loadStatements('state/query.sql', ['exportSnapshot', 'committedVersions'] as const);
 const HOT_SQL = loadStatements('data/hot.sql', ['rangesWithRows'] as const);
@@ -21,7 +21,7 @@ export interface PinnedRelation {
   name: string;
   coldObjects: ColdObject[];
   hotTable: string | null;
-  hotRanges: HotRange[];
+  hotRanges: HotServedRange[];
 }
 
 export interface PinnedSnapshot {

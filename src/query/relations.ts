@@ -16,7 +16,7 @@ export interface RelationColumn {
 }
 
 /** A registered range of rows that the query reads from its hot table in Postgres. */
-export interface HotRange {
+export interface HotServedRange {
   chainId: string;
   start: string;
   end: string;
@@ -33,7 +33,7 @@ export interface RelationPlan {
   coldFiles: string[];
   /** The quoted Postgres table holding the hot rows, when some ranges are served hot. */
   hotTable: string | null;
-  hotRanges: HotRange[];
+  hotRanges: HotServedRange[];
   /** Rows are facts that overlapping registrations may repeat (balances): keep one per key. */
   distinctOn: string[] | null;
 }
