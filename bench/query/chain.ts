@@ -18,13 +18,17 @@
  * at every range start in one pass over the chain, so any (dataset, range) can be generated on its
  * own, and the four datasets of a range agree with each other (same hashes, same transactions).
  *
+ * A range comes out as the JSON the ingest fetches from a node (fetched.ts), so the bench's record
+ * batches are the ingest decoders' own.
+ *
  * Simplifications, none visible to the analytics: undelegated stake returns to the delegator at
  * once (no Withdraw), priority fees go to the block author, hashes are random (not keccak of the
  * content) with the block number and index in their last bytes so they never collide.
  */
-import { encodePacked, keccak256, toEventSelector, type AbiEvent } from 'viem';
+import { encodePacked, keccak256, toEventSelector, type AbiEvent, type Address, type Hash, type Hex, type RpcTransactionReceipt } from 'viem';
 import { BLOCK_REWARD_WEI, MONAD_CHAIN_ID, MONAD_STAKING_ABI, STAKING_ADDRESS, STAKING_SELECTORS, SYSTEM_SENDER } from '../../src/devnet/monad.js';
 import { PowerLaw, Random } from '../../src/devnet/random.js';
+import { emptyRange, pushBlock, quantity, rpcReceipt, rpcTransaction, type RangeFetched, type SyntheticRpcTx, type SyntheticTx } from './fetched.js';
 
 export interface ChainOptions {
   seed: number;
@@ -38,60 +42,6 @@ export interface ChainOptions {
   trackedHolders?: number;
 }
 
-export interface BlockRow {
-  number: number;
-  hash: string;
-  parentHash: string;
-  timestamp: number;
-  author: string;
-  gasUsed: bigint;
-  baseFee: bigint;
-}
-
-export interface TxRow {
-  block: number;
-  index: number;
-  hash: string;
-  nonce: number;
-  from: string;
-  to: string | null;
-  value: bigint;
-  /** 0x-hex calldata. */
-  input: string;
-  gasLimit: bigint;
-  gasUsed: bigint;
-  gasPrice: bigint;
-  type: number;
-  maxPriorityFee: bigint | null;
-  maxFee: bigint | null;
-  success: boolean;
-}
-
-export interface LogRow {
-  block: number;
-  blockHash: string;
-  txIndex: number;
-  logIndex: number;
-  txHash: string;
-  address: string;
-  topics: readonly string[];
-  /** 0x-hex data. */
-  data: string;
-}
-
-export interface BalanceRow {
-  block: number;
-  address: string;
-  balance: bigint;
-}
-
-export interface RangeRows {
-  blocks: BlockRow[];
-  transactions: TxRow[];
-  logs: LogRow[];
-  balances: BalanceRow[];
-}
-
 /** What the whole chain adds up to, for the benchmark's sanity checks of every analytic's answer. */
 export interface ChainTruth {
   lastBlock: number;
@@ -102,8 +52,8 @@ export interface ChainTruth {
   /** Stake per validator id (1-based) after the last block. */
   stakes: bigint[];
   /** Top holders at the last block, largest first, ties by address. */
-  topToken: Array<{ address: string; balance: bigint }>;
-  topNative: Array<{ address: string; balance: bigint }>;
+  topToken: Array<{ address: Address; balance: bigint }>;
+  topNative: Array<{ address: Address; balance: bigint }>;
   rows: { blocks: number; transactions: number; logs: number; balances: number };
 }
 
@@ -149,7 +99,7 @@ const GAS: Record<UserKind | 'reward' | 'addValidator' | 'deploy' | 'reverted', 
   reverted: { used: 24_318n, limit: 65_000n },
 };
 
-const event = (name: string): string => {
+const event = (name: string): Hex => {
   const item = MONAD_STAKING_ABI.find((e) => e.type === 'event' && e.name === name) as AbiEvent | undefined;
   if (!item) throw new Error(`MONAD_STAKING_ABI has no event ${name}`);
   return toEventSelector(item);
@@ -173,17 +123,18 @@ const SELECTOR = {
   reward: STAKING_SELECTORS['syscallReward(address)']!.slice(2),
 } as const;
 
-const STAKING = STAKING_ADDRESS.toLowerCase();
-const SYSTEM = SYSTEM_SENDER.toLowerCase();
-const ZERO_ADDRESS = `0x${'00'.repeat(20)}`;
-const ZERO_HASH = `0x${'00'.repeat(32)}`;
+const lower = (address: Address): Address => `0x${address.slice(2).toLowerCase()}`;
+const STAKING = lower(STAKING_ADDRESS);
+const SYSTEM = lower(SYSTEM_SENDER);
+const ZERO_ADDRESS: Address = `0x${'00'.repeat(20)}`;
+const ZERO_HASH: Hash = `0x${'00'.repeat(32)}`;
 /** A fixed stand-in for the token's creation code (what the deploy transaction carries). */
-const DEPLOY_CODE = `0x608060405234801561001057600080fd5b50${'6080604052'.repeat(60)}${'00'.repeat(400)}`;
+const DEPLOY_CODE: Hex = `0x608060405234801561001057600080fd5b50${'6080604052'.repeat(60)}${'00'.repeat(400)}`;
 
 /** A 32-byte big-endian word, no 0x. */
 const word = (value: bigint | number): string => value.toString(16).padStart(64, '0');
 /** An address (0x…) left-padded to a 32-byte topic, 0x-prefixed. */
-const addressTopic = (address: string): string => `0x${'0'.repeat(24)}${address.slice(2)}`;
+const addressTopic = (address: Address): Hex => `0x${'0'.repeat(24)}${address.slice(2)}`;
 const hashBytes = Buffer.alloc(32);
 
 /**
@@ -191,9 +142,9 @@ const hashBytes = Buffer.alloc(32);
  * unique. The draws happen whether or not the hash is wanted (`format` false while the state is
  * only being advanced), so every later draw of the block is the same either way.
  */
-function randomHash(rng: Random, a: number, b: number, format = true): string {
+function randomHash(rng: Random, a: number, b: number, format = true): Hash {
   for (let i = 0; i < 6; i++) hashBytes.writeUInt32BE(rng.uint32(), i * 4);
-  if (!format) return '';
+  if (!format) return '0x';
   hashBytes.writeUInt32BE(a >>> 0, 24);
   hashBytes.writeUInt32BE(b >>> 0, 28);
   return `0x${hashBytes.toString('hex')}`;
@@ -238,7 +189,7 @@ function cloneState(s: State): State {
 }
 
 /** Where a block's rows go; null while only the state is being advanced. */
-type Rows = RangeRows | null;
+type Rows = RangeFetched | null;
 
 export class SyntheticChain {
   readonly seed: number;
@@ -246,14 +197,14 @@ export class SyntheticChain {
   readonly lastBlock: number;
   readonly rangeBlocks: number;
   readonly sampleStep: number;
-  readonly addresses: string[];
-  readonly tokenAddress: string;
+  readonly addresses: Address[];
+  readonly tokenAddress: Address;
   readonly genesisSupplyWei: bigint;
   private readonly senders: PowerLaw;
   private readonly receivers: PowerLaw;
   private readonly validatorChoice: PowerLaw;
   private readonly checkpoints = new Map<number, State>();
-  private readonly tracked: string[];
+  private readonly tracked: Address[];
   private readonly truthValue: ChainTruth;
   /** Token owner: deploys the ERC-20 and mints. */
   private readonly owner: number;
@@ -267,7 +218,7 @@ export class SyntheticChain {
     this.lastBlock = options.blocks - 1;
     this.rangeBlocks = options.rangeBlocks;
     this.sampleStep = options.sampleStep;
-    this.addresses = Array.from({ length: accounts }, (_, i) => `0x${keccak256(encodePacked(['string', 'uint32', 'uint32'], ['account', options.seed, i])).slice(-40)}`);
+    this.addresses = Array.from({ length: accounts }, (_, i): Address => `0x${keccak256(encodePacked(['string', 'uint32', 'uint32'], ['account', options.seed, i])).slice(-40)}`);
     this.tokenAddress = `0x${keccak256(encodePacked(['string', 'uint32'], ['token', options.seed])).slice(-40)}`;
     this.owner = VALIDATORS;
     this.senders = new PowerLaw(accounts, 1.0);
@@ -341,12 +292,12 @@ export class SyntheticChain {
     return out;
   }
 
-  /** Every row of the blocks [start, end); start must be a range start. */
-  rows(start: number, end: number): RangeRows {
+  /** The blocks [start, end) as the ingest would fetch them; start must be a range start. */
+  fetched(start: number, end: number): RangeFetched {
     const checkpoint = this.checkpoints.get(start);
     if (!checkpoint) throw new RangeError(`${start} is not a range start (ranges are ${this.rangeBlocks} blocks)`);
     const state = cloneState(checkpoint);
-    const rows: RangeRows = { blocks: [], transactions: [], logs: [], balances: [] };
+    const rows = emptyRange();
     for (let b = start; b < Math.min(end, this.blocks); b++) {
       this.block(b, state, rows);
       if (this.isSampled(b)) this.sampleBalances(b, state, rows);
@@ -354,30 +305,34 @@ export class SyntheticChain {
     return rows;
   }
 
-  private sampleBalances(b: number, state: State, rows: RangeRows): void {
+  /** `eth_getBalance` answers at block b. */
+  private sampleBalances(b: number, state: State, rows: RangeFetched): void {
+    const read = (address: Address, i: number): void => {
+      rows.balances.balances.push({ block: b, address, balance: quantity(state.native[i]!) });
+    };
     if (b === this.lastBlock) {
-      this.addresses.forEach((address, i) => rows.balances.push({ block: b, address, balance: state.native[i]! }));
+      this.addresses.forEach(read);
       return;
     }
-    for (const address of this.tracked) rows.balances.push({ block: b, address, balance: state.native[this.addresses.indexOf(address)]! });
+    for (const address of this.tracked) read(address, this.addresses.indexOf(address));
   }
 
-  private blockHash(b: number): string {
+  private blockHash(b: number): Hash {
     return randomHash(new Random(mixSeed(this.seed, b, 0xb10c)), b, 0xffffffff);
   }
 
   /** Advances `state` over block b and appends its rows (if `rows`); returns how many it made. */
   private block(b: number, state: State, rows: Rows): { transactions: number; logs: number } {
-    const hash = rows === null ? '' : this.blockHash(b);
+    const hash = rows === null ? '0x' : this.blockHash(b);
     const timestamp = GENESIS_TIMESTAMP + Math.floor((b * 2) / 5); // ~0.4 s blocks
     if (b === 0) {
-      rows?.blocks.push({ number: 0, hash, parentHash: ZERO_HASH, timestamp, author: ZERO_ADDRESS, gasUsed: 0n, baseFee: state.baseFee });
+      if (rows) pushBlock(rows, { number: 0, hash, parentHash: ZERO_HASH, timestamp, author: ZERO_ADDRESS, gasUsed: 0n, baseFee: state.baseFee }, [], []);
       return { transactions: 0, logs: 0 };
     }
     const rng = new Random(mixSeed(this.seed, b, 0x7a11));
     const baseFee = state.baseFee;
     const epoch = BigInt(Math.floor(b / EPOCH_BLOCKS));
-    const ctx: BlockContext = { b, hash, rng, state, rows, baseFee, epoch, txIndex: 0, logIndex: 0, gasUsed: 0n };
+    const ctx: BlockContext = { b, hash, rng, state, rows, baseFee, epoch, txIndex: 0, logIndex: 0, gasUsed: 0n, transactions: [], receipts: [] };
     // Authors are validators drawn by stake at block start; block 1 has none yet and is the first one's.
     const authorIndex = b === 1 ? 0 : this.drawAuthor(rng, state);
     const author = this.addresses[authorIndex]!;
@@ -391,7 +346,7 @@ export class SyntheticChain {
       for (let i = 0; i < count; i++) this.userTx(ctx, authorIndex);
     }
     if (b === 1) this.reward(ctx, authorIndex);
-    if (rows) rows.blocks.push({ number: b, hash, parentHash: this.blockHash(b - 1), timestamp, author, gasUsed: ctx.gasUsed, baseFee });
+    if (rows) pushBlock(rows, { number: b, hash, parentHash: this.blockHash(b - 1), timestamp, author, gasUsed: ctx.gasUsed, baseFee }, ctx.transactions, ctx.receipts);
     // EIP-1559: ±12.5 % at most, toward the target.
     const next = baseFee + (baseFee * (ctx.gasUsed - TARGET_GAS)) / TARGET_GAS / 8n;
     state.baseFee = next < MIN_BASE_FEE ? MIN_BASE_FEE : next;
@@ -418,9 +373,10 @@ export class SyntheticChain {
       // addValidator(payload, signedSecpMessage, signedBlsMessage); payload = secp key (33) ‖ BLS
       // key (48) ‖ auth address (20) ‖ amount (32) ‖ commission (32), as Monad's precompile reads it.
       const payload = `02${'11'.repeat(32)}${'22'.repeat(48)}${this.addresses[v]!.slice(2)}${word(amount)}${word(commission)}`;
-      const input =
-        `0x${SELECTOR.addValidator}${word(96)}${word(320)}${word(448)}` +
+      const args =
+        `${word(96)}${word(320)}${word(448)}` +
         `${word(165)}${payload.padEnd(384, '0')}${word(65)}${'33'.repeat(65).padEnd(192, '0')}${word(96)}${'44'.repeat(96)}`;
+      const input: Hex = `0x${SELECTOR.addValidator}${args}`;
       const tx = this.tx(ctx, v, STAKING, amount, input, GAS.addValidator, true, 0);
       if (!tx) continue;
       state.validatorStake[v]! += amount;
@@ -434,11 +390,12 @@ export class SyntheticChain {
 
   /** Monad's block reward: syscallReward(author) from the system sender, minting 25 MON into the precompile. */
   private reward(ctx: BlockContext, authorIndex: number): void {
-    const { state, rows } = ctx;
+    const { state } = ctx;
     const author = this.addresses[authorIndex]!;
     const hash = randomHash(ctx.rng, ctx.b, ctx.txIndex, ctx.rows !== null);
-    const tx: TxRow = {
+    const tx: SyntheticTx = {
       block: ctx.b,
+      blockHash: ctx.hash,
       index: ctx.txIndex++,
       hash,
       nonce: state.systemNonce++,
@@ -449,15 +406,13 @@ export class SyntheticChain {
       gasLimit: GAS.reward.limit,
       gasUsed: GAS.reward.used,
       gasPrice: ctx.baseFee,
-      type: 2,
       maxPriorityFee: 0n,
       maxFee: ctx.baseFee * 2n,
       success: true,
     };
-    ctx.gasUsed += tx.gasUsed;
+    this.include(ctx, tx);
     // Minted, and the system sender pays the base fee like anyone (as on the devnet: EIP-1559, no tip).
     state.nativeSupply += BLOCK_REWARD_WEI - tx.gasUsed * ctx.baseFee;
-    rows?.transactions.push(tx);
     this.log(ctx, tx, STAKING, [TOPICS.validatorRewarded, `0x${word(authorIndex + 1)}`, addressTopic(SYSTEM)], word(BLOCK_REWARD_WEI) + word(ctx.epoch));
   }
 
@@ -493,7 +448,7 @@ export class SyntheticChain {
         const to = other === from ? (other + 1) % this.addresses.length : other;
         const amount = (state.tokens[from]! * BigInt(Math.floor(1 + fraction * 300_000_000))) / 1_000_000_000n;
         if (amount === 0n) return;
-        const input = `0x${SELECTOR.transfer}${'0'.repeat(24)}${this.addresses[to]!.slice(2)}${word(amount)}`;
+        const input: Hex = `0x${SELECTOR.transfer}${'0'.repeat(24)}${this.addresses[to]!.slice(2)}${word(amount)}`;
         if (revert) {
           this.tx(ctx, from, this.tokenAddress, 0n, input, GAS.reverted, false, authorIndex);
           return;
@@ -541,7 +496,7 @@ export class SyntheticChain {
         if (amount === 0n) return;
         const withdrawId = state.withdrawId;
         const id = BigInt(v + 1);
-        const input = `0x${SELECTOR.undelegate}${word(id)}${word(amount)}${word(withdrawId)}`;
+        const input: Hex = `0x${SELECTOR.undelegate}${word(id)}${word(amount)}${word(withdrawId)}`;
         const tx = this.tx(ctx, delegator, STAKING, 0n, input, GAS.undelegate, true, authorIndex);
         if (!tx) return;
         state.withdrawId = (withdrawId + 1) % 256;
@@ -556,7 +511,7 @@ export class SyntheticChain {
 
   private mint(ctx: BlockContext, to: number, fraction: number, authorIndex: number): void {
     const amount = BigInt(Math.floor(10 + fraction * 99_990)) * ETHER;
-    const input = `0x${SELECTOR.mint}${'0'.repeat(24)}${this.addresses[to]!.slice(2)}${word(amount)}`;
+    const input: Hex = `0x${SELECTOR.mint}${'0'.repeat(24)}${this.addresses[to]!.slice(2)}${word(amount)}`;
     const tx = this.tx(ctx, this.owner, this.tokenAddress, 0n, input, GAS.mint, true, authorIndex);
     if (!tx) return;
     ctx.state.tokens[to]! += amount;
@@ -583,13 +538,13 @@ export class SyntheticChain {
   private tx(
     ctx: BlockContext,
     from: number,
-    to: string | null,
+    to: Address | null,
     value: bigint,
-    input: string,
+    input: Hex,
     gas: { used: bigint; limit: bigint },
     success: boolean,
     authorIndex?: number,
-  ): TxRow | undefined {
+  ): SyntheticTx | undefined {
     const { state, rng } = ctx;
     const tip = GWEI * BigInt(1 + rng.int(3));
     const maxFee = ctx.baseFee * 2n + tip;
@@ -599,8 +554,9 @@ export class SyntheticChain {
     state.native[from]! -= gas.used * price + (success ? value : 0n);
     if (authorIndex !== undefined) state.native[authorIndex]! += gas.used * tip;
     state.nativeSupply -= gas.used * ctx.baseFee;
-    const tx: TxRow = {
+    const tx: SyntheticTx = {
       block: ctx.b,
+      blockHash: ctx.hash,
       index: ctx.txIndex++,
       hash,
       nonce: state.nonces[from]!++,
@@ -611,25 +567,42 @@ export class SyntheticChain {
       gasLimit: gas.limit,
       gasUsed: gas.used,
       gasPrice: price,
-      type: 2,
       maxPriorityFee: tip,
       maxFee,
       success,
     };
-    ctx.gasUsed += gas.used;
-    ctx.rows?.transactions.push(tx);
+    this.include(ctx, tx);
     return tx;
   }
 
-  private log(ctx: BlockContext, tx: TxRow, address: string, topics: readonly string[], dataHex: string): void {
-    const index = ctx.logIndex++;
-    ctx.rows?.logs.push({ block: ctx.b, blockHash: ctx.hash, txIndex: tx.index, logIndex: index, txHash: tx.hash, address, topics, data: `0x${dataHex}` });
+  /** Adds the transaction's gas to the block and, when rows are wanted, the transaction and its receipt. */
+  private include(ctx: BlockContext, tx: SyntheticTx): void {
+    ctx.gasUsed += tx.gasUsed;
+    if (!ctx.rows) return;
+    ctx.transactions.push(rpcTransaction(tx, CHAIN_ID));
+    ctx.receipts.push(rpcReceipt(tx, ctx.gasUsed));
+  }
+
+  /** An `eth_getLogs` entry of the transaction. */
+  private log(ctx: BlockContext, tx: SyntheticTx, address: Address, topics: [Hex, ...Hex[]], dataHex: string): void {
+    const logIndex = ctx.logIndex++;
+    ctx.rows?.logs.logs.push({
+      blockNumber: quantity(ctx.b),
+      blockHash: ctx.hash,
+      transactionIndex: quantity(tx.index),
+      logIndex: quantity(logIndex),
+      transactionHash: tx.hash,
+      address,
+      topics,
+      data: `0x${dataHex}`,
+      removed: false,
+    });
   }
 }
 
 interface BlockContext {
   b: number;
-  hash: string;
+  hash: Hash;
   rng: Random;
   state: State;
   rows: Rows;
@@ -638,4 +611,7 @@ interface BlockContext {
   txIndex: number;
   logIndex: number;
   gasUsed: bigint;
+  /** The block's transactions and receipts so far (only while rows are wanted). */
+  transactions: SyntheticRpcTx[];
+  receipts: RpcTransactionReceipt[];
 }

@@ -22,7 +22,7 @@ import { TemplateCatalog, type BoundValue } from '../../src/query/templates.js';
 import { WorkerPool } from '../../src/runtime/pool/workerPool.js';
 import { median } from '../queue/stats.js';
 import type { AnalyticCase } from './analytics.js';
-import { BENCH_DATASETS } from './batches.js';
+import { BENCH_DATASETS } from './fetched.js';
 import { answerDifference, DirectDuckDb } from './direct.js';
 import type { Installation } from './setup.js';
 

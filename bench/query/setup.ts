@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { waitForRun } from '../../src/cli/tasks.js';
+import { decodeDataset } from '../../src/drivers/chain/datasets.js';
 import { DEFAULT_DATABASE_URL } from '../../src/drivers/database.js';
 import { dropInstallation, migrate } from '../../src/drivers/migrations.js';
 import { recordBatchesToIpcChunks } from '../../src/drivers/parquet/parquetWriter.js';
@@ -26,8 +27,8 @@ import { createLogger } from '../../src/runtime/logger.js';
 import { buildSupervisor } from '../../src/runtime/node.js';
 import type { Supervisor } from '../../src/runtime/supervisor.js';
 import type { RunSpec } from '../../src/state/runSpec.js';
-import type { RangeRows, SyntheticChain } from './chain.js';
-import { BENCH_DATASETS, datasetBatch, isBenchDataset, type BenchDataset } from './batches.js';
+import type { SyntheticChain } from './chain.js';
+import { BENCH_DATASETS, isBenchDataset, type BenchDataset, type RangeFetched } from './fetched.js';
 
 export const OPERATOR = 'bench_synthetic_range';
 const CONFIG_HASH = 'bench-query-synthetic';
@@ -57,23 +58,23 @@ export interface CommitStats {
   hotRows: Record<string, number>;
 }
 
-/** Generates each range's rows once for all its datasets; dropped after its last dataset took them. */
-class RangeRowsCache {
-  private readonly entries = new Map<number, { rows: RangeRows; uses: number }>();
+/** Generates each range once for all its datasets; dropped after its last dataset took it. */
+class RangeCache {
+  private readonly entries = new Map<number, { fetched: RangeFetched; uses: number }>();
 
   constructor(
     private readonly chain: SyntheticChain,
     private readonly usesPerRange: (start: number) => number,
   ) {}
 
-  take(start: number, end: number): RangeRows {
+  take(start: number, end: number): RangeFetched {
     let entry = this.entries.get(start);
     if (!entry) {
-      entry = { rows: this.chain.rows(start, end), uses: 0 };
+      entry = { fetched: this.chain.fetched(start, end), uses: 0 };
       this.entries.set(start, entry);
     }
     if (++entry.uses >= this.usesPerRange(start)) this.entries.delete(start);
-    return entry.rows;
+    return entry.fetched;
   }
 }
 
@@ -86,10 +87,11 @@ function rangeParams(params: Record<string, unknown>): { dataset: BenchDataset; 
 }
 
 /** The bench operator: one (dataset, range) of the synthetic chain, staged as Parquet and committed. */
-function syntheticRangeOperator(chain: SyntheticChain, chainId: number, cache: RangeRowsCache): Operator {
+function syntheticRangeOperator(chainId: number, cache: RangeCache): Operator {
   return async ({ params, outputs, signal }) => {
     const { dataset, start, end, hot } = rangeParams(params);
-    const record = datasetBatch(dataset, cache.take(start, end), chainId);
+    // The ingest's own decoder over the range as a node would have answered it.
+    const record = decodeDataset(dataset, cache.take(start, end)[dataset], chainId);
     const key = outputs.stagingKey(dataset, chainId, start, end);
     const ipc = [...recordBatchesToIpcChunks([record])].map((chunk) => chunk.slice().buffer as ArrayBuffer);
     const written = await outputs.stageParquet(outputs.buckets.datasets, key, ipc, { signal });
@@ -119,8 +121,8 @@ export async function openInstallation(chain: SyntheticChain, chainId: number): 
   const log = createLogger(process.env.TRACE_BENCH_LOG_LEVEL ?? 'silent');
   await migrate(DATABASE_URL, schemas);
   const objects = new LazyObjectStore(() => openObjectStore({ config, dataDir: path.join(root, 's3'), log }));
-  const cache = new RangeRowsCache(chain, (start) => datasetsOf(chain, start, Math.min(start + chain.rangeBlocks, chain.blocks)).length);
-  const operators = builtinOperators().register(OPERATOR, syntheticRangeOperator(chain, chainId, cache));
+  const cache = new RangeCache(chain, (start) => datasetsOf(chain, start, Math.min(start + chain.rangeBlocks, chain.blocks)).length);
+  const operators = builtinOperators().register(OPERATOR, syntheticRangeOperator(chainId, cache));
   const rt = openRuntime({ config, log, url: DATABASE_URL, objects, operators });
   const supervisor = buildSupervisor(rt, ['dispatcher', 'publisher', 'heartbeat', 'worker']);
   let nodeStopped = false;
