@@ -15,8 +15,7 @@ import { runQuery, type QueryJobInput, type QueryJobOutput } from '../../src/que
 import { loadQueryMacros, queryNeeds } from '../../src/query/queryMacros.js';
 import { QueryService } from '../../src/query/queryService.js';
 import type { QueryResult } from '../../src/query/queryTypes.js';
-import { pinRegistrySnapshot, type PinnedSnapshot } from '../../src/query/registrySnapshot.js';
-import { BALANCES_KEY, CRYO_RELATIONS, cryoColumns, relationKind, type RelationPlan } from '../../src/query/relations.js';
+import { pinRegistrySnapshot, relationPlans } from '../../src/query/registrySnapshot.js';
 import { SqlGate } from '../../src/query/sqlGate.js';
 import { TemplateCatalog, type BoundValue } from '../../src/query/templates.js';
 import { WorkerPool } from '../../src/runtime/pool/workerPool.js';
@@ -83,21 +82,6 @@ interface WarmSamples {
 }
 
 /** The service's request → relation plans mapping (src/query/queryService.ts `execute`), for the breakdown's pool jobs. */
-function relationPlans(pinned: PinnedSnapshot, paths: readonly string[]): RelationPlan[] {
-  let next = 0;
-  return pinned.relations.map((r) => {
-    const known = (CRYO_RELATIONS as readonly string[]).includes(r.name);
-    return {
-      name: r.name,
-      columns: known ? cryoColumns(r.name as (typeof CRYO_RELATIONS)[number]) : null,
-      coldFiles: r.coldObjects.map(() => paths[next++]!),
-      hotTable: r.hotTable,
-      hotRanges: r.hotRanges,
-      distinctOn: relationKind(r.name) === 'cold_facts' ? BALANCES_KEY : null,
-    };
-  });
-}
-
 export class Measurer {
   private readonly catalog = TemplateCatalog.load();
   private readonly macros = loadQueryMacros();

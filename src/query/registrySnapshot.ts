@@ -4,9 +4,10 @@
  * planned here — a commit in the middle of the query changes nothing it reads. Cold files are
  * immutable once registered (keys carry task and attempt), so their list is enough to pin them.
  */
+import type { CryoDatasetName } from '../drivers/parquet/cryoSchemas.js';
 import type { Pool, PoolClient } from '../drivers/postgres.js';
 import { loadStatements } from '../drivers/sqlStatements.js';
-import { relationKind, type HotServedRange } from './relations.js';
+import { BALANCES_KEY, CRYO_RELATIONS, cryoColumns, relationKind, type HotServedRange, type RelationPlan } from './relations.js';
 
 const SQL = loadStatements('state/query.sql', ['exportSnapshot', 'committedVersions'] as const);
 const HOT_SQL = loadStatements('data/hot.sql', ['rangesWithRows'] as const);
@@ -118,4 +119,20 @@ async function planRelation(client: PoolClient, dataSchema: string, name: string
       };
     }
   }
+}
+
+/**
+ * The pool job's relations for a pinned snapshot, given the local paths of its cold objects in the
+ * order `relations.flatMap((r) => r.coldObjects)` lists them (as the file cache hands them back).
+ */
+export function relationPlans(pinned: Pick<PinnedSnapshot, 'relations'>, coldPaths: readonly string[]): RelationPlan[] {
+  let next = 0;
+  return pinned.relations.map((r) => ({
+    name: r.name,
+    columns: (CRYO_RELATIONS as readonly string[]).includes(r.name) ? cryoColumns(r.name as CryoDatasetName) : null,
+    coldFiles: r.coldObjects.map(() => coldPaths[next++]!),
+    hotTable: r.hotTable,
+    hotRanges: r.hotRanges,
+    distinctOn: relationKind(r.name) === 'cold_facts' ? BALANCES_KEY : null,
+  }));
 }
