@@ -1,20 +1,8 @@
-import type { QueryOptions, QueryService } from '../query/queryService.js';
-import type { QueryDownload, QueryFormat, QueryRequest, QueryResult } from '../query/queryTypes.js';
+import type { QueryAnswer, QueryFormat, QueryRequest } from '../query/queryTypes.js';
 import { Actor } from '../runtime/actor.js';
 import type { Runtime } from '../runtime/context.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { classifyQueryFailure, QueryBusyError } from './queryFailures.js';
-
-export type DownloadFormat = Exclude<QueryFormat, 'json'>;
-
-/** A query's answer: the JSON result, or the result encoded as a file. */
-export type QueryAnswer = { format: 'json'; result: QueryResult } | { format: DownloadFormat; download: QueryDownload };
-
-/** Runs one request in the format asked for. */
-export async function runQuery(service: QueryService, request: QueryRequest, format: QueryFormat, options: QueryOptions = {}): Promise<QueryAnswer> {
-  if (format === 'json') return { format, result: await service.query(request, options) };
-  return { format, download: await service.download(request, format, options) };
-}
 
 export interface AskOptions {
   format: QueryFormat;
@@ -61,7 +49,7 @@ export class QueryActor extends Actor<QueryJob> {
     this.metrics.queryInflight.inc();
     try {
       signal?.throwIfAborted();
-      const answer = await runQuery(await this.rt.query(), job.request, format, { signal });
+      const answer = await (await this.rt.query()).answer(job.request, format, { signal });
       this.metrics.queryRequests.inc({ outcome: 'ok' });
       job.resolve(answer);
     } catch (err) {

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { classifyQueryFailure } from '../actors/queryFailures.js';
-import { runQuery, type DownloadFormat, type QueryAnswer } from '../actors/queryActor.js';
-import { QUERY_FORMATS, type QueryRequest, type QueryResult, type ResultCell, type TemplateInfo } from '../query/queryTypes.js';
+import { QUERY_FORMATS, type DownloadFormat, type QueryAnswer, type QueryRequest, type QueryResult, type ResultCell, type TemplateInfo } from '../query/queryTypes.js';
 import { withSession } from './session.js';
 import { UsageError } from './tasks.js';
 
@@ -31,7 +30,7 @@ export async function queryCommand(sql: string | undefined, opts: QueryCommandOp
   return withSession(async ({ rt }) => {
     let answer: QueryAnswer;
     try {
-      answer = await runQuery(await rt.query(), request, output.kind === 'file' ? output.format : 'json');
+      answer = await (await rt.query()).answer(request, output.kind === 'file' ? output.format : 'json');
     } catch (err) {
       process.stderr.write(`error: ${(err as Error).message}\n`);
       return classifyQueryFailure(err).status === 400 ? 2 : 1;

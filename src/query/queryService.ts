@@ -17,6 +17,8 @@ import {
   QueryInputError,
   QueryTimeoutError,
   ResultTooLargeError,
+  type DownloadFormat,
+  type QueryAnswer,
   type QueryDownload,
   type QueryFormat,
   type QueryRequest,
@@ -26,9 +28,8 @@ import {
   type ResultColumn,
   type TemplateInfo,
 } from './queryTypes.js';
-import { pinRegistrySnapshot } from './registrySnapshot.js';
+import { pinRegistrySnapshot, relationPlans } from './registrySnapshot.js';
 import { loadQueryMacros, queryNeeds, type QueryMacro } from './queryMacros.js';
-import { BALANCES_KEY, CRYO_RELATIONS, cryoColumns, relationKind, type RelationPlan } from './relations.js';
 import { CONTENT_TYPES } from './resultEncoding.js';
 import { SqlGate } from './sqlGate.js';
 import { TemplateCatalog, type BoundValue } from './templates.js';
@@ -83,9 +84,15 @@ export class QueryService {
     return { columns, rows: rows ?? [], stats };
   }
 
-  async download(request: QueryRequest, format: Exclude<QueryFormat, 'json'>, options: QueryOptions = {}): Promise<QueryDownload> {
+  async download(request: QueryRequest, format: DownloadFormat, options: QueryOptions = {}): Promise<QueryDownload> {
     const { body, stats } = await this.execute(request, format, options);
     return { contentType: CONTENT_TYPES[format], extension: format, body: body ?? new Uint8Array(), stats };
+  }
+
+  /** The request answered in `format`: query() for JSON, download() for the file formats. */
+  async answer(request: QueryRequest, format: QueryFormat, options: QueryOptions = {}): Promise<QueryAnswer> {
+    if (format === 'json') return { format, result: await this.query(request, options) };
+    return { format, download: await this.download(request, format, options) };
   }
 
   templates(): TemplateInfo[] {
@@ -111,24 +118,11 @@ export class QueryService {
       await options.onPinned?.();
       const held = await this.cache.hold(pinned.relations.flatMap((r) => r.coldObjects));
       try {
-        let next = 0;
-        const relations: RelationPlan[] = pinned.relations.map((r) => {
-          const kind = relationKind(r.name);
-          const known = (CRYO_RELATIONS as readonly string[]).includes(r.name);
-          return {
-            name: r.name,
-            columns: known ? cryoColumns(r.name as (typeof CRYO_RELATIONS)[number]) : null,
-            coldFiles: r.coldObjects.map(() => held.paths[next++]!),
-            hotTable: r.hotTable,
-            hotRanges: r.hotRanges,
-            distinctOn: kind === 'cold_facts' ? BALANCES_KEY : null,
-          };
-        });
         const input: QueryJobInput = {
           sql,
           params,
           macros: needs.macros.map((m) => m.sql),
-          relations,
+          relations: relationPlans(pinned, held.paths),
           hot: pinned.snapshotId === null ? null : { url, snapshotId: pinned.snapshotId },
           limits: { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes },
           format,

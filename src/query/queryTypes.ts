@@ -5,6 +5,8 @@
  */
 export const QUERY_FORMATS = ['json', 'csv', 'arrow', 'parquet'] as const;
 export type QueryFormat = (typeof QUERY_FORMATS)[number];
+/** The formats that are files to download rather than JSON rows. */
+export type DownloadFormat = Exclude<QueryFormat, 'json'>;
 
 export interface QueryRequest {
   /** Ad-hoc SQL: one SELECT/WITH statement, checked by the SQL gate. */
@@ -47,6 +49,9 @@ export interface QueryDownload {
   body: Uint8Array;
   stats: QueryStats;
 }
+
+/** A query's answer in the format asked for: the JSON result, or the result encoded as a file. */
+export type QueryAnswer = { format: 'json'; result: QueryResult } | { format: DownloadFormat; download: QueryDownload };
 
 export interface TemplateParamInfo {
   name: string;

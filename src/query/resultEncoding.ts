@@ -6,7 +6,7 @@
 import { DuckDBBlobValue, DuckDBDecimalValue, type DuckDBValue } from '@duckdb/node-api';
 import { Binary, Bool, Float64, Int64, RecordBatchStreamWriter, Table, Uint64, Utf8, vectorFromArray, type DataType } from 'apache-arrow';
 import { recordBatchesToIpcChunks, writeParquet } from '../drivers/parquet/parquetWriter.js';
-import type { QueryFormat, ResultCell, ResultColumn } from './queryTypes.js';
+import type { DownloadFormat, ResultCell, ResultColumn } from './queryTypes.js';
 
 const SIGNED_INTEGERS = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT']);
 const UNSIGNED_INTEGERS = new Set(['UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
@@ -27,13 +27,13 @@ function toCell(value: DuckDBValue): ResultCell {
   return String(value);
 }
 
-export const CONTENT_TYPES: Record<Exclude<QueryFormat, 'json'>, string> = {
+export const CONTENT_TYPES: Record<DownloadFormat, string> = {
   csv: 'text/csv; charset=utf-8',
   arrow: 'application/vnd.apache.arrow.stream',
   parquet: 'application/vnd.apache.parquet',
 };
 
-export async function encodeResult(format: Exclude<QueryFormat, 'json'>, columns: readonly ResultColumn[], rows: readonly ResultCell[][]): Promise<Uint8Array> {
+export async function encodeResult(format: DownloadFormat, columns: readonly ResultColumn[], rows: readonly ResultCell[][]): Promise<Uint8Array> {
   switch (format) {
     case 'csv':
       return new TextEncoder().encode(toCsv(columns, rows));
