@@ -33,8 +33,8 @@ export async function replaceHotRange(client: PoolClient, dataSchema: string, ra
 }
 
 /**
- * Keeps hot tables to the recent `retentionBlocks` of each chain: older rows whose range has a
- * registered cold file are deleted (the cold watermark moves up). Returns the rows deleted.
+ * Keeps hot tables to the recent `retentionBlocks` of each chain: older rows below the dataset's
+ * cold watermark (view cold_watermarks) are deleted; the cold files serve them. Returns the rows deleted.
  */
 export async function trimHotRows(db: Queryable, dataSchema: string, retentionBlocks: number): Promise<number> {
   let deleted = 0;
