@@ -1,5 +1,5 @@
 /**
- * Compiles contracts/*.sol with the `solc` npm package and writes src/devnet/contracts.generated.ts
+ * Compiles contracts/*.sol with the `solc` npm package and writes drivers/devnet/contracts.generated.ts
  * (ABI, creation bytecode and runtime bytecode as `as const` objects, so viem infers types). The
  * generated file is committed: the devnet needs no compiler at run time.
  *
@@ -11,11 +11,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import solc from 'solc';
 import { z } from 'zod';
-import { STAKING_SELECTORS } from '../src/devnet/monad.js';
+import { STAKING_SELECTORS } from '../drivers/devnet/monad.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONTRACTS_DIR = path.join(ROOT, 'contracts');
-const OUTPUT = path.join(ROOT, 'src/devnet/contracts.generated.ts');
+const OUTPUT = path.join(ROOT, 'drivers/devnet/contracts.generated.ts');
 
 /** Pinned so the committed bytecode is reproducible; anvil 1.7 runs prague by default and the devnet pins it. */
 export const SOLC_SETTINGS = {

@@ -7,7 +7,7 @@
  *   node dist/scripts/withDatabase.js <command> [args...]
  */
 import { spawn } from 'node:child_process';
-import { resolveDatabase } from '../src/drivers/database.js';
+import { resolveDatabase } from '../drivers/postgres/embedded/database.js';
 
 const [command, ...args] = process.argv.slice(2);
 if (!command) {

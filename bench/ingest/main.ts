@@ -17,19 +17,19 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fetchDataset } from '../../src/drivers/chain/datasets.js';
-import { RpcPool } from '../../src/drivers/chain/rpcClient.js';
-import { DEFAULT_DATABASE_URL } from '../../src/drivers/database.js';
-import { dropInstallation, migrate } from '../../src/drivers/migrations.js';
-import { createPool, schemaNames } from '../../src/drivers/postgres.js';
-import { openObjectStore } from '../../src/drivers/store/embeddedS3.js';
-import { startDevnet } from '../../src/devnet/devnet.js';
-import { loadConfig } from '../../src/runtime/config.js';
-import { closeRuntime, openRuntime } from '../../src/runtime/context.js';
-import { LazyObjectStore } from '../../src/runtime/lazyObjectStore.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { buildSupervisor, ROLES } from '../../src/runtime/node.js';
-import { parseSyncJobSpec } from '../../src/state/syncJobSpec.js';
+import { fetchDataset } from '../../drivers/chain/datasets.js';
+import { RpcPool } from '../../drivers/chain/rpcClient.js';
+import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
+import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
+import { createPgPool, schemaNames } from '../../drivers/postgres/postgres.js';
+import { openObjectStore } from '../../drivers/store/embeddedS3.js';
+import { startDevnet } from '../../drivers/devnet/devnet.js';
+import { loadConfig } from '../../runtime/config.js';
+import { closeRuntime, openRuntime } from '../../actors/node/context.js';
+import { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
+import { createLogger } from '../../runtime/logger.js';
+import { buildSupervisor, ROLES } from '../../actors/node/node.js';
+import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
 import { median } from '../queue/stats.js';
 import { positiveIntOption } from '../options.js';
 
@@ -164,7 +164,7 @@ async function fullRound(url: string, chainId: number, datasets: readonly Datase
   const objects = new LazyObjectStore(() => openObjectStore({ config, dataDir: s3Dir, log: silent }));
   const rt = openRuntime({ config, log: silent, url: DATABASE_URL, objects, env: { TRACE_RPC_POOL_DEVNET_URL: url } });
   const supervisor = buildSupervisor(rt, ROLES);
-  const db = createPool({ url: DATABASE_URL, schemas, max: 2 });
+  const db = createPgPool({ url: DATABASE_URL, schemas, max: 2 });
   try {
     await objects.get();
     await supervisor.start();
@@ -190,7 +190,7 @@ async function fullRound(url: string, chainId: number, datasets: readonly Datase
   }
 }
 
-async function breakdown(db: ReturnType<typeof createPool>, state: string, wallSeconds: number, streams: number, maxInflight: number): Promise<Breakdown> {
+async function breakdown(db: ReturnType<typeof createPgPool>, state: string, wallSeconds: number, streams: number, maxInflight: number): Promise<Breakdown> {
   const { rows } = await db.query<{ stream_key: string; planned: Date; started: Date; ended: Date; finished: Date | null }>(
     `SELECT r.stream_key, r.planned_at AS planned, a.started_at AS started, a.ended_at AS ended, t.finished_at AS finished
        FROM ${state}.sync_ranges r

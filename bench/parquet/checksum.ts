@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Data, RecordBatch } from 'apache-arrow';
-import { cryoLogsSchema } from '../../src/drivers/parquet/cryoSchemas.js';
+import { cryoLogsSchema } from '../../drivers/parquet/cryoSchemas.js';
 import { duckdbColumnTypes } from './duckdbTypes.js';
 
 export interface LogsChecksum {

@@ -5,7 +5,7 @@
  */
 import { DuckDBBlobValue, DuckDBDataChunk, DuckDBInstance, DuckDBVector, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
 import { tableFromIPC, type RecordBatch } from 'apache-arrow';
-import { cryoLogsSchema } from '../../src/drivers/parquet/cryoSchemas.js';
+import { cryoLogsSchema } from '../../drivers/parquet/cryoSchemas.js';
 import { sqlString } from './checksum.js';
 import { duckdbColumnTypes } from './duckdbTypes.js';
 import type { BenchWriter } from './writers.js';

@@ -8,7 +8,7 @@
  * Same seed → same rows, whatever the batch size (all randomness is drawn per row, in row order).
  */
 import { Binary, makeData, RecordBatch, Struct, Uint32, Uint64, type Data } from 'apache-arrow';
-import { cryoLogsSchema } from '../../src/drivers/parquet/cryoSchemas.js';
+import { cryoLogsSchema } from '../../drivers/parquet/cryoSchemas.js';
 
 export interface LogsGeneratorOptions {
   rows: number;

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
-import { DEFAULT_ROW_GROUP_ROWS, recordBatchToIpc } from '../../src/drivers/parquet/parquetWriter.js';
+import { DEFAULT_ROW_GROUP_ROWS, recordBatchToIpc } from '../../drivers/parquet/parquetWriter.js';
 import { median } from '../queue/stats.js';
 import { positiveIntOption } from '../options.js';
 import { LogsChecksumBuilder, verifyLogsParquet, type LogsChecksum } from './checksum.js';

@@ -1,5 +1,5 @@
-/** parquet-wasm through the project's own streaming writer (src/drivers/parquet), zstd. */
-import { writeParquetFile } from '../../src/drivers/parquet/parquetWriter.js';
+/** parquet-wasm through the project's own streaming writer (drivers/parquet), zstd. */
+import { writeParquetFile } from '../../drivers/parquet/parquetWriter.js';
 import type { BenchWriter } from './writers.js';
 
 export const parquetWasmWriter: BenchWriter = {

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { tableFromIPC, type Schema } from 'apache-arrow';
-import { cryoLogsSchema } from '../../src/drivers/parquet/cryoSchemas.js';
+import { cryoLogsSchema } from '../../drivers/parquet/cryoSchemas.js';
 import { duckdbType } from './duckdbTypes.js';
 import type { BenchWriter } from './writers.js';
 

@@ -4,7 +4,7 @@
  * native coin, from `balances`), each with a check of its answer against what the generator knows
  * the chain adds up to, so a benchmark of a trivial or wrong answer fails instead of printing.
  */
-import type { ResultCell, ResultColumn } from '../../src/query/queryTypes.js';
+import type { ResultCell, ResultColumn } from '../../actors/query/queryTypes.js';
 import type { SyntheticChain } from './chain.js';
 
 export interface Answer {

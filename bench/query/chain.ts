@@ -1,7 +1,7 @@
 /**
  * A synthetic, Monad-shaped chain for the query benchmark, deterministic from a seed. A real devnet
  * cannot be seeded to 50,000 blocks quickly, so this models the same workload as `trace-lite
- * devnet` (src/devnet/workload.ts) without executing it:
+ * devnet` (drivers/devnet/workload.ts) without executing it:
  *
  *   - block 0 is genesis (no transactions); block 1 creates 20 validators through the staking
  *     precompile's addValidator (ValidatorCreated + Delegate) and deploys the ERC-20;
@@ -26,8 +26,8 @@
  * content) with the block number and index in their last bytes so they never collide.
  */
 import { encodePacked, keccak256, toEventSelector, type AbiEvent, type Address, type Hash, type Hex, type RpcTransactionReceipt } from 'viem';
-import { BLOCK_REWARD_WEI, MONAD_CHAIN_ID, MONAD_STAKING_ABI, STAKING_ADDRESS, STAKING_SELECTORS, SYSTEM_SENDER } from '../../src/devnet/monad.js';
-import { PowerLaw, Random } from '../../src/devnet/random.js';
+import { BLOCK_REWARD_WEI, MONAD_CHAIN_ID, MONAD_STAKING_ABI, STAKING_ADDRESS, STAKING_SELECTORS, SYSTEM_SENDER } from '../../drivers/devnet/monad.js';
+import { PowerLaw, Random } from '../../drivers/devnet/random.js';
 import { emptyRange, pushBlock, quantity, rpcReceipt, rpcTransaction, type RangeFetched, type SyntheticRpcTx, type SyntheticTx } from './fetched.js';
 
 export interface ChainOptions {
@@ -85,7 +85,7 @@ const MIX: ReadonlyArray<readonly [UserKind, number]> = [
 ];
 const MIX_TOTAL = MIX.reduce((sum, [, w]) => sum + w, 0);
 
-/** Gas used by kind, as the devnet measured them (src/devnet/workload.ts); limits add headroom. */
+/** Gas used by kind, as the devnet measured them (drivers/devnet/workload.ts); limits add headroom. */
 const GAS: Record<UserKind | 'reward' | 'addValidator' | 'deploy' | 'reverted', { used: bigint; limit: bigint }> = {
   transfer: { used: 21_000n, limit: 21_000n },
   tokenTransfer: { used: 51_675n, limit: 65_000n },

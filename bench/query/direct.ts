@@ -7,9 +7,9 @@
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { performance } from 'node:perf_hooks';
-import { loadQueryMacros } from '../../src/query/queryMacros.js';
-import { cellConverter } from '../../src/query/resultEncoding.js';
-import type { BoundValue } from '../../src/query/templates.js';
+import { loadQueryMacros } from '../../actors/query/queryMacros.js';
+import { cellConverter } from '../../actors/query/resultEncoding.js';
+import type { BoundValue } from '../../actors/query/templates.js';
 import type { Answer } from './analytics.js';
 
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;

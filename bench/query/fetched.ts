@@ -6,8 +6,8 @@
  * are constant filler.
  */
 import type { Address, Hash, Hex, RpcTransaction, RpcTransactionReceipt } from 'viem';
-import type { FetchedByDataset } from '../../src/drivers/chain/datasets.js';
-import type { RpcBlockWithHashes } from '../../src/drivers/chain/fetch.js';
+import type { FetchedByDataset } from '../../drivers/chain/datasets.js';
+import type { RpcBlockWithHashes } from '../../drivers/chain/fetch.js';
 
 export const BENCH_DATASETS = ['blocks', 'transactions', 'logs', 'balances'] as const;
 export type BenchDataset = (typeof BENCH_DATASETS)[number];

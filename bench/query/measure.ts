@@ -10,15 +10,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ColdFileCache } from '../../src/query/coldFileCache.js';
-import { runQuery, type QueryJobInput, type QueryJobOutput } from '../../src/query/queryJob.js';
-import { loadQueryMacros, queryNeeds } from '../../src/query/queryMacros.js';
-import { QueryService } from '../../src/query/queryService.js';
-import type { QueryResult } from '../../src/query/queryTypes.js';
-import { pinRegistrySnapshot, relationPlans } from '../../src/query/registrySnapshot.js';
-import { SqlGate } from '../../src/query/sqlGate.js';
-import { TemplateCatalog, type BoundValue } from '../../src/query/templates.js';
-import { WorkerPool } from '../../src/runtime/pool/workerPool.js';
+import { ColdFileCache } from '../../actors/query/coldFileCache.js';
+import { runQuery, type QueryJobInput, type QueryJobOutput } from '../../actors/query/queryJob.js';
+import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
+import { QueryService } from '../../actors/query/queryService.js';
+import type { QueryResult } from '../../actors/query/queryTypes.js';
+import { pinRegistrySnapshot, relationPlans } from '../../actors/query/registrySnapshot.js';
+import { SqlGate } from '../../actors/query/sqlGate.js';
+import { TemplateCatalog, type BoundValue } from '../../actors/query/templates.js';
+import { openThreadPool } from '../../actors/threadJobs.js';
 import { median } from '../queue/stats.js';
 import type { AnalyticCase } from './analytics.js';
 import { BENCH_DATASETS } from './fetched.js';
@@ -81,7 +81,7 @@ interface WarmSamples {
   last: QueryResult;
 }
 
-/** The service's request → relation plans mapping (src/query/queryService.ts `execute`), for the breakdown's pool jobs. */
+/** The service's request → relation plans mapping (actors/query/queryService.ts `execute`), for the breakdown's pool jobs. */
 export class Measurer {
   private readonly catalog = TemplateCatalog.load();
   private readonly macros = loadQueryMacros();
@@ -138,14 +138,14 @@ export class Measurer {
   async cold(c: AnalyticCase): Promise<{ ms: number; result: QueryResult }> {
     const { inst } = this;
     const dataDir = await mkdtemp(path.join(inst.root, 'cold-'));
-    const pool = new WorkerPool();
+    const threads = openThreadPool();
     const service = await QueryService.open({
       config: { ...inst.config, dataDir },
       db: inst.rt.db,
       url: inst.url,
       dataSchema: inst.schemas.data,
       objects: inst.objects,
-      pool,
+      threads,
     });
     try {
       const started = performance.now();
@@ -153,7 +153,7 @@ export class Measurer {
       return { ms: performance.now() - started, result };
     } finally {
       await service.close();
-      await pool.close();
+      await threads.close();
       await rm(dataDir, { recursive: true, force: true });
     }
   }
@@ -221,8 +221,8 @@ export class Measurer {
             async () => void samples.direct.push((await this.direct.run(sql, params)).ms),
             async () => ok(await timed(samples.setup, () => runQuery({ ...input, sql: 'SELECT 1', params: {} }))),
             async () => ok(await timed(samples.job, () => runQuery(input))),
-            async () => ok(await timed(samples.pool, () => rt.pool.run('runQuery', input))),
-            async () => void (await timed(samples.roundTrip, () => rt.pool.run('threadId', undefined))),
+            async () => ok(await timed(samples.pool, () => rt.threads.run('runQuery', input))),
+            async () => void (await timed(samples.roundTrip, () => rt.threads.run('threadId', undefined))),
           ];
           for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
         } finally {
@@ -280,7 +280,7 @@ export class Measurer {
       format: 'json',
       threads: config.queryThreads,
     };
-    const pool = new WorkerPool({ maxThreads: 1 });
+    const pool = openThreadPool({ maxThreads: 1 });
     try {
       let t = performance.now();
       await pool.run('threadId', undefined);

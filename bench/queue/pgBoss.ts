@@ -12,7 +12,7 @@ export interface PgBossConfig {
   mode: 'fetch' | 'work';
   consumers: number;
   batchSize: number;
-  /** Pool size; pg-boss's default. */
+  /** PgPool size; pg-boss's default. */
   max: number;
 }
 

@@ -1,8 +1,8 @@
 /** pgqueue through its real driver (PgQueueDriver) on a fresh, migrated installation. */
 import { performance } from 'node:perf_hooks';
-import { dropInstallation, migrate } from '../../src/drivers/migrations.js';
-import { createPool, schemaNames, type Pool } from '../../src/drivers/postgres.js';
-import { PgQueueDriver } from '../../src/drivers/queue/pgQueueDriver.js';
+import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
+import { createPgPool, schemaNames, type PgPool } from '../../drivers/postgres/postgres.js';
+import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
 import { walPosition, type Cleanups } from './database.js';
 import { percentile, perSecond, sleep, until, type BenchPayload } from './stats.js';
 import { fillMs, runQueueRound, type QueueRates, type QueueSubject, type WorkloadShape } from './workload.js';
@@ -25,7 +25,7 @@ export class PgQueueSubject implements QueueSubject {
   readonly name = 'pgqueue';
 
   private constructor(
-    private readonly pool: Pool,
+    private readonly pool: PgPool,
     private readonly driver: PgQueueDriver,
   ) {}
 
@@ -33,7 +33,7 @@ export class PgQueueSubject implements QueueSubject {
     const schemas = schemaNames(prefix);
     cleanups.add('drop pgqueue installation', () => dropInstallation(url, schemas));
     await migrate(url, schemas);
-    const pool = createPool({ url, schemas, max: workers, applicationName: 'trace-lite bench pgqueue' });
+    const pool = createPgPool({ url, schemas, max: workers, applicationName: 'trace-lite bench pgqueue' });
     const driver = new PgQueueDriver({ pool, url, schemas });
     cleanups.add('close pgqueue pool', async () => {
       await driver.close();

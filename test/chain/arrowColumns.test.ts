@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Field, RecordBatchStreamWriter, Schema, Uint32, tableFromIPC } from 'apache-arrow';
-import { BatchBuilder } from '../../src/drivers/chain/arrowColumns.js';
+import { BatchBuilder } from '../../drivers/chain/arrowColumns.js';
 
 test('a nullable column whose only null comes early keeps valid bits for every later row (past 1,024 rows)', (t) => {
   const rows = 3_000;

@@ -14,9 +14,9 @@ import {
   type CryoDatasetName,
   type DatasetRequest,
   type FetchedByDataset,
-} from '../../src/drivers/chain/datasets.js';
-import { RpcPool } from '../../src/drivers/chain/rpcClient.js';
-import { recordBatchesToIpcChunks, writeParquetFile } from '../../src/drivers/parquet/parquetWriter.js';
+} from '../../drivers/chain/datasets.js';
+import { RpcPool } from '../../drivers/chain/rpcClient.js';
+import { recordBatchesToIpcChunks, writeParquetFile } from '../../drivers/parquet/parquetWriter.js';
 import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, type SeededWorkload, type TestAnvil } from '../helpers/anvil.js';
 
 /**

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { numberToHex, type Address } from 'viem';
-import { DATASETS, decodeDataset, type CryoDatasetName, type DatasetRequest } from '../../src/drivers/chain/datasets.js';
-import { ChainFetchError, fetchBlocks, fetchLogs } from '../../src/drivers/chain/fetch.js';
-import { RpcPool, type RpcPoolOptions } from '../../src/drivers/chain/rpcClient.js';
-import type { CallFrame, TransactionTrace } from '../../src/drivers/chain/rpcSchema.js';
-import { recordBatchToIpc } from '../../src/drivers/parquet/parquetWriter.js';
+import { DATASETS, decodeDataset, type CryoDatasetName, type DatasetRequest } from '../../drivers/chain/datasets.js';
+import { ChainFetchError, fetchBlocks, fetchLogs } from '../../drivers/chain/fetch.js';
+import { RpcPool, type RpcPoolOptions } from '../../drivers/chain/rpcClient.js';
+import type { CallFrame, TransactionTrace } from '../../drivers/chain/rpcSchema.js';
+import { recordBatchToIpc } from '../../drivers/parquet/parquetWriter.js';
 import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, type SeededWorkload, type TestAnvil } from '../helpers/anvil.js';
 import { startRpcFaultProxy } from '../helpers/rpcFaultProxy.js';
 

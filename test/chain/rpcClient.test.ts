@@ -1,8 +1,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { numberToHex, type Quantity } from 'viem';
-import { RpcError, RpcPool, type RpcPoolOptions } from '../../src/drivers/chain/rpcClient.js';
-import { rpcPoolsFromEnv } from '../../src/drivers/chain/rpcPools.js';
-import type { RpcCall } from '../../src/drivers/chain/rpcSchema.js';
+import { RpcError, RpcPool, type RpcPoolOptions } from '../../drivers/chain/rpcClient.js';
+import { rpcPoolsFromEnv } from '../../drivers/chain/rpcPools.js';
+import type { RpcCall } from '../../drivers/chain/rpcSchema.js';
 import { seedWorkload, startAnvil, type TestAnvil } from '../helpers/anvil.js';
 import { startRpcFaultProxy, type FaultProxyOptions, type RpcFault, type RpcFaultProxy } from '../helpers/rpcFaultProxy.js';
 

@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
-import { AttemptOutputs } from '../../src/actors/attemptOutputs.js';
-import { BUFFER_QUEUE, UnknownTableError } from '../../src/state/bufferBatches.js';
-import { LeaseLostError } from '../../src/state/taskStore.js';
+import { AttemptOutputs } from '../../actors/worker/attemptOutputs.js';
+import { BUFFER_QUEUE, UnknownTableError } from '../../actors/state/bufferBatches.js';
+import { LeaseLostError } from '../../actors/state/taskStore.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';

@@ -1,8 +1,8 @@
 import test from 'ava';
-import { builtinOperators } from '../../src/operators/builtin.js';
-import { JanitorActor } from '../../src/actors/janitor.js';
-import { AttemptOutputs } from '../../src/actors/attemptOutputs.js';
-import { LeaseLostError, taskIsFinished } from '../../src/state/taskStore.js';
+import { builtinOperators } from '../../actors/worker/operators/builtin.js';
+import { JanitorActor } from '../../actors/janitor/janitor.js';
+import { AttemptOutputs } from '../../actors/worker/attemptOutputs.js';
+import { LeaseLostError, taskIsFinished } from '../../actors/state/taskStore.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { LeaseLostError, TASK_QUEUE, taskIsFinished } from '../../src/state/taskStore.js';
+import { LeaseLostError, TASK_QUEUE, taskIsFinished } from '../../actors/state/taskStore.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode, type TestNode } from '../helpers/node.js';
 import { probeOperators } from '../helpers/operators.js';

@@ -1,10 +1,10 @@
 import test from 'ava';
-import { PublisherActor } from '../../src/actors/publisher.js';
-import { armFailpoint, disarmFailpoint } from '../../src/runtime/failpoints.js';
-import { PgQueueDriver } from '../../src/drivers/queue/pgQueueDriver.js';
-import type { QueueDriver } from '../../src/drivers/queue/queueDriver.js';
-import { TASK_QUEUE } from '../../src/state/taskStore.js';
-import { outboxStore } from '../../src/state/outboxStore.js';
+import { PublisherActor } from '../../actors/publisher/publisher.js';
+import { armFailpoint, disarmFailpoint } from '../../runtime/failpoints.js';
+import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
+import type { QueueDriver } from '../../drivers/queue/queueDriver.js';
+import { TASK_QUEUE } from '../../actors/state/taskStore.js';
+import { outboxStore } from '../../actors/state/outboxStore.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { probeOperators } from '../helpers/operators.js';

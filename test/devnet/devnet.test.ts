@@ -19,10 +19,10 @@ import {
   type AbiEvent,
   type Address,
 } from 'viem';
-import { createDevnetClient, type DevnetClient } from '../../src/devnet/client.js';
-import { MonadStaking, TraceToken } from '../../src/devnet/contracts.generated.js';
-import { startDevnet, type Devnet } from '../../src/devnet/devnet.js';
-import { BLOCK_REWARD_WEI, MONAD_CHAIN_ID, MONAD_STAKING_ABI, STAKING_ADDRESS, STAKING_SELECTORS, SYSTEM_SENDER } from '../../src/devnet/monad.js';
+import { createDevnetClient, type DevnetClient } from '../../drivers/devnet/client.js';
+import { MonadStaking, TraceToken } from '../../drivers/devnet/contracts.generated.js';
+import { startDevnet, type Devnet } from '../../drivers/devnet/devnet.js';
+import { BLOCK_REWARD_WEI, MONAD_CHAIN_ID, MONAD_STAKING_ABI, STAKING_ADDRESS, STAKING_SELECTORS, SYSTEM_SENDER } from '../../drivers/devnet/monad.js';
 
 const BLOCKS = 40;
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -7,9 +7,9 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { GatewayActor } from '../../src/actors/gateway.js';
-import { describeHttpFailure, loggableError } from '../../src/gateway/httpFailures.js';
-import type { ConfigInput } from '../../src/runtime/config.js';
+import { GatewayActor } from '../../actors/gateway/gateway.js';
+import { describeHttpFailure, loggableError } from '../../actors/gateway/httpFailures.js';
+import type { ConfigInput } from '../../runtime/config.js';
 import { createInstallation, eventually, type TestInstallation } from '../helpers/installation.js';
 import { startNode, type TestNode } from '../helpers/node.js';
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
-import { loadConfig, type Config, type ConfigInput } from '../../src/runtime/config.js';
-import { createPool, schemaNames, type Pool, type SchemaNames } from '../../src/drivers/postgres.js';
-import { dropInstallation, migrate } from '../../src/drivers/migrations.js';
-import { DEFAULT_DATABASE_URL } from '../../src/drivers/database.js';
+import { loadConfig, type Config, type ConfigInput } from '../../runtime/config.js';
+import { createPgPool, schemaNames, type PgPool, type SchemaNames } from '../../drivers/postgres/postgres.js';
+import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
+import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
 
 /** The database every test reaches; `npm test` points it at an embedded server when none answers. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
@@ -12,7 +12,7 @@ export interface TestInstallation {
   url: string;
   prefix: string;
   schemas: SchemaNames;
-  pool: Pool;
+  pool: PgPool;
   config: Config;
 }
 
@@ -26,7 +26,7 @@ export async function createInstallation(t: ExecutionContext, overrides: ConfigI
   // httpPort 0: nodes with the gateway role bind a free port, never 8787 (test files run in parallel).
   const config = loadConfig({}, { databaseUrl: TEST_DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', httpPort: 0, ...overrides });
   await migrate(TEST_DATABASE_URL, schemas);
-  const pool = createPool({ url: TEST_DATABASE_URL, schemas, max: 8 });
+  const pool = createPgPool({ url: TEST_DATABASE_URL, schemas, max: 8 });
   t.teardown(async () => {
     await pool.end();
     await dropInstallation(TEST_DATABASE_URL, schemas);

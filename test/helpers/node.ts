@@ -1,11 +1,11 @@
 import type { ExecutionContext } from 'ava';
-import { createLogger } from '../../src/runtime/logger.js';
-import { closeRuntime, openRuntime, type Runtime } from '../../src/runtime/context.js';
-import { buildSupervisor, ROLES, type Role } from '../../src/runtime/node.js';
-import type { Supervisor } from '../../src/runtime/supervisor.js';
-import type { OperatorRegistry } from '../../src/operators/registry.js';
-import type { QueueDriver } from '../../src/drivers/queue/queueDriver.js';
-import type { LazyObjectStore } from '../../src/runtime/lazyObjectStore.js';
+import { createLogger } from '../../runtime/logger.js';
+import { closeRuntime, openRuntime, type Runtime } from '../../actors/node/context.js';
+import { buildSupervisor, ROLES, type Role } from '../../actors/node/node.js';
+import type { Supervisor } from '../../runtime/supervisor.js';
+import type { OperatorRegistry } from '../../actors/worker/operators/registry.js';
+import type { QueueDriver } from '../../drivers/queue/queueDriver.js';
+import type { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
 import type { TestInstallation } from './installation.js';
 
 export interface TestNode {

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { openObjectStore } from '../../src/drivers/store/embeddedS3.js';
-import { LazyObjectStore } from '../../src/runtime/lazyObjectStore.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import { openObjectStore } from '../../drivers/store/embeddedS3.js';
+import { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
+import { createLogger } from '../../runtime/logger.js';
 import type { TestInstallation } from './installation.js';
 
 /** An embedded S3 server for one test, over real HTTP, in a temp dir removed at teardown. */

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { builtinOperators } from '../../src/operators/builtin.js';
-import type { OperatorRegistry } from '../../src/operators/registry.js';
+import { builtinOperators } from '../../actors/worker/operators/builtin.js';
+import type { OperatorRegistry } from '../../actors/worker/operators/registry.js';
 
 export interface Probe {
   operators: OperatorRegistry;

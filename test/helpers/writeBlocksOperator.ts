@@ -1,9 +1,9 @@
-import { BatchBuilder } from '../../src/drivers/chain/arrowColumns.js';
-import { cryoBlocksSchema } from '../../src/drivers/parquet/cryoSchemas.js';
-import { recordBatchesToIpcChunks } from '../../src/drivers/parquet/parquetWriter.js';
-import { arrowToCopyText, copyColumns } from '../../src/drivers/postgresCopy.js';
-import type { Operator } from '../../src/operators/registry.js';
-import type { JsonValue } from '../../src/state/taskStore.js';
+import { BatchBuilder } from '../../drivers/chain/arrowColumns.js';
+import { cryoBlocksSchema } from '../../drivers/parquet/cryoSchemas.js';
+import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
+import { arrowToCopyText, copyColumns } from '../../drivers/postgres/copy.js';
+import type { Operator } from '../../actors/worker/operators/registry.js';
+import type { JsonValue } from '../../actors/state/taskStore.js';
 
 /** A block hash that names the block and a content variant, so a rewrite is visible. */
 export function blockHash(block: number, variant = 0): string {

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { CRYO_LOGS_DUCKDB_TYPES, duckdb } from '../helpers/duckdb.js';
 import { Field, Schema, Table, tableFromArrays, tableFromIPC, tableToIPC, Uint32, type RecordBatch } from 'apache-arrow';
-import { CRYO_LOGS_COLUMNS } from '../../src/drivers/parquet/cryoSchemas.js';
+import { CRYO_LOGS_COLUMNS } from '../../drivers/parquet/cryoSchemas.js';
 import {
   recordBatchesToIpcChunks,
   recordBatchToIpc,
   writeParquet,
   writeParquetFile,
-} from '../../src/drivers/parquet/parquetWriter.js';
+} from '../../drivers/parquet/parquetWriter.js';
 import { generateLogBatches } from '../../bench/parquet/logsData.js';
 
 function tempFile(t: ExecutionContext, name: string): string {

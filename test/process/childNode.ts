@@ -5,7 +5,7 @@ import type { ExecutionContext } from 'ava';
 import type { TestInstallation } from '../helpers/installation.js';
 
 /** The compiled CLI, run as a real child process. */
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 export interface ChildNode {
   child: ChildProcess;

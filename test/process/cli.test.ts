@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate } from '../../src/drivers/migrations.js';
+import { migrate } from '../../drivers/postgres/migrations.js';
 import { createInstallation } from '../helpers/installation.js';
 import { childEnv, cli, spawnNode } from './childNode.js';
 

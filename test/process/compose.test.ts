@@ -2,8 +2,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { loadConfig } from '../../src/runtime/config.js';
-import { parseRoles, ROLES } from '../../src/runtime/node.js';
+import { loadConfig } from '../../runtime/config.js';
+import { parseRoles, ROLES } from '../../actors/node/node.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

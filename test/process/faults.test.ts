@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createInstallation, eventually } from '../helpers/installation.js';
-import { TaskStore } from '../../src/state/taskStore.js';
+import { TaskStore } from '../../actors/state/taskStore.js';
 import { spawnNode } from './childNode.js';
 
 function storeFor(inst: Awaited<ReturnType<typeof createInstallation>>): TaskStore {

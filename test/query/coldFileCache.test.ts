@@ -7,8 +7,8 @@ import test, { type ExecutionContext } from 'ava';
 import { readFile, readdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ColdFileCache } from '../../src/query/coldFileCache.js';
-import type { ObjectStore } from '../../src/drivers/store/objectStore.js';
+import { ColdFileCache } from '../../actors/query/coldFileCache.js';
+import type { ObjectStore } from '../../drivers/store/objectStore.js';
 import { createInstallation } from '../helpers/installation.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
 

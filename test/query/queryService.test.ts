@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { ConfigInput } from '../../src/runtime/config.js';
-import { QueryInputError, QueryTimeoutError, ResultTooLargeError } from '../../src/query/queryTypes.js';
-import { QueryRejectedError } from '../../src/query/sqlGate.js';
-import type { QueryJobInput } from '../../src/query/queryJob.js';
-import { loadQueryMacros, queryNeeds } from '../../src/query/queryMacros.js';
+import type { ConfigInput } from '../../runtime/config.js';
+import { QueryInputError, QueryTimeoutError, ResultTooLargeError } from '../../actors/query/queryTypes.js';
+import { QueryRejectedError } from '../../actors/query/sqlGate.js';
+import type { QueryJobInput } from '../../actors/query/queryJob.js';
+import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
 import { createInstallation } from '../helpers/installation.js';
 import { startNode, type TestNode } from '../helpers/node.js';
 
@@ -118,14 +118,14 @@ test("the query's DuckDB is locked: no file access and no configuration change, 
     format: 'json',
     threads: 1,
   });
-  const files = await rt.pool.run('runQuery', job("SELECT * FROM read_csv('/etc/passwd')"));
+  const files = await rt.threads.run('runQuery', job("SELECT * FROM read_csv('/etc/passwd')"));
   t.like(files, { ok: false, failure: { kind: 'query_error' } });
   t.regex(JSON.stringify(files), /disabled by configuration|Permission/);
-  const config = await rt.pool.run('runQuery', job('SET enable_external_access = true'));
+  const config = await rt.threads.run('runQuery', job('SET enable_external_access = true'));
   t.false(config.ok, 'the configuration is locked');
   t.regex(JSON.stringify(config), /locked/);
   const u256 = queryNeeds(loadQueryMacros(), { tables: [], tableFunctions: [], functions: ['u256'] }).macros.map((m) => m.sql);
-  t.like(await rt.pool.run('runQuery', job("SELECT u256(from_hex(lpad('ff', 64, '0'))) AS v", u256)), { ok: true, rows: [['255']] }, 'trusted macros are created before the lock');
+  t.like(await rt.threads.run('runQuery', job("SELECT u256(from_hex(lpad('ff', 64, '0'))) AS v", u256)), { ok: true, rows: [['255']] }, 'trusted macros are created before the lock');
 });
 
 test('a query gets the macros it calls, the macros those call, and the relations they read', (t) => {

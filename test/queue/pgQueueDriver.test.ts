@@ -1,4 +1,4 @@
-import { PgQueueDriver } from '../../src/drivers/queue/pgQueueDriver.js';
+import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
 import { createInstallation } from '../helpers/installation.js';
 import { queueDriverConformance } from './queueDriverConformance.js';
 

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { ReceiptRefusedError, type QueueDriver } from '../../src/drivers/queue/queueDriver.js';
+import { ReceiptRefusedError, type QueueDriver } from '../../drivers/queue/queueDriver.js';
 
 /**
  * The behaviour every QueueDriver must have. A driver's test file calls this once with a factory

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { ReportData } from '../../src/report/reportData.js';
-import { formatUnits, lineChart, lorenzCurve, lorenzPoints } from '../../src/report/svgCharts.js';
-import { writeReport } from '../../src/report/writeReport.js';
+import type { ReportData } from '../../cli/report/reportData.js';
+import { formatUnits, lineChart, lorenzCurve, lorenzPoints } from '../../cli/report/svgCharts.js';
+import { writeReport } from '../../cli/report/writeReport.js';
 
 const WEI_PER_MON = 10n ** 18n;
 const FROM_BLOCK = 1_000;

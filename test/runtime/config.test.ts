@@ -2,8 +2,8 @@ import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/runtime/config.js';
-import { parseRunSpec, RunSpecError } from '../../src/state/runSpec.js';
+import { ConfigError, loadConfig } from '../../runtime/config.js';
+import { parseRunSpec, RunSpecError } from '../../actors/state/runSpec.js';
 
 test('defaults: 30 s lease, heartbeat a third of it, shutdown grace half of it', (t) => {
   const config = loadConfig({});

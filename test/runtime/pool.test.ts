@@ -1,15 +1,15 @@
 import test from 'ava';
 import { threadId } from 'node:worker_threads';
-import { WorkerPool } from '../../src/runtime/pool/workerPool.js';
+import { openThreadPool } from '../../actors/threadJobs.js';
 
 test('pool jobs run by name on another thread', async (t) => {
-  const pool = new WorkerPool({ maxThreads: 1 });
+  const pool = openThreadPool({ maxThreads: 1 });
   t.teardown(() => pool.close());
   t.not(await pool.run('threadId', undefined), threadId);
 });
 
 test('ArrayBuffers are moved into and out of the pool, not copied', async (t) => {
-  const pool = new WorkerPool({ maxThreads: 1 });
+  const pool = openThreadPool({ maxThreads: 1 });
   t.teardown(() => pool.close());
   const data = await pool.run('fill', { bytes: 1 << 20, seed: 7 });
   t.is(data.byteLength, 1 << 20, 'the result buffer arrived whole');
@@ -20,7 +20,7 @@ test('ArrayBuffers are moved into and out of the pool, not copied', async (t) =>
 });
 
 test('aborting a running job rejects it and the pool keeps working', async (t) => {
-  const pool = new WorkerPool({ maxThreads: 1 });
+  const pool = openThreadPool({ maxThreads: 1 });
   t.teardown(() => pool.close());
   const controller = new AbortController();
   const job = pool.run('sleep', { ms: 10_000 }, { signal: controller.signal });

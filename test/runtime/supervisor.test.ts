@@ -1,8 +1,8 @@
 import test from 'ava';
-import { Actor } from '../../src/runtime/actor.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { BoundedMailbox } from '../../src/runtime/mailbox.js';
-import { CrashBudgetExceededError, Supervisor } from '../../src/runtime/supervisor.js';
+import { Actor } from '../../runtime/actor.js';
+import { createLogger } from '../../runtime/logger.js';
+import { BoundedMailbox } from '../../runtime/boundedMailbox.js';
+import { CrashBudgetExceededError, Supervisor } from '../../runtime/supervisor.js';
 
 const log = createLogger('silent');
 

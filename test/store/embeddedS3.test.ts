@@ -3,9 +3,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openObjectStore, startEmbeddedS3, type StoreLog } from '../../src/drivers/store/embeddedS3.js';
-import { S3ObjectStore } from '../../src/drivers/store/s3ObjectStore.js';
-import { loadConfig } from '../../src/runtime/config.js';
+import { openObjectStore, startEmbeddedS3, type StoreLog } from '../../drivers/store/embeddedS3.js';
+import { S3ObjectStore } from '../../drivers/store/s3ObjectStore.js';
+import { loadConfig } from '../../runtime/config.js';
 
 const CREDENTIALS = { accessKeyId: 'test-key', secretAccessKey: 'test-secret' };
 

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/drivers/store/embeddedS3.js';
-import { ObjectNotFoundError, ObjectStoreError, type ObjectInfo } from '../../src/drivers/store/objectStore.js';
-import { MULTIPART_THRESHOLD, S3ObjectStore } from '../../src/drivers/store/s3ObjectStore.js';
+import { startEmbeddedS3, type EmbeddedS3 } from '../../drivers/store/embeddedS3.js';
+import { ObjectNotFoundError, ObjectStoreError, type ObjectInfo } from '../../drivers/store/objectStore.js';
+import { MULTIPART_THRESHOLD, S3ObjectStore } from '../../drivers/store/s3ObjectStore.js';
 
 /**
  * The S3 driver against the embedded server over real HTTP. One server for the file; tests run

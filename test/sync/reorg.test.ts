@@ -1,7 +1,7 @@
 import test from 'ava';
-import { parseSyncJobSpec } from '../../src/state/syncJobSpec.js';
-import { RpcPool } from '../../src/drivers/chain/rpcClient.js';
-import { canonicalHashes, fetchBlocks } from '../../src/drivers/chain/fetch.js';
+import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
+import { RpcPool } from '../../drivers/chain/rpcClient.js';
+import { canonicalHashes, fetchBlocks } from '../../drivers/chain/fetch.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';

@@ -1,0 +1,41 @@
+import { Actor } from '../../runtime/actor.js';
+import type { Runtime } from '../node/context.js';
+import { trimHotRows } from '../state/hotRows.js';
+
+/**
+ * Housekeeping of data, two duties. Staging: deletes staged objects that will never become
+ * visible: older than the staging TTL, referenced by no committed version or pending buffer batch,
+ * and written by an attempt that can no longer commit
+ * (attempt numbers only grow, so such an attempt can never run again). Found through Postgres, not
+ * by listing buckets; the record is dropped only after the object is gone. Hot rows: keeps the
+ * hot tables to the newest TRACE_HOT_RETENTION_BLOCKS blocks per chain, deleting only rows whose
+ * range has a registered cold file.
+ */
+export class JanitorActor extends Actor<never> {
+  constructor(private readonly rt: Runtime) {
+    super('janitor', rt.log.child({ actor: 'janitor' }));
+  }
+
+  protected override async onStart(): Promise<void> {
+    // Sweep four times per TTL, at least every 5 minutes.
+    this.every(Math.min(300_000, (this.rt.config.stagingTtlSeconds * 1000) / 4), () => this.sweep().then(() => undefined));
+    // Hot rows behind the cold watermark: every 5 s keeps a busy follower's tables near their retention.
+    this.every(5_000, async () => {
+      const trimmed = await trimHotRows(this.rt.db, this.rt.schemas.data, this.rt.config.hotRetentionBlocks);
+      if (trimmed > 0) this.log.info({ trimmed }, 'trimmed hot rows behind the cold watermark');
+    });
+  }
+
+  /** Deletes one batch of expired staging objects; returns how many. */
+  async sweep(): Promise<number> {
+    const expired = await this.rt.registry.expiredStaged(this.rt.config.stagingTtlSeconds);
+    if (expired.length === 0) return 0;
+    const store = await this.rt.objects.get();
+    const byBucket = new Map<string, string[]>();
+    for (const o of expired) byBucket.set(o.bucket, [...(byBucket.get(o.bucket) ?? []), o.object_key]);
+    for (const [bucket, keys] of byBucket) await store.delete(bucket, keys);
+    await this.rt.registry.deleteStaged(expired);
+    this.log.info({ deleted: expired.length }, 'deleted expired staging objects');
+    return expired.length;
+  }
+}

@@ -1,0 +1,75 @@
+import { withTransaction } from '../../drivers/postgres/postgres.js';
+import { Actor } from '../../runtime/actor.js';
+import type { Runtime } from '../node/context.js';
+import { failpoint } from '../../runtime/failpoints.js';
+import { waitForWake } from '../../runtime/waiting.js';
+import { outboxStore, type OutboxRow, type PublishFailurePolicy } from '../state/outboxStore.js';
+
+const BATCH = 500;
+const FAILURE_POLICY: PublishFailurePolicy = { backoffBaseSeconds: 0.5, backoffMaxSeconds: 60, parkAfter: 20 };
+
+/**
+ * Drains the outbox into the QueueDriver. A batch is locked (FOR UPDATE SKIP LOCKED, so several
+ * publishers share the work), published through the driver, a separate transaction, and deleted
+ * only afterwards: a crash in between leaves the rows to be published again (at-least-once; a
+ * duplicate wake-up is harmless). Failed publishes back off per row and park after 20 failures.
+ */
+export class PublisherActor extends Actor<never> {
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly rt: Runtime) {
+    super('publisher', rt.log.child({ actor: 'publisher' }));
+  }
+
+  protected override async onStart(): Promise<void> {
+    const unsubscribe = await this.rt.listener.subscribe(`${this.rt.schemas.state}_outbox`, () => this.wake?.());
+    this.stopSignal.addEventListener('abort', unsubscribe, { once: true });
+    this.loop(async () => {
+      while (this.running && (await this.publishBatch()) === BATCH);
+      await this.idle();
+    });
+  }
+
+  /** Waits for an outbox NOTIFY, the poll interval, or stop. */
+  private idle(): Promise<void> {
+    return waitForWake(this.rt.config.pollIntervalMs, this.stopSignal, (wake) => {
+      this.wake = wake;
+      return () => (this.wake = undefined);
+    });
+  }
+
+  /** Publishes one batch; returns how many rows it claimed. */
+  async publishBatch(): Promise<number> {
+    return withTransaction(this.rt.db, async (client) => {
+      const rows = await outboxStore.claimDue(client, BATCH);
+      for (const group of groupForPublish(rows)) {
+        const ids = group.map((r) => r.outbox_id);
+        try {
+          await this.rt.queue.publishBatch(
+            group[0]!.queue,
+            group.map((r) => r.payload),
+            { delaySeconds: group[0]!.delay_seconds },
+          );
+        } catch (err) {
+          const parked = await outboxStore.recordPublishFailure(client, ids, (err as Error).message, FAILURE_POLICY);
+          this.log.warn({ err, rows: ids.length, parked }, 'publish failed; backing off');
+          continue;
+        }
+        failpoint('publisher.afterPublish');
+        await outboxStore.deletePublished(client, ids);
+      }
+      return rows.length;
+    });
+  }
+}
+
+/** Consecutive rows with the same queue and delay go out in one publish call. */
+function groupForPublish(rows: readonly OutboxRow[]): OutboxRow[][] {
+  const groups: OutboxRow[][] = [];
+  for (const row of rows) {
+    const last = groups.at(-1);
+    if (last && last[0]!.queue === row.queue && last[0]!.delay_seconds === row.delay_seconds) last.push(row);
+    else groups.push([row]);
+  }
+  return groups;
+}

@@ -1,0 +1,46 @@
+import { copyIntoTable } from '../../drivers/postgres/copy.js';
+import type { PgClient, Queryable } from '../../drivers/postgres/postgres.js';
+import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
+import { SYNC_DATASETS } from './syncJobSpec.js';
+
+const SQL = loadStatements('data/hot.sql', ['deleteRange', 'trimBehindWatermark'] as const);
+
+export type HotDataset = (typeof SYNC_DATASETS)[number];
+
+export interface HotRange {
+  dataset: HotDataset;
+  chainId: number;
+  start: number;
+  end: number;
+  columns: readonly string[];
+  /** COPY text of the range's rows. */
+  copyText: Uint8Array;
+}
+
+function hotTable(dataSchema: string, dataset: string): string {
+  if (!(SYNC_DATASETS as readonly string[]).includes(dataset)) throw new RangeError(`no hot table for dataset ${dataset}`);
+  return `"${dataSchema}"."${dataset}"`;
+}
+
+/**
+ * Replaces a chain's hot rows of one dataset in [start, end) on the caller's transaction (a
+ * cryo_ingest commit, a reorg rewrite): delete, then COPY, so a range loaded twice is loaded once.
+ */
+export async function replaceHotRange(client: PgClient, dataSchema: string, range: HotRange): Promise<void> {
+  const table = hotTable(dataSchema, range.dataset);
+  await client.query(SQL.deleteRange.text.replaceAll('{{table}}', table), [range.chainId, range.start, range.end]);
+  await copyIntoTable(client, table, range.columns, range.copyText);
+}
+
+/**
+ * Keeps hot tables to the recent `retentionBlocks` of each chain: older rows below the dataset's
+ * cold watermark (view cold_watermarks) are deleted; the cold files serve them. Returns the rows deleted.
+ */
+export async function trimHotRows(db: Queryable, dataSchema: string, retentionBlocks: number): Promise<number> {
+  let deleted = 0;
+  for (const dataset of SYNC_DATASETS) {
+    const { rowCount } = await db.query(SQL.trimBehindWatermark.text.replaceAll('{{table}}', hotTable(dataSchema, dataset)), [retentionBlocks, dataset]);
+    deleted += rowCount ?? 0;
+  }
+  return deleted;
+}

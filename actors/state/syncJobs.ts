@@ -1,0 +1,270 @@
+import { withTransaction, type PgPool } from '../../drivers/postgres/postgres.js';
+import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
+import type { SyncJobSpec, SyncMode } from './syncJobSpec.js';
+import type { TaskStore } from './taskStore.js';
+
+const SQL = loadStatements('state/sync.sql', [
+  'upsertJob',
+  'upsertStream',
+  'setJobStatus',
+  'findJob',
+  'listJobs',
+  'lockPlannableStreams',
+  'insertRange',
+  'advanceCursor',
+  'followHeadStreams',
+  'setTarget',
+  'streamStatus',
+  'followedTips',
+  'recordReorg',
+  'invalidateFrom',
+] as const);
+
+/** How deep the tip follower compares ingested block hashes with the node's (blocks). */
+export const REORG_CHECK_DEPTH = 64;
+
+export interface ReorgFound {
+  jobId: string;
+  fromBlock: number;
+}
+
+/** The node's canonical hash of each block number asked for (lower-case 0x hex). */
+export type CanonicalHashes = (rpcPool: string, blocks: number[]) => Promise<Map<number, string>>;
+
+/** The operator every planned range runs. */
+export const INGEST_OPERATOR = 'cryo_ingest';
+
+export interface IngestParams {
+  job_id: string;
+  stream: string;
+  dataset: string;
+  chain_id: number;
+  rpc_pool: string;
+  start: number;
+  end: number;
+}
+
+export interface SyncJobRow {
+  job_id: string;
+  name: string;
+  chain_id: string;
+  mode: SyncMode;
+  spec: SyncJobSpec;
+  status: 'active' | 'paused';
+  created_at: Date;
+}
+
+export interface StreamStatus {
+  dataset: string;
+  cursor: number;
+  target: number | null;
+  chunk_size: number;
+  max_inflight: number;
+  ranges_done: number;
+  ranges_in_flight: number;
+  ranges_failed: number;
+  blocks_done: number;
+  rows: number;
+  blocks_per_s: number | null;
+}
+
+export interface JobStatus {
+  job_id: string;
+  name: string;
+  chain_id: number;
+  status: 'active' | 'paused';
+  mode: SyncMode;
+  complete: boolean;
+  streams: Record<string, StreamStatus>;
+}
+
+interface PlannableStream {
+  job_id: string;
+  job_name: string;
+  stream_key: string;
+  dataset: string;
+  rpc_pool: string;
+  chunk_size: number;
+  max_inflight: number;
+  cursor: string;
+  target: string;
+  chain_id: string;
+  inflight: number;
+}
+
+export class UnknownJobError extends Error {
+  override name = 'UnknownJobError';
+}
+
+/**
+ * chain_sync jobs in Postgres: apply (idempotent by name), pause/resume, the planner's step and
+ * status. Planning locks each stream, creates one task per range together with its ledger row and
+ * the cursor move in one transaction, so a range is never planned twice, whoever plans.
+ */
+export class SyncJobs {
+  constructor(
+    private readonly pool: PgPool,
+    private readonly tasks: TaskStore,
+  ) {}
+
+  async apply(spec: SyncJobSpec): Promise<{ jobId: string; created: boolean }> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ job_id: string; created: boolean }>(SQL.upsertJob, [
+        spec.name,
+        spec.chain_id,
+        JSON.stringify(spec.mode),
+        JSON.stringify(spec),
+      ]);
+      const { job_id: jobId, created } = rows[0]!;
+      const target = spec.mode.kind === 'fixed_target' ? spec.mode.to_block : null;
+      for (const [key, stream] of Object.entries(spec.streams)) {
+        await client.query(SQL.upsertStream, [
+          jobId,
+          key,
+          stream.cryo_dataset_name,
+          stream.rpc_pool,
+          stream.chunk_size,
+          stream.max_inflight,
+          spec.mode.from_block,
+          target,
+        ]);
+      }
+      return { jobId, created };
+    });
+  }
+
+  async find(idOrName: string): Promise<SyncJobRow> {
+    const row = (await this.pool.query<SyncJobRow>(SQL.findJob, [idOrName])).rows[0];
+    if (!row) throw new UnknownJobError(`no chain_sync job ${idOrName}`);
+    return row;
+  }
+
+  async list(): Promise<SyncJobRow[]> {
+    return (await this.pool.query<SyncJobRow>(SQL.listJobs)).rows;
+  }
+
+  async setStatus(idOrName: string, status: 'active' | 'paused'): Promise<void> {
+    const job = await this.find(idOrName);
+    await this.pool.query(SQL.setJobStatus, [job.job_id, status]);
+  }
+
+  /** Plans ranges for every stream with room (max_inflight) and blocks left before its target; returns how many. */
+  async planOnce(): Promise<number> {
+    return withTransaction(this.pool, async (client) => {
+      const streams = (await client.query<PlannableStream>(SQL.lockPlannableStreams)).rows;
+      let planned = 0;
+      for (const s of streams) {
+        let cursor = Number(s.cursor);
+        const target = Number(s.target);
+        for (let slots = s.max_inflight - s.inflight; slots > 0 && cursor < target; slots--) {
+          const end = Math.min(cursor + s.chunk_size, target);
+          const params: IngestParams = {
+            job_id: s.job_id,
+            stream: s.stream_key,
+            dataset: s.dataset,
+            chain_id: Number(s.chain_id),
+            rpc_pool: s.rpc_pool,
+            start: cursor,
+            end,
+          };
+          const { tasks } = await this.tasks.submitRunIn(client, {
+            name: `${s.job_name}/${s.stream_key}/${cursor}-${end}`,
+            tasks: [{ name: 'ingest', operator: INGEST_OPERATOR, params: { ...params }, depends_on: [] }],
+          });
+          await client.query(SQL.insertRange, [s.job_id, s.stream_key, cursor, end, tasks.ingest]);
+          cursor = end;
+          planned += 1;
+        }
+        await client.query(SQL.advanceCursor, [s.job_id, s.stream_key, cursor]);
+      }
+      return planned;
+    });
+  }
+
+  /** follow_head streams whose head poll is due. */
+  async headPollsDue(): Promise<{ job_id: string; stream_key: string; rpc_pool: string; mode: SyncMode }[]> {
+    return (await this.pool.query(SQL.followHeadStreams)).rows;
+  }
+
+  /** Moves a follow_head stream's target to `endExclusive` (never backwards). */
+  async setTarget(jobId: string, streamKey: string, endExclusive: number): Promise<void> {
+    await this.pool.query(SQL.setTarget, [jobId, streamKey, endExclusive]);
+  }
+
+  /**
+   * Tip follower: compares the newest ingested blocks of every follow_head job with the node's
+   * canonical hashes; from the first block that differs, records the reorg and invalidates the
+   * job's ranges (ledger rows and registered versions) so the planner ingests them again, which
+   * rewrites their hot rows.
+   */
+  async detectReorgs(canonical: CanonicalHashes): Promise<ReorgFound[]> {
+    const rows = (
+      await this.pool.query<{ job_id: string; chain_id: string; rpc_pool: string; block_number: string; block_hash: Buffer }>(SQL.followedTips, [
+        REORG_CHECK_DEPTH,
+      ])
+    ).rows;
+    const byJob = new Map<string, typeof rows>();
+    for (const r of rows) byJob.set(r.job_id, [...(byJob.get(r.job_id) ?? []), r]);
+    const found: ReorgFound[] = [];
+    for (const [jobId, tips] of byJob) {
+      const hashes = await canonical(tips[0]!.rpc_pool, tips.map((r) => Number(r.block_number)));
+      const first = tips.find((r) => hashes.get(Number(r.block_number)) !== `0x${r.block_hash.toString('hex')}`);
+      if (!first) continue;
+      const fromBlock = Number(first.block_number);
+      const newHash = hashes.get(fromBlock);
+      await withTransaction(this.pool, async (client) => {
+        await client.query(SQL.recordReorg, [
+          jobId,
+          first.chain_id,
+          fromBlock,
+          first.block_hash,
+          newHash ? Buffer.from(newHash.slice(2), 'hex') : Buffer.alloc(0),
+        ]);
+        await client.query(SQL.invalidateFrom, [jobId, fromBlock]);
+      });
+      found.push({ jobId, fromBlock });
+    }
+    return found;
+  }
+
+  async status(idOrName: string): Promise<JobStatus> {
+    const job = await this.find(idOrName);
+    const rows = (
+      await this.pool.query<{
+        stream_key: string;
+        dataset: string;
+        cursor: string;
+        target: string | null;
+        chunk_size: number;
+        max_inflight: number;
+        ranges_done: number;
+        ranges_in_flight: number;
+        ranges_failed: number;
+        blocks_done: string;
+        rows: string;
+        elapsed_seconds: number | null;
+      }>(SQL.streamStatus, [job.job_id])
+    ).rows;
+    const streams: Record<string, StreamStatus> = {};
+    for (const r of rows) {
+      const blocksDone = Number(r.blocks_done);
+      streams[r.stream_key] = {
+        dataset: r.dataset,
+        cursor: Number(r.cursor),
+        target: r.target === null ? null : Number(r.target),
+        chunk_size: r.chunk_size,
+        max_inflight: r.max_inflight,
+        ranges_done: r.ranges_done,
+        ranges_in_flight: r.ranges_in_flight,
+        ranges_failed: r.ranges_failed,
+        blocks_done: blocksDone,
+        rows: Number(r.rows),
+        blocks_per_s: r.elapsed_seconds && r.elapsed_seconds > 0 ? Math.round((blocksDone / r.elapsed_seconds) * 10) / 10 : null,
+      };
+    }
+    const complete =
+      job.mode.kind === 'fixed_target' &&
+      Object.values(streams).every((s) => s.target !== null && s.cursor >= s.target && s.ranges_in_flight === 0 && s.ranges_failed === 0);
+    return { job_id: job.job_id, name: job.name, chain_id: Number(job.chain_id), status: job.status, mode: job.mode, complete, streams };
+  }
+}

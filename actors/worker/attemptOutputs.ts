@@ -1,0 +1,178 @@
+import type { ParquetCompression } from '../../drivers/parquet/parquetWriter.js';
+import type { PutResult } from '../../drivers/store/objectStore.js';
+import type { CompactionResult } from './jobs/compaction.js';
+import type { IngestRangeInput, IngestRangeResult } from './jobs/ingest.js';
+import { replaceHotRange, type HotRange } from '../state/hotRows.js';
+import type { Config } from '../../runtime/config.js';
+import type { SchemaNames } from '../../drivers/postgres/postgres.js';
+import type { RpcPools } from '../../drivers/chain/rpcPools.js';
+import type { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
+import type { NodeThreadPool } from '../threadJobs.js';
+import type { BufferBatches } from '../state/bufferBatches.js';
+import type { DatasetRegistry } from '../state/datasetRegistry.js';
+import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
+import { bufferKey, cryoFileName, stagingPrefix } from '../state/stagingKeys.js';
+import type { Fence } from '../state/taskStore.js';
+
+export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
+
+const encoder = new TextEncoder();
+
+/** What an attempt's writes go through: the node's stores, pools and bucket names (a node's Runtime has them all). */
+export interface AttemptOutputsDeps {
+  config: Pick<Config, 'bucketDatasets' | 'bucketResults' | 'bucketScratch'>;
+  schemas: SchemaNames;
+  registry: DatasetRegistry;
+  buffers: BufferBatches;
+  objects: LazyObjectStore;
+  threads: NodeThreadPool;
+  rpc: () => RpcPools;
+}
+
+/**
+ * What an operator's attempt may write, each write fenced by the attempt: staged objects (recorded
+ * in Postgres before upload, under keys that carry task id and attempt), the commit that registers
+ * them with a `_manifest.json` beside them, and buffered row batches for the sink.
+ */
+export class AttemptOutputs {
+  constructor(
+    private readonly rt: AttemptOutputsDeps,
+    private readonly fence: Fence,
+  ) {}
+
+  /** The configured bucket names. */
+  get buckets(): { datasets: string; results: string; scratch: string } {
+    const { bucketDatasets, bucketResults, bucketScratch } = this.rt.config;
+    return { datasets: bucketDatasets, results: bucketResults, scratch: bucketScratch };
+  }
+
+  /** Where this attempt stages files of a dataset. */
+  stagingPrefix(dataset: string, chainId: number): string {
+    return stagingPrefix(dataset, chainId, this.fence);
+  }
+
+  /** This attempt's staging key of a range's file, named the Cryo way (`network` defaults to `network_<chain>`). */
+  stagingKey(dataset: string, chainId: number, start: number, end: number, network = `network_${chainId}`): string {
+    return `${this.stagingPrefix(dataset, chainId)}${cryoFileName(network, dataset, start, end)}`;
+  }
+
+  /** Uploads one staged object; it stays invisible until a commit registers it. */
+  async stage(bucket: string, key: string, body: Uint8Array): Promise<PutResult> {
+    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    return (await this.rt.objects.get()).put(bucket, key, body);
+  }
+
+  /**
+   * Compacts Arrow IPC chunks into one Parquet object at a staging key on the thread pool; the
+   * chunks' buffers are moved to the pool thread (detached here afterwards).
+   */
+  async stageParquet(
+    bucket: string,
+    key: string,
+    ipc: ArrayBuffer[],
+    options: { compression?: ParquetCompression; rowGroupRows?: number; signal?: AbortSignal } = {},
+  ): Promise<CompactionResult> {
+    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    const { connection } = await this.rt.objects.opened();
+    return this.rt.threads.run(
+      'compactToParquet',
+      { ipc, compression: options.compression ?? 'zstd', rowGroupRows: options.rowGroupRows, store: connection, bucket, key },
+      { transfer: ipc, signal: options.signal },
+    );
+  }
+
+  /**
+   * One cryo_ingest range on the thread pool (fetch, decode, Parquet into `key`, hot rows as COPY
+   * text); the key is recorded as staged first.
+   */
+  async ingestRange(
+    key: string,
+    range: Pick<IngestRangeInput, 'dataset' | 'chainId' | 'start' | 'end' | 'hot' | 'balances'> & { rpcPool: string },
+    signal?: AbortSignal,
+  ): Promise<IngestRangeResult> {
+    const bucket = this.buckets.datasets;
+    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    const { connection } = await this.rt.objects.opened();
+    return this.rt.threads.run(
+      'ingestRange',
+      {
+        dataset: range.dataset,
+        chainId: range.chainId,
+        start: range.start,
+        end: range.end,
+        rpc: this.rt.rpc().options(range.rpcPool),
+        parquet: { store: connection, bucket, key, compression: 'zstd' },
+        hot: range.hot,
+        balances: range.balances,
+      },
+      { signal },
+    );
+  }
+
+  /**
+   * Commits one staged file in the datasets bucket as the version of `dataset` over [start, end):
+   * the common case of commit().
+   */
+  async commitFile(
+    file: { dataset: string; chainId: number; start: number; end: number; configHash: string; key: string; rows: number; bytes: number },
+    options: { hot?: HotRange } = {},
+  ): Promise<CommitResult> {
+    return this.commit(
+      {
+        dataset: file.dataset,
+        chainId: file.chainId,
+        rangeStart: file.start,
+        rangeEnd: file.end,
+        configHash: file.configHash,
+        bucket: this.buckets.datasets,
+        objectKeys: [file.key],
+        rowCount: file.rows,
+        bytes: file.bytes,
+      },
+      options,
+    );
+  }
+
+  /**
+   * Writes the manifest next to the staged files, then registers the version in one fenced
+   * transaction. A stale attempt gets LeaseLostError and registers nothing; a range that an earlier
+   * attempt registered stays as it was (alreadyRegistered: 1).
+   */
+  async commit(version: VersionToCommit, options: { hot?: HotRange } = {}): Promise<CommitResult> {
+    const first = version.objectKeys[0];
+    if (first === undefined) throw new RangeError('a version needs at least one object');
+    const manifestKey = `${first.slice(0, first.lastIndexOf('/') + 1)}_manifest.json`;
+    const manifest = {
+      dataset: version.dataset,
+      chain_id: version.chainId,
+      range_start: version.rangeStart,
+      range_end_exclusive: version.rangeEnd,
+      config_hash: version.configHash,
+      files: version.objectKeys.map((key) => `s3://${version.bucket}/${key}`),
+      row_count: version.rowCount,
+      bytes: version.bytes,
+      task_id: this.fence.taskId,
+      attempt: this.fence.attempt,
+      written_at: new Date().toISOString(),
+    };
+    await this.stage(version.bucket, manifestKey, encoder.encode(`${JSON.stringify(manifest, null, 2)}\n`));
+    const { hot } = options;
+    return this.rt.registry.commit(
+      this.fence,
+      [{ ...version, manifestKey }],
+      hot ? (client) => replaceHotRange(client, this.rt.schemas.data, hot) : undefined,
+    );
+  }
+
+  /**
+   * Buffered dataset publish: stages `rows` (objects shaped like the data table's rows) as JSON
+   * lines in the scratch bucket and records the batch, fenced, with a wake-up for the sink. The
+   * same artifact name of the same attempt is recorded once.
+   */
+  async publishBuffer(artifact: string, table: string, rows: readonly Record<string, unknown>[]): Promise<{ batchId: string; created: boolean }> {
+    const bucket = this.buckets.scratch;
+    const key = bufferKey(this.fence, artifact);
+    await this.stage(bucket, key, encoder.encode(rows.map((r) => JSON.stringify(r)).join('\n')));
+    return this.rt.buffers.record(this.fence, { artifact, bucket, objectKey: key, targetTable: table, rowCount: rows.length });
+  }
+}

@@ -1,0 +1,63 @@
+import { Readable } from 'node:stream';
+import type { S3ObjectStoreOptions } from '../../../drivers/store/s3ObjectStore.js';
+import type { ObjectStore } from '../../../drivers/store/objectStore.js';
+import type { ParquetCompression } from '../../../drivers/parquet/parquetWriter.js';
+import { perThread } from '../../../runtime/threads/perThread.js';
+
+export interface ParquetTarget {
+  store: S3ObjectStoreOptions;
+  bucket: string;
+  key: string;
+  compression: ParquetCompression;
+  rowGroupRows?: number;
+}
+
+export interface CompactionInput extends ParquetTarget {
+  /** Arrow IPC streams (schema + batch each), transferred from the caller. */
+  ipc: ArrayBuffer[];
+}
+
+export interface CompactionResult {
+  rows: number;
+  bytes: number;
+  etag: string;
+}
+
+const storeFor = perThread<S3ObjectStoreOptions, ObjectStore>(async (options) => {
+  const { S3ObjectStore } = await import('../../../drivers/store/s3ObjectStore.js');
+  return new S3ObjectStore(options);
+});
+
+/**
+ * Arrow IPC chunks → Parquet → an object, inside a pool thread. Parquet parts are streamed into the
+ * (multipart) upload row group by row group, so memory is bounded by a row group and the upload's
+ * part buffers (bench/parquet: ~230 MB peak for 1,000,000 logs rows), never by the file. The Parquet
+ * and S3 libraries load on the first job, so idle pool threads stay light.
+ */
+export async function uploadParquet(chunks: Uint8Array[], target: ParquetTarget): Promise<CompactionResult> {
+  const [{ writeParquet }, store] = await Promise.all([import('../../../drivers/parquet/parquetWriter.js'), storeFor(target.store)]);
+  let rows = 0;
+  let bytes = 0;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    const parts = writeParquet(chunks, { compression: target.compression, rowGroupRows: target.rowGroupRows });
+    for (;;) {
+      const next = await parts.next();
+      if (next.done) {
+        rows = next.value;
+        return;
+      }
+      bytes += next.value.byteLength;
+      yield next.value;
+    }
+  }
+  const { etag } = await store.put(target.bucket, target.key, Readable.from(counted()), { contentType: 'application/vnd.apache.parquet' });
+  return { rows, bytes, etag };
+}
+
+/** PgPool job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object. */
+export function compactToParquet(input: CompactionInput): Promise<CompactionResult> {
+  return uploadParquet(
+    input.ipc.map((buffer) => new Uint8Array(buffer)),
+    input,
+  );
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { SYNC_DATASETS } from '../../state/syncJobSpec.js';
+import type { Operator } from './registry.js';
+
+const IngestParamsSchema = z.object({
+  dataset: z.enum(SYNC_DATASETS),
+  chain_id: z.number().int().positive(),
+  rpc_pool: z.string().min(1),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().positive(),
+  network: z.string().optional(),
+  /** Also keep the range as hot rows in Postgres (default true). */
+  hot: z.boolean().default(true),
+});
+
+/** Config hash of cold files: what would change their content for the same range. */
+const CONFIG_HASH = 'cryo-v1-zstd';
+
+/**
+ * cryo_ingest: one task = one (dataset, range). On the worker pool it fetches the range over
+ * JSON-RPC, decodes it with Cryo's schema and streams it as Parquet to a staging key named the
+ * Cryo way; then one fenced transaction registers the file and replaces the range's hot rows.
+ * Idempotent: a retried or re-planned range registers once (the first commit stays visible) and
+ * its hot rows are replaced, not duplicated. Exactly one publication per successful attempt.
+ */
+export const cryoIngest: Operator = async ({ params, outputs, signal }) => {
+  const p = IngestParamsSchema.parse(params);
+  if (p.end <= p.start) throw new RangeError(`empty range [${p.start}, ${p.end})`);
+  const key = outputs.stagingKey(p.dataset, p.chain_id, p.start, p.end, p.network);
+  const written = await outputs.ingestRange(
+    key,
+    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot },
+    signal,
+  );
+  const result = await outputs.commitFile(
+    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH, key, rows: written.rows, bytes: written.bytes },
+    p.hot
+      ? { hot: { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, columns: written.columns, copyText: written.copyText } }
+      : {},
+  );
+  return { rows: written.rows, bytes: written.bytes, key, registered: result.registered };
+};

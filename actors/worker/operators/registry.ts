@@ -1,0 +1,50 @@
+import type { AttemptOutputs } from '../attemptOutputs.js';
+import type { Logger } from '../../../runtime/logger.js';
+import type { NodeThreadPool } from '../../threadJobs.js';
+import type { QueryService } from '../../query/queryService.js';
+import type { ClaimedTask, JsonValue } from '../../state/taskStore.js';
+
+export interface OperatorContext {
+  task: ClaimedTask;
+  params: Record<string, unknown>;
+  /** Aborted when the lease is lost or the process shuts down; long work must honour it. */
+  signal: AbortSignal;
+  threads: NodeThreadPool;
+  log: Logger;
+  /** Fenced writes of this attempt: staged objects, commits, buffered row batches. */
+  outputs: AttemptOutputs;
+  /** The Query Service (SQL over hot + cold), for operators that read datasets. */
+  query: () => Promise<QueryService>;
+}
+
+/** Operator code; runs only after its task was claimed. Its return value is stored as the task's result. */
+export type Operator = (ctx: OperatorContext) => Promise<JsonValue | undefined>;
+
+export class UnknownOperatorError extends Error {
+  override name = 'UnknownOperatorError';
+}
+
+/** Operators by name. */
+export class OperatorRegistry {
+  private readonly operators = new Map<string, Operator>();
+
+  register(name: string, operator: Operator): this {
+    if (this.operators.has(name)) throw new Error(`operator ${name} is already registered`);
+    this.operators.set(name, operator);
+    return this;
+  }
+
+  get(name: string): Operator {
+    const operator = this.operators.get(name);
+    if (!operator) throw new UnknownOperatorError(`unknown operator ${name}; known: ${this.names().join(', ')}`);
+    return operator;
+  }
+
+  has(name: string): boolean {
+    return this.operators.has(name);
+  }
+
+  names(): string[] {
+    return [...this.operators.keys()].sort();
+  }
+}

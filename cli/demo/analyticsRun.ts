@@ -1,0 +1,79 @@
+/**
+ * The demo's analytics as one run (a DAG of tasks): each analytic is a duckdb_query task whose
+ * result is committed as a dataset; native top holders need their balances first, read by
+ * balances_backfill tasks (every seen address at the last block, then the top N at sampled blocks).
+ */
+import type { RunSpec } from '../../actors/state/runSpec.js';
+
+export interface AnalyticsWindow {
+  chainId: number;
+  rpcPool: string;
+  fromBlock: number;
+  toBlock: number;
+  /** Sampling step for the series (supply, balance history). */
+  step: number;
+  /** The ERC-20 to analyse, if any. */
+  token: string | null;
+  topN: number;
+  topK: number;
+}
+
+/** Output dataset names: one template may feed several outputs (native and ERC-20 holders). */
+export const OUTPUTS = {
+  nativeSupply: 'demo_native_supply',
+  erc20Supply: 'demo_erc20_supply',
+  nativeTop: 'demo_native_top_holders',
+  nativeHistory: 'demo_native_holder_history',
+  erc20Top: 'demo_erc20_top_holders',
+  erc20History: 'demo_erc20_holder_history',
+  stake: 'demo_stake_by_validator',
+  stakeHistory: 'demo_stake_history',
+  concentration: 'demo_stake_concentration',
+} as const;
+
+/** The blocks the series sample: every `step`-th of the window plus its last block (as the templates do). */
+export function sampledBlocks(w: Pick<AnalyticsWindow, 'fromBlock' | 'toBlock' | 'step'>): number[] {
+  const blocks: number[] = [];
+  for (let b = w.fromBlock; b <= w.toBlock; b += w.step) blocks.push(b);
+  if (blocks.at(-1) !== w.toBlock) blocks.push(w.toBlock);
+  return blocks;
+}
+
+export function analyticsRunSpec(w: AnalyticsWindow): RunSpec {
+  const chain = { chain_id: w.chainId };
+  const series = { ...chain, from_block: w.fromBlock, to_block: w.toBlock, step: w.step };
+  const query = (name: string, dataset: string, template: string, params: Record<string, unknown>, depends_on: string[] = []) => ({
+    name,
+    operator: 'duckdb_query',
+    params: { template, dataset, params },
+    depends_on,
+  });
+  const tasks: RunSpec['tasks'] = [
+    query('native_supply', OUTPUTS.nativeSupply, 'total_supply_native', series),
+    {
+      name: 'balances_at_tip',
+      operator: 'balances_backfill',
+      params: { ...chain, rpc_pool: w.rpcPool, addresses: 'seen', blocks: [w.toBlock] },
+      depends_on: [],
+    },
+    query('native_top', OUTPUTS.nativeTop, 'top_holders', { ...chain, token: 'native', n: w.topN, block: w.toBlock }, ['balances_at_tip']),
+    {
+      name: 'balances_history',
+      operator: 'balances_backfill',
+      params: { ...chain, rpc_pool: w.rpcPool, addresses: { top_holders: w.topN, block: w.toBlock }, blocks: sampledBlocks(w) },
+      depends_on: ['balances_at_tip'],
+    },
+    query('native_history', OUTPUTS.nativeHistory, 'holder_balance_history', { ...series, token: 'native', n: w.topN }, ['balances_history']),
+    query('stake', OUTPUTS.stake, 'stake_by_validator', { ...chain, block: w.toBlock }),
+    query('stake_history', OUTPUTS.stakeHistory, 'stake_history', series),
+    query('concentration', OUTPUTS.concentration, 'stake_concentration', { ...chain, block: w.toBlock, k: w.topK }),
+  ];
+  if (w.token !== null) {
+    tasks.push(
+      query('erc20_supply', OUTPUTS.erc20Supply, 'total_supply_erc20', { ...series, token: w.token }),
+      query('erc20_top', OUTPUTS.erc20Top, 'top_holders', { ...chain, token: w.token, n: w.topN, block: w.toBlock }),
+      query('erc20_history', OUTPUTS.erc20History, 'holder_balance_history', { ...series, token: w.token, n: w.topN }),
+    );
+  }
+  return { name: `demo analytics ${w.fromBlock}-${w.toBlock}`, tasks };
+}

@@ -1,0 +1,66 @@
+import cliProgress from 'cli-progress';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { JobStatus, SyncJobs } from '../actors/state/syncJobs.js';
+import { formatJobStatus } from './sync.js';
+
+const POLL_MS = 500;
+/** Without a terminal, one status line per stream this often. */
+const LOG_EVERY_MS = 10_000;
+
+/** Nothing left to run: complete, or stopped on ranges that failed terminally. */
+function settled(status: JobStatus): boolean {
+  return (
+    status.complete ||
+    (status.mode.kind === 'fixed_target' &&
+      Object.values(status.streams).every((s) => s.target !== null && s.cursor >= s.target && s.ranges_in_flight === 0))
+  );
+}
+
+function total(s: JobStatus['streams'][string], from: number): number {
+  return s.target === null ? 0 : Math.max(0, s.target - from);
+}
+
+/**
+ * Follows a chain_sync job until `done` (default: nothing is left to run, never for follow_head): progress bars per stream
+ * (blocks done/total, rows, blocks/s, ETA) on a TTY, periodic status lines otherwise.
+ */
+export async function watchJob(
+  jobs: SyncJobs,
+  idOrName: string,
+  out: NodeJS.WriteStream = process.stderr,
+  done: (status: JobStatus) => boolean = settled,
+): Promise<JobStatus> {
+  const first = await jobs.status(idOrName);
+  const from = first.mode.from_block;
+  if (!out.isTTY) {
+    let lastLog = 0;
+    for (;;) {
+      const status = await jobs.status(idOrName);
+      if (done(status) || Date.now() - lastLog >= LOG_EVERY_MS) {
+        out.write(`${formatJobStatus(status)}\n`);
+        lastLog = Date.now();
+      }
+      if (done(status)) return status;
+      await delay(POLL_MS);
+    }
+  }
+  const bars = new cliProgress.MultiBar(
+    { format: ' {stream} [{bar}] {value}/{total} blocks | {rows} rows | {rate} blocks/s | ETA {eta_formatted}', hideCursor: true, stream: out },
+    cliProgress.Presets.shades_classic,
+  );
+  const byStream = new Map(Object.entries(first.streams).map(([key, s]) => [key, bars.create(total(s, from), 0, { stream: key.padEnd(14), rows: 0, rate: '-' })]));
+  try {
+    for (;;) {
+      const status = await jobs.status(idOrName);
+      for (const [key, s] of Object.entries(status.streams)) {
+        const bar = byStream.get(key);
+        bar?.setTotal(total(s, from));
+        bar?.update(s.blocks_done, { rows: s.rows, rate: s.blocks_per_s ?? '-' });
+      }
+      if (done(status)) return status;
+      await delay(POLL_MS);
+    }
+  } finally {
+    bars.stop();
+  }
+}

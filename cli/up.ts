@@ -1,0 +1,41 @@
+import { buildSupervisor, type Role } from '../actors/node/node.js';
+import { openSession } from './session.js';
+
+/**
+ * `trace-lite up`: runs the chosen actors until SIGTERM/SIGINT, then stops gracefully (stop taking
+ * work, let running attempts finish within the shutdown grace or hand them back, close pools and
+ * connections) and exits 0. A second signal exits at once; an actor that exhausts its crash budget
+ * exits 1.
+ */
+export async function up(roles: readonly Role[]): Promise<number> {
+  const session = await openSession();
+  const { rt, log } = session;
+  const supervisor = buildSupervisor(rt, roles);
+  let signalled: NodeJS.Signals | undefined;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        log.error({ signal }, 'second signal; exiting without waiting');
+        process.exit(130);
+      }
+      signalled = signal;
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await supervisor.start();
+  log.info({ roles, workerId: rt.workerId, schemas: rt.schemas, embeddedPostgres: session.database.embedded }, 'trace-lite is up');
+  const outcome = await Promise.race([stopped.then((signal) => ({ signal })), supervisor.done.then(() => ({}), (error: Error) => ({ error }))]);
+  if ('signal' in outcome) {
+    log.info({ signal: outcome.signal, running: rt.running.size }, 'shutting down');
+    await supervisor.stop();
+  }
+  await session.close();
+  if ('error' in outcome) {
+    log.fatal({ err: outcome.error }, 'giving up');
+    return 1;
+  }
+  log.info('stopped cleanly');
+  return 0;
+}

@@ -1,0 +1,142 @@
+import type { Logger } from './logger.js';
+import { BoundedMailbox } from './boundedMailbox.js';
+
+export interface ActorOptions {
+  /** Messages that may wait in the mailbox; more are refused (offer) or wait (put). */
+  mailboxCapacity?: number;
+  /** Messages handled at once. */
+  concurrency?: number;
+}
+
+export type CrashHandler = (actor: Supervisable, error: Error) => void;
+
+/** What a supervisor needs of a child. */
+export interface Supervisable {
+  readonly name: string;
+  start(onCrash: CrashHandler): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Base of every long-lived actor: start → receive messages (and periodic ticks) → stop. An error
+ * escaping `receive` or a tick crashes the actor: it stops processing and reports to its
+ * supervisor, which starts a fresh instance. Handled failures (a refused lease, a publish error)
+ * are the actor's own business and never crash it.
+ */
+export abstract class Actor<M> implements Supervisable {
+  readonly mailbox: BoundedMailbox<M>;
+  private readonly concurrency: number;
+  private readonly loops: Promise<void>[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly ticking = new Set<Promise<void>>();
+  private crashHandler: CrashHandler | undefined;
+  /** Aborted when the actor stops or crashes; long waits inside loops should honour it. */
+  protected readonly stopSignal: AbortSignal;
+  private readonly stopController = new AbortController();
+  private state: 'new' | 'running' | 'stopping' | 'stopped' | 'crashed' = 'new';
+
+  constructor(
+    readonly name: string,
+    protected readonly log: Logger,
+    options: ActorOptions = {},
+  ) {
+    this.mailbox = new BoundedMailbox<M>(options.mailboxCapacity ?? 1000);
+    this.concurrency = options.concurrency ?? 1;
+    this.stopSignal = this.stopController.signal;
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Called once before messages flow; a throw here counts as a crash. */
+  protected async onStart(): Promise<void> {}
+  /** Handles one message. */
+  protected async receive(_message: M): Promise<void> {}
+  /** Called once on stop, after message handling ended. */
+  protected async onStop(): Promise<void> {}
+
+  async start(onCrash: CrashHandler): Promise<void> {
+    this.crashHandler = onCrash;
+    this.state = 'running';
+    await this.onStart();
+    for (let i = 0; i < this.concurrency; i++) this.loops.push(this.processLoop());
+  }
+
+  /** Offers a message without waiting; false when the mailbox is full or the actor is not running. */
+  tell(message: M): boolean {
+    return this.running && this.mailbox.offer(message);
+  }
+
+  /** Runs `tick` every `intervalMs` (never overlapping itself) while the actor runs. */
+  protected every(intervalMs: number, tick: () => Promise<void>): void {
+    const schedule = () => {
+      if (!this.running) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (!this.running) return;
+        const run = tick()
+          .then(schedule, (err: unknown) => this.crash(err))
+          .finally(() => this.ticking.delete(run));
+        this.ticking.add(run);
+      }, intervalMs);
+      this.timers.add(timer);
+    };
+    schedule();
+  }
+
+  /** Runs `body` again and again while the actor runs (a receive loop, a drain loop). */
+  protected loop(body: () => Promise<void>): void {
+    const run = (async () => {
+      while (this.running) await body();
+    })().catch((err: unknown) => this.crash(err));
+    this.loops.push(run);
+  }
+
+  private async processLoop(): Promise<void> {
+    for (;;) {
+      const message = await this.mailbox.take();
+      if (message === undefined || this.state === 'crashed') return;
+      try {
+        await this.receive(message);
+      } catch (err) {
+        this.crash(err);
+        return;
+      }
+    }
+  }
+
+  protected crash(err: unknown): void {
+    if (this.state !== 'running') return;
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.state = 'crashed';
+    this.haltProcessing();
+    this.crashHandler?.(this, error);
+  }
+
+  private haltProcessing(): void {
+    this.stopController.abort();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.mailbox.close();
+  }
+
+  /** Stops taking messages, lets in-flight handling finish, then runs onStop. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    const wasCrashed = this.state === 'crashed';
+    this.state = 'stopping';
+    this.haltProcessing();
+    await this.beforeDrain();
+    await Promise.allSettled([...this.loops, ...this.ticking]);
+    try {
+      await this.onStop();
+    } catch (err) {
+      if (!wasCrashed) this.log.error({ err, actor: this.name }, 'actor failed to stop cleanly');
+    }
+    this.state = 'stopped';
+  }
+
+  /** Hook for actors that must act before in-flight work is awaited (e.g. a worker handing back queued deliveries). */
+  protected async beforeDrain(): Promise<void> {}
+}

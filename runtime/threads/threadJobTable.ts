@@ -1,0 +1,4 @@
+/** Jobs a pool thread can run, by name: each takes one structured-cloneable input. */
+export type ThreadJobTable = Record<string, (input: never) => unknown>;
+export type ThreadJobInput<J extends ThreadJobTable, K extends keyof J> = Parameters<J[K]>[0];
+export type ThreadJobOutput<J extends ThreadJobTable, K extends keyof J> = Awaited<ReturnType<J[K]>>;
