@@ -4,7 +4,7 @@ import { move } from 'piscina';
 import { ThreadPool } from '../runtime/threads/threadPool.js';
 import { compactToParquet } from './worker/jobs/compaction.js';
 import { ingestRange } from './worker/jobs/ingest.js';
-import type { QueryJobInput, QueryJobOutput } from './query/queryJob.js';
+import type { QueryThreadInput, QueryThreadOutput } from './query/queryThreadJob.js';
 
 /**
  * Job kinds that run on the thread pool, registered by name. Inputs and outputs cross the thread
@@ -32,8 +32,8 @@ export const threadJobs = {
   /** One cryo_ingest range: RPC → Arrow → Parquet staging object + hot rows as COPY text (see ingest.ts). */
   ingestRange,
   /** One Query Service query in a fresh, locked DuckDB (see query/queryJob.ts); DuckDB loads on first use. */
-  async runQuery(input: QueryJobInput): Promise<QueryJobOutput> {
-    const { runQuery } = await import('./query/queryJob.js');
+  async runQuery(input: QueryThreadInput): Promise<QueryThreadOutput> {
+    const { runQuery } = await import('./query/queryThreadJob.js');
     return runQuery(input);
   },
   /** Reports which thread ran it (tests that work leaves the main thread). */

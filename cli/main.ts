@@ -3,11 +3,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../runtime/config.js';
 import { DEVNET_DEFAULTS, runDevnetCommand } from '../drivers/devnet/devnet.js';
 import { parseRoles, ROLES } from '../actors/node/node.js';
-import { RunSpecError } from '../actors/state/runSpec.js';
+import { RunSpecError } from '../actors/state/tasks/runSpec.js';
 import { SyncJobSpecError } from '../actors/state/syncJobSpec.js';
 import { UnknownJobError } from '../actors/state/syncJobs.js';
-import { outboxStore } from '../actors/state/outboxStore.js';
-import { TASK_QUEUE, taskIsFinished } from '../actors/state/taskStore.js';
+import { outboxStore } from '../actors/state/outbox/outboxStore.js';
+import { TASK_QUEUE, taskIsFinished } from '../actors/state/tasks/taskTypes.js';
 import { withSession } from './session.js';
 import { formatStatus, statusReport } from './status.js';
 import {
@@ -195,7 +195,7 @@ task
     withSession(async ({ rt }) => {
       const params = parseParams(opts.params);
       checkOperators(rt, { name: opts.operator, tasks: [{ name: opts.operator, operator: opts.operator, params, depends_on: [] }] });
-      const taskId = await rt.tasks.submitTask(opts.operator, params, opts.maxAttempts);
+      const taskId = await rt.tasks.runs.submitTask(opts.operator, params, opts.maxAttempts);
       print(taskId);
       if (!opts.wait) return;
       const done = await waitForTask(rt, taskId, opts.timeout * 1000);
@@ -209,9 +209,9 @@ task
   .option('--json', 'print JSON')
   .action((id: string, opts: { json?: boolean }) =>
     withSession(async ({ rt }) => {
-      const row = await rt.tasks.getTask(id);
+      const row = await rt.tasks.reads.getTask(id);
       if (!row) throw new UsageError(`no task ${id}`);
-      const attempts = await rt.tasks.attempts(id);
+      const attempts = await rt.tasks.reads.attemptHistory(id);
       if (opts.json) return printJson({ ...row, finished: taskIsFinished(row), attempts });
       print(`task ${row.task_id} ${row.operator}: ${row.status} (attempt ${row.attempt}, failures ${row.failures}/${row.max_attempts})`);
       for (const a of attempts) print(`  attempt ${a.attempt} on ${a.worker_id}: ${a.outcome}${a.error ? ` (${a.error})` : ''}`);
@@ -229,7 +229,7 @@ run
     withSession(async ({ rt }) => {
       const spec = await readRunFile(opts.file);
       checkOperators(rt, spec);
-      const { runId } = await rt.tasks.submitRun(spec);
+      const { runId } = await rt.tasks.runs.submitRun(spec);
       print(runId);
       if (!opts.wait) return;
       const done = await waitForRun(rt, runId, opts.timeout * 1000);
@@ -243,7 +243,7 @@ run
   .option('--json', 'print JSON')
   .action((id: string, opts: { json?: boolean }) =>
     withSession(async ({ rt }) => {
-      const found = await rt.tasks.getRun(id);
+      const found = await rt.tasks.reads.getRun(id);
       if (!found) throw new UsageError(`no run ${id}`);
       print(opts.json ? JSON.stringify(found, null, 2) : formatRun(found));
     }),

@@ -1,6 +1,6 @@
 import type { Runtime } from '../actors/node/context.js';
-import { outboxStore } from '../actors/state/outboxStore.js';
-import { TASK_QUEUE } from '../actors/state/taskStore.js';
+import { outboxStore } from '../actors/state/outbox/outboxStore.js';
+import { TASK_QUEUE } from '../actors/state/tasks/taskTypes.js';
 
 export interface StatusReport {
   tasks: Record<string, number>;
@@ -9,7 +9,7 @@ export interface StatusReport {
 }
 
 export async function statusReport(rt: Runtime): Promise<StatusReport> {
-  const [tasks, queue, outbox] = await Promise.all([rt.tasks.countsByStatus(), rt.queue.metrics(TASK_QUEUE), outboxStore.stats(rt.db)]);
+  const [tasks, queue, outbox] = await Promise.all([rt.tasks.reads.countsByStatus(), rt.queue.metrics(TASK_QUEUE), outboxStore.stats(rt.db)]);
   return {
     tasks,
     queue: {

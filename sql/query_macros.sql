@@ -1,5 +1,5 @@
 -- Trusted macros of the Query Service, created in every query's DuckDB before it is locked
--- (src/query/queryJob.ts). Templates and ad-hoc SQL may call them; the table macros are the only
+-- (actors/query/queryThreadJob.ts). Templates and ad-hoc SQL may call them; the table macros are the only
 -- table functions the SQL gate allows besides range, generate_series and unnest. They read the
 -- query's relations when they are called, so they see the query's pinned snapshot; `-- reads:`
 -- names those relations (with the macros' own calls followed), so a query that calls a macro gets

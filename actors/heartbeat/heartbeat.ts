@@ -1,7 +1,7 @@
 import { ReceiptRefusedError } from '../../drivers/queue/queueDriver.js';
 import { Actor } from '../../runtime/actor.js';
 import type { Runtime } from '../node/context.js';
-import { LeaseLostError } from '../state/taskStore.js';
+import { LeaseLostError } from '../state/tasks/taskTypes.js';
 import type { RunningAttempt } from '../worker/runningAttempts.js';
 
 /**
@@ -22,7 +22,7 @@ export class HeartbeatActor extends Actor<never> {
   private async renew(attempt: RunningAttempt): Promise<void> {
     const { tasks, queue, config, running } = this.rt;
     try {
-      await tasks.heartbeat(attempt.fence, config.leaseTtlSeconds);
+      await tasks.attempts.heartbeat(attempt.fence, config.leaseTtlSeconds);
     } catch (err) {
       if (err instanceof LeaseLostError) {
         this.log.warn({ task: attempt.fence.taskId, attempt: attempt.fence.attempt }, 'lease lost; aborting the attempt');

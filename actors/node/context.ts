@@ -8,7 +8,7 @@ import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
 import type { Delivery, QueueDriver } from '../../drivers/queue/queueDriver.js';
 import { builtinOperators } from '../worker/operators/builtin.js';
 import type { OperatorRegistry } from '../worker/operators/registry.js';
-import { TaskStore } from '../state/taskStore.js';
+import { TaskStore } from '../state/tasks/taskStore.js';
 import { DatasetRegistry } from '../state/datasetRegistry.js';
 import { BufferBatches } from '../state/bufferBatches.js';
 import { SyncJobs } from '../state/syncJobs.js';

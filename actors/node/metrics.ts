@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QueueDriver } from '../../drivers/queue/queueDriver.js';
 import { BUFFER_QUEUE } from '../state/bufferBatches.js';
-import { TASK_QUEUE, type TaskStore } from '../state/taskStore.js';
+import type { TaskStore } from '../state/tasks/taskStore.js';
+import { TASK_QUEUE } from '../state/tasks/taskTypes.js';
 import type { Logger } from '../../runtime/logger.js';
 
 /** How a query request ended, as counted in trace_query_requests_total{outcome}. */
@@ -74,7 +75,7 @@ export class RuntimeMetrics {
     const { queue, tasks, log } = this.sources;
     try {
       const [counts, ...queues] = await Promise.all([
-        tasks.countsByStatus(),
+        tasks.reads.countsByStatus(),
         ...[TASK_QUEUE, BUFFER_QUEUE].map(async (name) => ({ name, metrics: await queue.metrics(name) })),
       ]);
       for (const [status, n] of Object.entries(counts)) this.tasksByStatus.set({ status }, n);

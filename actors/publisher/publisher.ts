@@ -3,7 +3,7 @@ import { Actor } from '../../runtime/actor.js';
 import type { Runtime } from '../node/context.js';
 import { failpoint } from '../../runtime/failpoints.js';
 import { waitForWake } from '../../runtime/waiting.js';
-import { outboxStore, type OutboxRow, type PublishFailurePolicy } from '../state/outboxStore.js';
+import { outboxStore, type OutboxRow, type PublishFailurePolicy } from '../state/outbox/outboxStore.js';
 
 const BATCH = 500;
 const FAILURE_POLICY: PublishFailurePolicy = { backoffBaseSeconds: 0.5, backoffMaxSeconds: 60, parkAfter: 20 };

@@ -10,7 +10,7 @@ export interface AskOptions {
   signal?: AbortSignal;
 }
 
-interface QueryJob {
+interface AdmittedQuery {
   request: QueryRequest;
   options: AskOptions;
   admittedAt: number;
@@ -26,7 +26,7 @@ const WAITING_PER_SLOT = 4;
  * the bounded mailbox, and one more is refused at once (QueryBusyError) instead of piling up
  * behind DuckDB. Records the query metrics. A failed query is its caller's answer, never a crash.
  */
-export class QueryActor extends Actor<QueryJob> {
+export class QueryActor extends Actor<AdmittedQuery> {
   private readonly metrics: RuntimeMetrics;
 
   constructor(private readonly rt: Runtime) {
@@ -44,7 +44,7 @@ export class QueryActor extends Actor<QueryJob> {
     });
   }
 
-  protected override async receive(job: QueryJob): Promise<void> {
+  protected override async receive(job: AdmittedQuery): Promise<void> {
     const { signal, format } = job.options;
     this.metrics.queryInflight.inc();
     try {

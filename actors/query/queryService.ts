@@ -12,7 +12,7 @@ import type { Config } from '../../runtime/config.js';
 import type { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
 import type { NodeThreadPool } from '../threadJobs.js';
 import { ColdFileCache } from './coldFileCache.js';
-import type { QueryJobFailure, QueryJobInput } from './queryJob.js';
+import type { QueryThreadFailure, QueryThreadInput } from './queryThreadJob.js';
 import {
   QueryInputError,
   QueryTimeoutError,
@@ -118,7 +118,7 @@ export class QueryService {
       await options.onPinned?.();
       const held = await this.cache.hold(pinned.relations.flatMap((r) => r.coldObjects));
       try {
-        const input: QueryJobInput = {
+        const input: QueryThreadInput = {
           sql,
           params,
           macros: needs.macros.map((m) => m.sql),
@@ -173,7 +173,7 @@ export class QueryService {
   }
 }
 
-function failureError(failure: QueryJobFailure, timeoutMs: number): Error {
+function failureError(failure: QueryThreadFailure, timeoutMs: number): Error {
   switch (failure.kind) {
     case 'timeout':
       return new QueryTimeoutError(timeoutMs);

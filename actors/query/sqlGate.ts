@@ -19,7 +19,9 @@
  *
  * Errors never include the SQL text nor DuckDB's parser message (which quotes it).
  */
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { openMemoryDuckDb, type MemoryDuckDb } from '../../drivers/duckdb/memoryDuckDb.js';
+import { ALLOWED_QUERY_NODES, ALLOWED_TABLE_FUNCTIONS, ALLOWED_TABLE_REFS, DEFAULT_MAX_SQL_BYTES, isDeniedFunction, PATHLIKE } from './sqlGateRules.js';
 
 export type RejectReason =
   | 'too_long'
@@ -69,93 +71,6 @@ export interface SqlGateOptions {
   trustedTableFunctions?: readonly string[];
 }
 
-export const DEFAULT_MAX_SQL_BYTES = 100 * 1024;
-
-/** Table functions that may appear in FROM. Everything else is rejected. */
-const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['range', 'generate_series', 'unnest']);
-
-const ALLOWED_QUERY_NODES: ReadonlySet<string> = new Set([
-  'SELECT_NODE',
-  'SET_OPERATION_NODE',
-  'RECURSIVE_CTE_NODE',
-  'CTE_NODE',
-]);
-
-const ALLOWED_TABLE_REFS: ReadonlySet<string> = new Set([
-  'BASE_TABLE',
-  'JOIN',
-  'SUBQUERY',
-  'TABLE_FUNCTION',
-  'EMPTY',
-  'EXPRESSION_LIST',
-]);
-
-/** Exact function names that touch files, network, secrets, settings or mutable state. */
-const DENIED_FUNCTIONS: ReadonlySet<string> = new Set([
-  'glob',
-  'sniff_csv',
-  'getenv',
-  'current_setting',
-  'getvariable',
-  'set_variable',
-  'nextval',
-  'currval',
-  'setseed',
-  'checkpoint',
-  'force_checkpoint',
-  'query',
-  'query_table',
-  'which_secret',
-  'load_aws_credentials',
-  'st_read',
-  'st_read_meta',
-  'st_readosm',
-  'st_readshp',
-  'install',
-  'load',
-  'icu_calendar_names',
-  'shell',
-  'system',
-]);
-
-/** Name prefixes / suffixes that are denied (file readers, scanners, remote DBs, introspection). */
-const DENIED_PREFIXES: readonly string[] = [
-  'read_',
-  'parquet_',
-  'csv_',
-  'json_read',
-  'iceberg_',
-  'delta_',
-  'http_',
-  'https_',
-  'sqlite_',
-  'postgres_',
-  'mysql_',
-  'duckdb_',
-  'pragma_',
-  'pg_',
-  'ducklake_',
-  'azure_',
-  's3_',
-  'gcs_',
-  'hf_',
-  'excel_',
-  'arrow_',
-  'enable_',
-  'disable_',
-];
-const DENIED_SUFFIXES: readonly string[] = ['_scan', '_attach', '_query', '_execute', '_secret', '_secrets'];
-
-function isDeniedFunction(name: string, extra: ReadonlySet<string>): boolean {
-  return (
-    DENIED_FUNCTIONS.has(name) ||
-    extra.has(name) ||
-    DENIED_PREFIXES.some((p) => name.startsWith(p)) ||
-    DENIED_SUFFIXES.some((s) => name.endsWith(s))
-  );
-}
-
-const PATHLIKE = /[/.:\\~]/;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -177,7 +92,7 @@ interface References {
 }
 
 export class SqlGate {
-  readonly #instance: DuckDBInstance;
+  readonly #duckdb: MemoryDuckDb;
   readonly #conn: DuckDBConnection;
   readonly #maxLength: number;
   readonly #schemas: ReadonlySet<string>;
@@ -186,9 +101,9 @@ export class SqlGate {
   readonly #tableFunctions: ReadonlySet<string>;
   #closed = false;
 
-  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, opts: SqlGateOptions) {
-    this.#instance = instance;
-    this.#conn = conn;
+  private constructor(duckdb: MemoryDuckDb, opts: SqlGateOptions) {
+    this.#duckdb = duckdb;
+    this.#conn = duckdb.connection;
     this.#maxLength = opts.maxLength ?? DEFAULT_MAX_SQL_BYTES;
     this.#schemas = new Set((opts.allowedSchemas ?? ['main']).map((s) => s.toLowerCase()));
     this.#catalogs = new Set((opts.allowedCatalogs ?? []).map((s) => s.toLowerCase()));
@@ -198,21 +113,13 @@ export class SqlGate {
 
   static async create(opts: SqlGateOptions = {}): Promise<SqlGate> {
     // Parser-only instance: no file/network access, no extension auto-install/-load, config locked.
-    const instance = await DuckDBInstance.create(':memory:', {
-      enable_external_access: 'false',
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      lock_configuration: 'true',
-    });
-    const conn = await instance.connect();
-    return new SqlGate(instance, conn, opts);
+    return new SqlGate(await openMemoryDuckDb({ enable_external_access: 'false', lock_configuration: 'true' }), opts);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#conn.closeSync();
-    this.#instance.closeSync();
+    this.#duckdb.close();
   }
 
   /** Resolves `{ ok: true, sql }` or rejects with `QueryRejectedError`. */

@@ -1,7 +1,8 @@
 import { withTransaction, type PgPool } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { lockFence } from './datasetRegistry.js';
-import type { Fence } from './taskStore.js';
+import { outboxStore } from './outbox/outboxStore.js';
+import type { Fence } from './tasks/taskTypes.js';
 
 const SQL = loadStatements('state/datasets.sql', [
   'recordBufferBatch',
@@ -11,7 +12,6 @@ const SQL = loadStatements('state/datasets.sql', [
   'resolveDataTable',
   'getBufferBatch',
 ] as const);
-const OUTBOX_SQL = loadStatements('state/outbox.sql', ['insertPayload'] as const);
 
 /** The queue that carries buffer batch wake-ups to the sink. */
 export const BUFFER_QUEUE = 'buffers';
@@ -65,7 +65,7 @@ export class BufferBatches {
         batch.rowCount,
       ]);
       const { batch_id: batchId, created } = rows[0]!;
-      if (created) await client.query(OUTBOX_SQL.insertPayload, [BUFFER_QUEUE, JSON.stringify({ batch_id: batchId })]);
+      if (created) await outboxStore.insertWakeups(client, BUFFER_QUEUE, [{ batch_id: batchId }]);
       return { batchId, created };
     });
   }

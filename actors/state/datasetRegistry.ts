@@ -1,6 +1,6 @@
 import { withTransaction, type PgPool, type PgClient } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
-import { LeaseLostError, type Fence } from './taskStore.js';
+import { LeaseLostError, type Fence } from './tasks/taskTypes.js';
 
 const SQL = loadStatements('state/datasets.sql', [
   'lockFence',

@@ -1,4 +1,4 @@
-import type { Fence } from './taskStore.js';
+import type { Fence } from './tasks/taskTypes.js';
 
 /**
  * Object key layout. Every staged object's key carries the task id and attempt that wrote it, so

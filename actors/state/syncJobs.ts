@@ -1,7 +1,7 @@
 import { withTransaction, type PgPool } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import type { SyncJobSpec, SyncMode } from './syncJobSpec.js';
-import type { TaskStore } from './taskStore.js';
+import type { TaskStore } from './tasks/taskStore.js';
 
 const SQL = loadStatements('state/sync.sql', [
   'upsertJob',
@@ -167,7 +167,7 @@ export class SyncJobs {
             start: cursor,
             end,
           };
-          const { tasks } = await this.tasks.submitRunIn(client, {
+          const { tasks } = await this.tasks.runs.submitRunIn(client, {
             name: `${s.job_name}/${s.stream_key}/${cursor}-${end}`,
             tasks: [{ name: 'ingest', operator: INGEST_OPERATOR, params: { ...params }, depends_on: [] }],
           });

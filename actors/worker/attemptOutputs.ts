@@ -12,7 +12,7 @@ import type { BufferBatches } from '../state/bufferBatches.js';
 import type { DatasetRegistry } from '../state/datasetRegistry.js';
 import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
 import { bufferKey, cryoFileName, stagingPrefix } from '../state/stagingKeys.js';
-import type { Fence } from '../state/taskStore.js';
+import type { Fence } from '../state/tasks/taskTypes.js';
 
 export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
 

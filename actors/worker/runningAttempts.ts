@@ -1,5 +1,5 @@
 import type { Receipt } from '../../drivers/queue/queueDriver.js';
-import type { Fence } from '../state/taskStore.js';
+import type { Fence } from '../state/tasks/taskTypes.js';
 
 export type AbortReason = 'lease-lost' | 'shutdown';
 

@@ -1,6 +1,6 @@
 import type { Delivery, Receipt } from '../../drivers/queue/queueDriver.js';
 import type { Runtime } from '../node/context.js';
-import { LeaseLostError, TASK_QUEUE, type ClaimedTask, type JsonValue } from '../state/taskStore.js';
+import { LeaseLostError, TASK_QUEUE, type ClaimedTask, type JsonValue } from '../state/tasks/taskTypes.js';
 import { AttemptOutputs } from './attemptOutputs.js';
 import { DeliveryActor } from '../consumer/deliveryActor.js';
 import type { AbortReason, RunningAttempt } from './runningAttempts.js';
@@ -23,7 +23,7 @@ export class WorkerActor extends DeliveryActor {
         this.log.error({ payload: delivery.payload }, 'wake-up without a task id; dropping it');
         return await this.ack(delivery.receipt);
       }
-      const claimed = await this.rt.tasks.claim(taskId, this.rt.workerId, this.rt.config.leaseTtlSeconds);
+      const claimed = await this.rt.tasks.attempts.claim(taskId, this.rt.workerId, this.rt.config.leaseTtlSeconds);
       if (claimed) await this.runAttempt(claimed, delivery.receipt);
       else this.log.debug({ task: taskId }, 'claim lost; dropping wake-up');
       await this.ack(delivery.receipt);
@@ -40,7 +40,7 @@ export class WorkerActor extends DeliveryActor {
     this.rt.running.add(attempt);
     try {
       const result = await this.runOperator(task, attempt.controller.signal, log);
-      await this.rt.tasks.succeed(task, result);
+      await this.rt.tasks.attempts.succeed(task, result);
       log.info({ ms: Date.now() - attempt.startedAt }, 'task succeeded');
     } catch (err) {
       await this.settleFailure(task, attempt.controller.signal, err, log);
@@ -68,13 +68,13 @@ export class WorkerActor extends DeliveryActor {
       if (reason === 'lease-lost') {
         log.warn('attempt aborted: its lease was lost; another attempt owns the task');
       } else if (reason === 'shutdown') {
-        await this.rt.tasks.handBack(task);
+        await this.rt.tasks.attempts.handBack(task);
         log.info('attempt handed back on shutdown');
       } else if (err instanceof LeaseLostError) {
         log.warn({ err: err.message }, 'completion refused: stale attempt');
       } else {
         const message = err instanceof Error ? err.message : String(err);
-        const { terminal } = await this.rt.tasks.fail(task, message);
+        const { terminal } = await this.rt.tasks.attempts.fail(task, message);
         log.warn({ error: message, terminal }, terminal ? 'task failed terminally' : 'task failed; retry scheduled');
       }
     } catch (settleErr) {

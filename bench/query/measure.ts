@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ColdFileCache } from '../../actors/query/coldFileCache.js';
-import { runQuery, type QueryJobInput, type QueryJobOutput } from '../../actors/query/queryJob.js';
+import { runQuery, type QueryThreadInput, type QueryThreadOutput } from '../../actors/query/queryThreadJob.js';
 import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
 import { QueryService } from '../../actors/query/queryService.js';
 import type { QueryResult } from '../../actors/query/queryTypes.js';
@@ -199,7 +199,7 @@ export class Measurer {
         const held = await this.cache.hold(pinned.relations.flatMap((x) => x.coldObjects));
         let holdMs = performance.now() - t;
         try {
-          const input: QueryJobInput = {
+          const input: QueryThreadInput = {
             sql,
             params,
             macros: needs.macros.map((m) => m.sql),
@@ -209,7 +209,7 @@ export class Measurer {
             format: 'json',
             threads: config.queryThreads,
           };
-          const ok = (output: QueryJobOutput): void => {
+          const ok = (output: QueryThreadOutput): void => {
             if (!output.ok) throw new Error(`${c.key}: a breakdown job failed: ${JSON.stringify(output.failure)}`);
           };
           const steps: Array<() => Promise<void>> = [
@@ -270,7 +270,7 @@ export class Measurer {
    */
   async poolColdStart(): Promise<{ thread_start_ms: number; first_query_job_ms: number; next_query_job_ms: number }> {
     const { config } = this.inst.rt;
-    const input: QueryJobInput = {
+    const input: QueryThreadInput = {
       sql: 'SELECT 1',
       params: {},
       macros: [],

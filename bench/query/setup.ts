@@ -26,7 +26,7 @@ import { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
 import { createLogger } from '../../runtime/logger.js';
 import { buildSupervisor } from '../../actors/node/node.js';
 import type { Supervisor } from '../../runtime/supervisor.js';
-import type { RunSpec } from '../../actors/state/runSpec.js';
+import type { RunSpec } from '../../actors/state/tasks/runSpec.js';
 import type { SyntheticChain } from './chain.js';
 import { BENCH_DATASETS, isBenchDataset, type BenchDataset, type RangeFetched } from './fetched.js';
 
@@ -175,7 +175,7 @@ export async function commitChain(inst: Installation, chain: SyntheticChain, hot
     }
   }
   const started = performance.now();
-  const { runId } = await rt.tasks.submitRun({ name: 'bench-query-data', tasks });
+  const { runId } = await rt.tasks.runs.submitRun({ name: 'bench-query-data', tasks });
   const ticker = setInterval(() => {
     void rt.db
       .query<{ done: string }>(`SELECT count(*)::text AS done FROM tasks WHERE run_id = $1 AND status = 'succeeded'`, [runId])

@@ -3,7 +3,7 @@
  * result is committed as a dataset; native top holders need their balances first, read by
  * balances_backfill tasks (every seen address at the last block, then the top N at sampled blocks).
  */
-import type { RunSpec } from '../../actors/state/runSpec.js';
+import type { RunSpec } from '../../actors/state/tasks/runSpec.js';
 
 export interface AnalyticsWindow {
   chainId: number;

@@ -213,11 +213,11 @@ function caughtUpTo(head: number): (status: JobStatus) => boolean {
 async function runAnalytics(rt: Runtime, window: AnalyticsWindow, nativeSupply: boolean, say: Say): Promise<void> {
   const spec = analyticsRunSpec(window);
   if (!nativeSupply) spec.tasks = spec.tasks.filter((t) => t.name !== 'native_supply');
-  const { runId } = await rt.tasks.submitRun(spec);
+  const { runId } = await rt.tasks.runs.submitRun(spec);
   const reported = new Set<string>();
   const deadline = Date.now() + ANALYTICS_TIMEOUT_MS;
   for (;;) {
-    const found = await rt.tasks.getRun(runId);
+    const found = await rt.tasks.reads.getRun(runId);
     if (!found) throw new Error(`analytics run ${runId} vanished`);
     for (const task of found.tasks) {
       if (task.finished_at === null || reported.has(task.name)) continue;

@@ -1,4 +1,4 @@
--- Statements on hot data tables (src/state/hotRows.ts). {{table}} is a data table, resolved and
+-- Statements on hot data tables (actors/state/hotRows.ts). {{table}} is a data table, resolved and
 -- quoted by the caller from a fixed list of datasets.
 
 -- name: deleteRange

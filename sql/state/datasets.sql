@@ -1,5 +1,5 @@
 -- Statements of the dataset registry, buffer batches and the staging janitor
--- (src/state/datasetRegistry.ts, src/state/bufferBatches.ts).
+-- (actors/state/datasetRegistry.ts, actors/state/bufferBatches.ts).
 
 -- name: lockFence
 -- Holds the task row for the commit transaction, so the lease reaper cannot take the attempt away

@@ -1,4 +1,4 @@
--- Statements of the gateway's health probes (src/gateway/app.ts).
+-- Statements of the gateway's health probes (actors/gateway/app.ts).
 
 -- name: ping
 -- Readiness: the database answers.

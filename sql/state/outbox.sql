@@ -1,9 +1,9 @@
--- Statements of the outbox (src/state/outboxStore.ts).
+-- Statements of the outbox (actors/state/outbox/outboxStore.ts).
 
 -- name: insertWakeups
--- One wake-up per task id in $2 for queue $1.
+-- One wake-up per payload in $2 (a JSON array) for queue $1.
 INSERT INTO outbox (queue, payload)
-SELECT $1, jsonb_build_object('task_id', task_id) FROM unnest($2::text[]) AS t(task_id);
+SELECT $1, payload FROM jsonb_array_elements($2::jsonb) AS p(payload);
 
 -- name: claimDue
 -- Locks a batch of publishable rows; other publishers skip them until this transaction ends.
@@ -36,6 +36,3 @@ SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
        coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL)), 0)::float8 AS oldest_age_seconds
 FROM outbox;
 
--- name: insertPayload
--- One wake-up with payload $2 for queue $1.
-INSERT INTO outbox (queue, payload) VALUES ($1, $2::jsonb);

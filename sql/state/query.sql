@@ -1,4 +1,4 @@
--- Statements of the Query Service's registry snapshot (src/query/registrySnapshot.ts). They run in
+-- Statements of the Query Service's registry snapshot (actors/query/registrySnapshot.ts). They run in
 -- one REPEATABLE READ transaction, so a query sees one registry state from planning to last row.
 
 -- name: exportSnapshot

@@ -1,4 +1,4 @@
--- Statements of the Postgres queue driver (src/drivers/queue/pgQueueDriver.ts).
+-- Statements of the Postgres queue driver (drivers/queue/pgQueueDriver.ts).
 -- $queue is always $1. Receipts are (queue, message_id, delivery_count).
 
 -- name: publish

@@ -1,4 +1,4 @@
--- Statements of chain_sync jobs (src/state/syncJobs.ts) and their planner (src/actors/syncPlanner.ts).
+-- Statements of chain_sync jobs (actors/state/syncJobs.ts) and their planner (actors/dispatcher/syncPlanner.ts).
 
 -- name: upsertJob
 -- apply: a job is identified by its name; applying the same spec again changes nothing, applying a

@@ -1,4 +1,4 @@
--- Statements of the task lifecycle (src/state/taskStore.ts). Every transition of a running
+-- Statements of the task lifecycle (actors/state/tasks/). Every transition of a running
 -- attempt is fenced by (task_id, attempt, lease_token): a stale attempt matches no row.
 -- Retry backoff: least($max, $base * 2 ^ failures) seconds.
 
@@ -140,38 +140,31 @@ WITH expired AS (
 SELECT task_id::text AS task_id, run_id::text AS run_id, terminal FROM failed;
 
 -- name: requeueDueRetries
--- failed tasks whose next_retry_at passed → queued as the next attempt, with a wake-up in the outbox.
+-- failed tasks whose next_retry_at passed → queued as the next attempt (the caller writes their wake-ups).
 WITH due AS (
   SELECT task_id FROM tasks
   WHERE status = 'failed' AND next_retry_at <= now()
   ORDER BY next_retry_at
   LIMIT $1
   FOR UPDATE SKIP LOCKED
-), requeued AS (
-  UPDATE tasks t
-  SET status = 'queued', attempt = t.attempt + 1, next_retry_at = NULL, worker_id = NULL, woken_at = now(), updated_at = now()
-  FROM due WHERE t.task_id = due.task_id
-  RETURNING t.task_id
 )
-INSERT INTO outbox (queue, payload)
-SELECT $2, jsonb_build_object('task_id', task_id::text) FROM requeued
-RETURNING payload ->> 'task_id' AS task_id;
+UPDATE tasks t
+SET status = 'queued', attempt = t.attempt + 1, next_retry_at = NULL, worker_id = NULL, woken_at = now(), updated_at = now()
+FROM due WHERE t.task_id = due.task_id
+RETURNING t.task_id::text AS task_id;
 
 -- name: rewakeStaleQueued
 -- Sweeper: queued tasks whose last wake-up is older than $1 seconds (lost with the queue, say) get a
--- new one. A duplicate is harmless: only one claim can win.
+-- new one (the caller writes it). A duplicate is harmless: only one claim can win.
 WITH stale AS (
   SELECT task_id FROM tasks
   WHERE status = 'queued' AND woken_at < now() - make_interval(secs => $1)
   ORDER BY woken_at
   LIMIT $2
   FOR UPDATE SKIP LOCKED
-), touched AS (
-  UPDATE tasks t SET woken_at = now() FROM stale WHERE t.task_id = stale.task_id RETURNING t.task_id
 )
-INSERT INTO outbox (queue, payload)
-SELECT $3, jsonb_build_object('task_id', task_id::text) FROM touched
-RETURNING payload ->> 'task_id' AS task_id;
+UPDATE tasks t SET woken_at = now() FROM stale WHERE t.task_id = stale.task_id
+RETURNING t.task_id::text AS task_id;
 
 -- name: getTask
 SELECT task_id::text AS task_id, run_id::text AS run_id, name, operator, params, status, attempt, failures,

@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { AttemptOutputs } from '../../actors/worker/attemptOutputs.js';
 import { BUFFER_QUEUE, UnknownTableError } from '../../actors/state/bufferBatches.js';
-import { LeaseLostError } from '../../actors/state/taskStore.js';
+import { LeaseLostError } from '../../actors/state/tasks/taskTypes.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
@@ -11,8 +11,8 @@ async function setup(t: ExecutionContext) {
   await inst.pool.query(`CREATE TABLE ${inst.schemas.data}.balances (address text PRIMARY KEY, balance numeric NOT NULL)`);
   const { objects } = await embeddedObjects(t, inst);
   const node = await startNode(t, inst, { roles: ['publisher', 'sink'], objects, start: false });
-  const taskId = await node.rt.tasks.submitTask('noop', {});
-  const fence = (await node.rt.tasks.claim(taskId, 'worker-a', 60))!;
+  const taskId = await node.rt.tasks.runs.submitTask('noop', {});
+  const fence = (await node.rt.tasks.attempts.claim(taskId, 'worker-a', 60))!;
   return { inst, node, fence, outputs: new AttemptOutputs(node.rt, fence) };
 }
 

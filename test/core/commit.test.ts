@@ -2,7 +2,7 @@ import test from 'ava';
 import { builtinOperators } from '../../actors/worker/operators/builtin.js';
 import { JanitorActor } from '../../actors/janitor/janitor.js';
 import { AttemptOutputs } from '../../actors/worker/attemptOutputs.js';
-import { LeaseLostError, taskIsFinished } from '../../actors/state/taskStore.js';
+import { LeaseLostError, taskIsFinished } from '../../actors/state/tasks/taskTypes.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
@@ -12,7 +12,7 @@ const operators = () => builtinOperators().register('write_range', writeRange);
 
 async function waitFinished(node: Awaited<ReturnType<typeof startNode>>, taskId: string) {
   return eventually(async () => {
-    const task = await node.rt.tasks.getTask(taskId);
+    const task = await node.rt.tasks.reads.getTask(taskId);
     return task && taskIsFinished(task) ? task : undefined;
   }, 20_000, `task ${taskId} to finish`);
 }
@@ -21,8 +21,8 @@ test('a committed range is visible through the registry with its manifest; stage
   const inst = await createInstallation(t);
   const { objects } = await embeddedObjects(t, inst);
   const node = await startNode(t, inst, { operators: operators(), objects });
-  const committed = await node.rt.tasks.submitTask('write_range', { start: 0, end: 100 });
-  const stagedOnly = await node.rt.tasks.submitTask('write_range', { start: 100, end: 200, skip_commit: true });
+  const committed = await node.rt.tasks.runs.submitTask('write_range', { start: 0, end: 100 });
+  const stagedOnly = await node.rt.tasks.runs.submitTask('write_range', { start: 100, end: 200, skip_commit: true });
   t.is((await waitFinished(node, committed)).status, 'succeeded');
   const stagedTask = await waitFinished(node, stagedOnly);
   t.is(stagedTask.status, 'succeeded');
@@ -45,13 +45,13 @@ test('a stale attempt cannot commit; its objects stay unregistered and the janit
   const inst = await createInstallation(t, { stagingTtlSeconds: 1 });
   const { objects } = await embeddedObjects(t, inst);
   const node = await startNode(t, inst, { roles: [], operators: operators(), objects, start: false });
-  const taskId = await node.rt.tasks.submitTask('write_range', {});
-  const stale = (await node.rt.tasks.claim(taskId, 'worker-a', 0.2))!;
+  const taskId = await node.rt.tasks.runs.submitTask('write_range', {});
+  const stale = (await node.rt.tasks.attempts.claim(taskId, 'worker-a', 0.2))!;
   const outputs = new AttemptOutputs(node.rt, stale);
   const key = `${outputs.stagingPrefix('logs', 1)}part.parquet`;
   await outputs.stage('datasets', key, rangeContent('logs', 0, 100));
   await new Promise((r) => setTimeout(r, 300));
-  t.is(await node.rt.tasks.reapExpiredLeases(), 1, 'the lease lapsed');
+  t.is(await node.rt.tasks.maintenance.reapExpiredLeases(), 1, 'the lease lapsed');
   const version = { dataset: 'logs', chainId: 1, rangeStart: 0, rangeEnd: 100, configHash: 'test', bucket: 'datasets', objectKeys: [key], rowCount: 100, bytes: 1024 };
   await t.throwsAsync(outputs.commit(version), { instanceOf: LeaseLostError });
   t.deepEqual(await node.rt.registry.listVersions('logs', 1), []);
@@ -68,8 +68,8 @@ test('the janitor never deletes what a live attempt may still commit, nor what i
   const inst = await createInstallation(t, { stagingTtlSeconds: 1 });
   const { objects } = await embeddedObjects(t, inst);
   const node = await startNode(t, inst, { roles: [], operators: operators(), objects, start: false });
-  const taskId = await node.rt.tasks.submitTask('write_range', {});
-  const live = (await node.rt.tasks.claim(taskId, 'worker-a', 60))!;
+  const taskId = await node.rt.tasks.runs.submitTask('write_range', {});
+  const live = (await node.rt.tasks.attempts.claim(taskId, 'worker-a', 60))!;
   const outputs = new AttemptOutputs(node.rt, live);
   const key = `${outputs.stagingPrefix('logs', 1)}part.parquet`;
   await outputs.stage('datasets', key, rangeContent('logs', 0, 100));
@@ -77,7 +77,7 @@ test('the janitor never deletes what a live attempt may still commit, nor what i
   const janitor = new JanitorActor(node.rt);
   t.is(await janitor.sweep(), 0, 'a running attempt keeps its staged objects');
   await outputs.commit({ dataset: 'logs', chainId: 1, rangeStart: 0, rangeEnd: 100, configHash: 'test', bucket: 'datasets', objectKeys: [key], rowCount: 100, bytes: 1024 });
-  await node.rt.tasks.succeed(live, null);
+  await node.rt.tasks.attempts.succeed(live, null);
   await new Promise((r) => setTimeout(r, 1_100));
   t.is(await janitor.sweep(), 0, 'committed objects and their manifest are kept');
   t.truthy(await (await objects.get()).head('datasets', key));
@@ -87,7 +87,7 @@ test('the same range committed twice (a retry after a crash) leaves one registry
   const inst = await createInstallation(t, { retryBaseSeconds: 0.05 });
   const { objects } = await embeddedObjects(t, inst);
   const node = await startNode(t, inst, { operators: operators(), objects });
-  const taskId = await node.rt.tasks.submitTask('write_range', { start: 0, end: 50, fail_after_commit_until_attempt: 1 });
+  const taskId = await node.rt.tasks.runs.submitTask('write_range', { start: 0, end: 50, fail_after_commit_until_attempt: 1 });
   const done = await waitFinished(node, taskId);
   t.is(done.status, 'succeeded');
   t.is(done.attempt, 2, 'the first attempt committed, then failed');

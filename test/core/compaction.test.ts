@@ -7,7 +7,7 @@ import { builtinOperators } from '../../actors/worker/operators/builtin.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../drivers/store/embeddedS3.js';
 import { S3ObjectStore } from '../../drivers/store/s3ObjectStore.js';
 import { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
-import { taskIsFinished } from '../../actors/state/taskStore.js';
+import { taskIsFinished } from '../../actors/state/tasks/taskTypes.js';
 import { generateLogBatches } from '../../bench/parquet/logsData.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
@@ -25,9 +25,9 @@ test('a Parquet file written by the compaction job on the pool reads back in Duc
   const inst = await createInstallation(t);
   const { objects } = await embeddedObjects(t, inst);
   const node = await startNode(t, inst, { operators: operators(), objects });
-  const taskId = await node.rt.tasks.submitTask('compact_logs', { rows: 40_000, seed: 7 });
+  const taskId = await node.rt.tasks.runs.submitTask('compact_logs', { rows: 40_000, seed: 7 });
   const task = await eventually(async () => {
-    const row = await node.rt.tasks.getTask(taskId);
+    const row = await node.rt.tasks.reads.getTask(taskId);
     return row && taskIsFinished(row) ? row : undefined;
   }, 30_000, 'the compaction task');
   t.is(task.status, 'succeeded', task.last_error ?? '');
@@ -79,11 +79,11 @@ test('S3 server stopped mid-upload: the attempt fails cleanly, is retried, and c
   t.teardown(() => objects.close());
   const node = await startNode(t, inst, { operators: operators(), objects });
 
-  const taskId = await node.rt.tasks.submitTask('compact_logs', { rows: 300_000 });
+  const taskId = await node.rt.tasks.runs.submitTask('compact_logs', { rows: 300_000 });
   await eventually(async () => ((await inst.pool.query('SELECT 1 FROM staged_objects')).rowCount ? true : undefined), 20_000, 'the upload to start');
   await server.stop();
   const failed = await eventually(async () => {
-    const task = await node.rt.tasks.getTask(taskId);
+    const task = await node.rt.tasks.reads.getTask(taskId);
     return task && task.failures >= 1 ? task : undefined;
   }, 30_000, 'the attempt to fail');
   t.regex(failed.last_error ?? '', /ECONNREFUSED|socket|connect|timed? ?out|aborted/i);
@@ -91,7 +91,7 @@ test('S3 server stopped mid-upload: the attempt fails cleanly, is retried, and c
 
   server = await startEmbeddedS3({ dataDir, ...credentials, port: Number(new URL(endpoint).port) });
   const done = await eventually(async () => {
-    const task = await node.rt.tasks.getTask(taskId);
+    const task = await node.rt.tasks.reads.getTask(taskId);
     return task && taskIsFinished(task) ? task : undefined;
   }, 60_000, 'the retry to finish');
   t.is(done.status, 'succeeded', done.last_error ?? '');

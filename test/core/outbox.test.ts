@@ -3,8 +3,8 @@ import { PublisherActor } from '../../actors/publisher/publisher.js';
 import { armFailpoint, disarmFailpoint } from '../../runtime/failpoints.js';
 import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
 import type { QueueDriver } from '../../drivers/queue/queueDriver.js';
-import { TASK_QUEUE } from '../../actors/state/taskStore.js';
-import { outboxStore } from '../../actors/state/outboxStore.js';
+import { TASK_QUEUE } from '../../actors/state/tasks/taskTypes.js';
+import { outboxStore } from '../../actors/state/outbox/outboxStore.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { probeOperators } from '../helpers/operators.js';
@@ -12,7 +12,7 @@ import { probeOperators } from '../helpers/operators.js';
 test('creating a task writes the task and its outbox row in one transaction; the publisher emits the wake-up', async (t) => {
   const inst = await createInstallation(t);
   const { rt, supervisor } = await startNode(t, inst, { roles: ['publisher'], start: false });
-  const taskId = await rt.tasks.submitTask('noop', {});
+  const taskId = await rt.tasks.runs.submitTask('noop', {});
   const outbox = await inst.pool.query<{ queue: string; payload: unknown; xmin: string }>('SELECT queue, payload, xmin::text FROM outbox');
   const task = await inst.pool.query<{ xmin: string; status: string }>('SELECT status, xmin::text FROM tasks WHERE task_id = $1', [taskId]);
   t.deepEqual(outbox.rows.map((r) => [r.queue, r.payload]), [[TASK_QUEUE, { task_id: taskId }]]);
@@ -36,20 +36,20 @@ test.serial('publisher crash between publish and mark: the wake-up is published 
   armFailpoint('publisher.afterPublish', 'throw', 1);
   t.teardown(() => disarmFailpoint('publisher.afterPublish'));
   const { rt } = await startNode(t, inst, { operators: probe.operators });
-  const taskId = await rt.tasks.submitTask('probe', { ms: 10 });
-  await eventually(async () => ((await rt.tasks.getTask(taskId))?.status === 'succeeded' ? true : undefined), 10_000, 'task success');
+  const taskId = await rt.tasks.runs.submitTask('probe', { ms: 10 });
+  await eventually(async () => ((await rt.tasks.reads.getTask(taskId))?.status === 'succeeded' ? true : undefined), 10_000, 'task success');
   // The restarted publisher sends the row again; that duplicate wake-up loses its claim.
   await eventually(async () => ((await outboxStore.stats(rt.db)).pending === 0 ? true : undefined), 5_000, 'the republish');
   await eventually(async () => ((await rt.queue.metrics(TASK_QUEUE)).depth === 0 ? true : undefined), 5_000, 'the duplicate acked');
   t.deepEqual(await rt.queue.deadLetters(TASK_QUEUE), []);
   t.is(probe.runs.get(taskId), 1);
-  t.deepEqual((await rt.tasks.attempts(taskId)).map((a) => a.outcome), ['succeeded']);
+  t.deepEqual((await rt.tasks.reads.attemptHistory(taskId)).map((a) => a.outcome), ['succeeded']);
 });
 
 test.serial('the same outbox row is published twice when the mark is lost (at-least-once), never zero times', async (t) => {
   const inst = await createInstallation(t);
   const { rt } = await startNode(t, inst, { roles: [], start: false });
-  await rt.tasks.submitTask('noop', {});
+  await rt.tasks.runs.submitTask('noop', {});
   const publisher = new PublisherActor(rt);
   armFailpoint('publisher.afterPublish', 'throw', 1);
   t.teardown(() => disarmFailpoint('publisher.afterPublish'));
@@ -64,12 +64,12 @@ test('dispatcher restart with unpublished outbox rows: they are published after 
   const inst = await createInstallation(t);
   const probe = probeOperators();
   const first = await startNode(t, inst, { roles: ['dispatcher'], operators: probe.operators });
-  const ids = await Promise.all([1, 2, 3].map(() => first.rt.tasks.submitTask('probe', { ms: 1 })));
+  const ids = await Promise.all([1, 2, 3].map(() => first.rt.tasks.runs.submitTask('probe', { ms: 1 })));
   await first.stop();
   t.is((await outboxStore.stats(inst.pool)).pending, 3);
 
   const second = await startNode(t, inst, { operators: probe.operators });
-  await eventually(async () => ((await second.rt.tasks.countsByStatus()).succeeded === 3 ? true : undefined), 10_000, 'all tasks');
+  await eventually(async () => ((await second.rt.tasks.reads.countsByStatus()).succeeded === 3 ? true : undefined), 10_000, 'all tasks');
   t.deepEqual(ids.map((id) => probe.runs.get(id)), [1, 1, 1]);
 });
 
@@ -86,7 +86,7 @@ test('publish failures back off and park the rows with their error instead of lo
     },
   });
   const { rt } = await startNode(t, inst, { roles: [], queue: flaky, start: false });
-  await rt.tasks.submitTask('noop', {});
+  await rt.tasks.runs.submitTask('noop', {});
   const publisher = new PublisherActor(rt);
   await publisher.publishBatch();
   const row = await inst.pool.query<{ publish_failures: number; last_error: string; due_in: number }>(

@@ -1,6 +1,6 @@
 import type { Operator } from '../../actors/worker/operators/registry.js';
 import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
-import type { JsonValue } from '../../actors/state/taskStore.js';
+import type { JsonValue } from '../../actors/state/tasks/taskTypes.js';
 import { generateLogBatches } from '../../bench/parquet/logsData.js';
 
 /** Test operator: `rows` seeded logs rows for [start, end) → Parquet on the pool → staged → committed. */

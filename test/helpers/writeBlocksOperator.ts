@@ -3,7 +3,7 @@ import { cryoBlocksSchema } from '../../drivers/parquet/cryoSchemas.js';
 import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
 import { arrowToCopyText, copyColumns } from '../../drivers/postgres/copy.js';
 import type { Operator } from '../../actors/worker/operators/registry.js';
-import type { JsonValue } from '../../actors/state/taskStore.js';
+import type { JsonValue } from '../../actors/state/tasks/taskTypes.js';
 
 /** A block hash that names the block and a content variant, so a rewrite is visible. */
 export function blockHash(block: number, variant = 0): string {

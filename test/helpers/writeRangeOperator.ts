@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Operator } from '../../actors/worker/operators/registry.js';
-import type { JsonValue } from '../../actors/state/taskStore.js';
+import type { JsonValue } from '../../actors/state/tasks/taskTypes.js';
 
 /** Deterministic content for a range, so two attempts at it stage identical bytes. */
 export function rangeContent(dataset: string, start: number, end: number, bytes = 1024): Uint8Array {

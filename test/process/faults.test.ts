@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createInstallation, eventually } from '../helpers/installation.js';
-import { TaskStore } from '../../actors/state/taskStore.js';
+import { TaskStore } from '../../actors/state/tasks/taskStore.js';
 import { spawnNode } from './childNode.js';
 
 function storeFor(inst: Awaited<ReturnType<typeof createInstallation>>): TaskStore {
@@ -10,20 +10,20 @@ function storeFor(inst: Awaited<ReturnType<typeof createInstallation>>): TaskSto
 test('worker process killed with SIGKILL mid-task: the lease expires, the task is retried and completes', async (t) => {
   const inst = await createInstallation(t, { leaseTtlSeconds: 2, retryBaseSeconds: 0.1 });
   const tasks = storeFor(inst);
-  const taskId = await tasks.submitTask('sleep', { ms: 1_500 });
+  const taskId = await tasks.runs.submitTask('sleep', { ms: 1_500 });
   const victim = spawnNode(t, inst, ['--roles', 'publisher,heartbeat,worker']);
-  await eventually(async () => ((await tasks.getTask(taskId))?.status === 'running' ? true : undefined), 15_000, 'the first attempt to run');
+  await eventually(async () => ((await tasks.reads.getTask(taskId))?.status === 'running' ? true : undefined), 15_000, 'the first attempt to run');
   victim.child.kill('SIGKILL');
   t.is((await victim.exited).signal, 'SIGKILL');
-  t.is((await tasks.getTask(taskId))?.status, 'running', 'the dead worker still holds the lease');
+  t.is((await tasks.reads.getTask(taskId))?.status, 'running', 'the dead worker still holds the lease');
 
   spawnNode(t, inst);
   const done = await eventually(async () => {
-    const task = await tasks.getTask(taskId);
+    const task = await tasks.reads.getTask(taskId);
     return task?.status === 'succeeded' ? task : undefined;
   }, 20_000, 'the retry to succeed');
   t.is(done.attempt, 2);
-  const attempts = await tasks.attempts(taskId);
+  const attempts = await tasks.reads.attemptHistory(taskId);
   t.deepEqual(attempts.map((a) => [a.attempt, a.outcome]), [
     [1, 'lease_expired'],
     [2, 'succeeded'],
@@ -34,12 +34,12 @@ test('worker process killed with SIGKILL mid-task: the lease expires, the task i
 test('SIGTERM during a run: the process exits 0 within the lease time and no attempt is left running', async (t) => {
   const inst = await createInstallation(t, { leaseTtlSeconds: 6 });
   const tasks = storeFor(inst);
-  const quick = await tasks.submitTask('sleep', { ms: 500 });
-  const slow = await tasks.submitTask('sleep', { ms: 60_000 });
+  const quick = await tasks.runs.submitTask('sleep', { ms: 500 });
+  const slow = await tasks.runs.submitTask('sleep', { ms: 60_000 });
   // A grace of 1 s: the quick attempt finishes inside it, the slow one is handed back.
   const node = spawnNode(t, inst, [], { TRACE_SHUTDOWN_GRACE_SECONDS: '1' });
   await eventually(async () => {
-    const [a, b] = await Promise.all([tasks.getTask(quick), tasks.getTask(slow)]);
+    const [a, b] = await Promise.all([tasks.reads.getTask(quick), tasks.reads.getTask(slow)]);
     return a?.status === 'running' && b?.status === 'running' ? true : undefined;
   }, 15_000, 'both attempts to run');
   const signalledAt = Date.now();
@@ -49,14 +49,14 @@ test('SIGTERM during a run: the process exits 0 within the lease time and no att
   t.is(code, 0, node.output());
   t.true(tookMs < 6_000, `exited after ${tookMs} ms`);
 
-  const [a, b] = await Promise.all([tasks.getTask(quick), tasks.getTask(slow)]);
+  const [a, b] = await Promise.all([tasks.reads.getTask(quick), tasks.reads.getTask(slow)]);
   t.is(a?.status, 'succeeded');
   t.is(b?.status, 'queued', 'the unfinished attempt was handed back');
   t.is(b?.attempt, 2);
   t.is(b?.failures, 0, 'a hand-back is not a failure');
   const running = await inst.pool.query("SELECT count(*)::int AS n FROM task_attempts WHERE outcome = 'running'");
   t.is(running.rows[0].n, 0);
-  t.deepEqual((await tasks.attempts(slow)).map((x) => x.outcome), ['handed_back']);
+  t.deepEqual((await tasks.reads.attemptHistory(slow)).map((x) => x.outcome), ['handed_back']);
   const outbox = await inst.pool.query('SELECT count(*)::int AS n FROM outbox');
   const queued = await inst.pool.query("SELECT count(*)::int AS n FROM queue_messages WHERE payload ->> 'task_id' = $1", [slow]);
   t.is(outbox.rows[0].n + queued.rows[0].n >= 1, true, 'the handed-back task has a wake-up waiting');

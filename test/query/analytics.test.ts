@@ -328,7 +328,7 @@ test("top_holders('native') and holder_balance_history('native') = eth_getBalanc
   }
   const backfill = async (addresses: Address[], blocks: number[]): Promise<void> => {
     const params = { chain_id: s.d.chain_id, rpc_pool: 'devnet', addresses: addresses.map((a) => a.toLowerCase()), blocks };
-    const task = await waitForTask(rt, await rt.tasks.submitTask('balances_backfill', params), 90_000);
+    const task = await waitForTask(rt, await rt.tasks.runs.submitTask('balances_backfill', params), 90_000);
     t.is(task.status, 'succeeded', task.last_error ?? undefined);
   };
 

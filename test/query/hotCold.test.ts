@@ -22,7 +22,7 @@ async function setUp(t: ExecutionContext): Promise<TestNode> {
 }
 
 async function writeRanges(node: TestNode, ranges: readonly { start: number; end: number; variant?: number; hot?: boolean }[]): Promise<void> {
-  const ids = await Promise.all(ranges.map((r) => node.rt.tasks.submitTask('write_blocks', r)));
+  const ids = await Promise.all(ranges.map((r) => node.rt.tasks.runs.submitTask('write_blocks', r)));
   await eventually(async () => {
     const { rows } = await node.rt.db.query<{ status: string }>('SELECT status FROM tasks WHERE task_id = ANY($1)', [ids]);
     if (rows.some((r) => r.status === 'failed' || r.status === 'dead')) throw new Error('write_blocks failed');

@@ -12,7 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { ConfigInput } from '../../runtime/config.js';
 import { QueryInputError, QueryTimeoutError, ResultTooLargeError } from '../../actors/query/queryTypes.js';
 import { QueryRejectedError } from '../../actors/query/sqlGate.js';
-import type { QueryJobInput } from '../../actors/query/queryJob.js';
+import type { QueryThreadInput } from '../../actors/query/queryThreadJob.js';
 import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
 import { createInstallation } from '../helpers/installation.js';
 import { startNode, type TestNode } from '../helpers/node.js';
@@ -108,7 +108,7 @@ test('requests the service refuses say why', async (t) => {
 
 test("the query's DuckDB is locked: no file access and no configuration change, even for SQL that skipped the gate", async (t) => {
   const { rt } = await node(t);
-  const job = (sql: string, macros: string[] = []): QueryJobInput => ({
+  const job = (sql: string, macros: string[] = []): QueryThreadInput => ({
     sql,
     params: {},
     macros,

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { DEFAULT_MAX_SQL_BYTES, QueryRejectedError, SqlGate, checkQuery } from '../../actors/query/sqlGate.js';
+import { QueryRejectedError, SqlGate, checkQuery } from '../../actors/query/sqlGate.js';
+import { DEFAULT_MAX_SQL_BYTES } from '../../actors/query/sqlGateRules.js';
 
 let gate: SqlGate;
 let execInstance: DuckDBInstance;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../runtime/config.js';
-import { parseRunSpec, RunSpecError } from '../../actors/state/runSpec.js';
+import { parseRunSpec, RunSpecError } from '../../actors/state/tasks/runSpec.js';
 
 test('defaults: 30 s lease, heartbeat a third of it, shutdown grace half of it', (t) => {
   const config = loadConfig({});

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { JsonValue } from '../../state/taskStore.js';
+import type { JsonValue } from '../../state/tasks/taskTypes.js';
 import type { QueryService } from '../../query/queryService.js';
 import { CRYO_RELATIONS } from '../../query/relations.js';
 import type { Operator } from './registry.js';

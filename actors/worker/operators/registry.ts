@@ -2,7 +2,7 @@ import type { AttemptOutputs } from '../attemptOutputs.js';
 import type { Logger } from '../../../runtime/logger.js';
 import type { NodeThreadPool } from '../../threadJobs.js';
 import type { QueryService } from '../../query/queryService.js';
-import type { ClaimedTask, JsonValue } from '../../state/taskStore.js';
+import type { ClaimedTask, JsonValue } from '../../state/tasks/taskTypes.js';
 
 export interface OperatorContext {
   task: ClaimedTask;

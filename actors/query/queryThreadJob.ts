@@ -11,7 +11,8 @@
  * Failures the caller must tell apart come back as data: error classes do not survive the thread
  * boundary.
  */
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { openMemoryDuckDb } from '../../drivers/duckdb/memoryDuckDb.js';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { perThread } from '../../runtime/threads/perThread.js';
@@ -33,7 +34,7 @@ export interface QueryLimits {
   maxBytes: number;
 }
 
-export interface QueryJobInput {
+export interface QueryThreadInput {
   sql: string;
   params: Record<string, BoundValue>;
   /** CREATE MACRO statements of the trusted macros the SQL calls (sql/query_macros.sql), in order. */
@@ -47,11 +48,11 @@ export interface QueryJobInput {
   threads: number;
 }
 
-export type QueryJobFailure = { kind: 'timeout' } | { kind: 'too_large'; what: string } | { kind: 'query_error'; message: string };
+export type QueryThreadFailure = { kind: 'timeout' } | { kind: 'too_large'; what: string } | { kind: 'query_error'; message: string };
 
-export type QueryJobOutput =
+export type QueryThreadOutput =
   | { ok: true; columns: ResultColumn[]; rows: ResultCell[][] | null; body: Uint8Array | null; rowCount: number; hotRows: number }
-  | { ok: false; failure: QueryJobFailure };
+  | { ok: false; failure: QueryThreadFailure };
 
 
 const pgPoolFor = perThread<{ url: string }, pg.Pool>(async ({ url }) => {
@@ -63,20 +64,16 @@ const pgPoolFor = perThread<{ url: string }, pg.Pool>(async ({ url }) => {
 });
 
 class JobFailure extends Error {
-  constructor(readonly failure: QueryJobFailure) {
+  constructor(readonly failure: QueryThreadFailure) {
     super(failure.kind);
   }
 }
 
-export async function runQuery(input: QueryJobInput): Promise<QueryJobOutput> {
+export async function runQuery(input: QueryThreadInput): Promise<QueryThreadOutput> {
   // A fresh instance per query (~9 ms). A spare one made ahead while the thread idles would save
   // that, but a pool thread ended with an instance still being created aborts the process.
-  const instance = await DuckDBInstance.create(':memory:', {
-    threads: String(input.threads),
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-  });
-  const connection = await instance.connect();
+  const duckdb = await openMemoryDuckDb({ threads: String(input.threads) });
+  const { connection } = duckdb;
   const deadline = Date.now() + input.limits.timeoutMs;
   const timer = setTimeout(() => connection.interrupt(), input.limits.timeoutMs);
   try {
@@ -93,8 +90,7 @@ export async function runQuery(input: QueryJobInput): Promise<QueryJobOutput> {
     clearTimeout(timer);
     // Closed before the result goes back (~3.5 ms): a pool thread ended while an instance is still
     // open or being created aborts the whole process.
-    connection.closeSync();
-    instance.closeSync();
+    duckdb.close();
   }
 }
 
@@ -102,7 +98,7 @@ export async function runQuery(input: QueryJobInput): Promise<QueryJobOutput> {
  * The trusted part: files allowed, hot rows loaded, views and macros created, then locked. The
  * statements go in two batches around the hot-row load (one round trip each instead of ~15).
  */
-async function setUp(connection: DuckDBConnection, input: QueryJobInput, deadline: number): Promise<number> {
+async function setUp(connection: DuckDBConnection, input: QueryThreadInput, deadline: number): Promise<number> {
   const files = input.relations.flatMap((r) => r.coldFiles);
   await connection.run([...(files.length > 0 ? [`SET allowed_paths = ${listLiteral(files)}`] : []), 'SET enable_external_access = false'].join(';\n'));
   let hotRows = 0;
@@ -118,7 +114,7 @@ async function setUp(connection: DuckDBConnection, input: QueryJobInput, deadlin
 }
 
 /** Runs the caller's SQL; whatever DuckDB says about it is the caller's error (or the timeout's). */
-async function execute(connection: DuckDBConnection, input: QueryJobInput, deadline: number): Promise<{ columns: ResultColumn[]; rows: ResultCell[][] }> {
+async function execute(connection: DuckDBConnection, input: QueryThreadInput, deadline: number): Promise<{ columns: ResultColumn[]; rows: ResultCell[][] }> {
   try {
     return await executeUnchecked(connection, input);
   } catch (err) {
@@ -133,7 +129,7 @@ function withoutSqlEcho(message: string): string {
   return message.split(/\n\s*LINE \d+:/)[0]!.trim();
 }
 
-async function executeUnchecked(connection: DuckDBConnection, input: QueryJobInput): Promise<{ columns: ResultColumn[]; rows: ResultCell[][] }> {
+async function executeUnchecked(connection: DuckDBConnection, input: QueryThreadInput): Promise<{ columns: ResultColumn[]; rows: ResultCell[][] }> {
   const prepared = await connection.prepare(input.sql);
   for (let i = 1; i <= prepared.parameterCount; i++) {
     const name = prepared.parameterName(i);

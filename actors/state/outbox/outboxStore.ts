@@ -1,8 +1,8 @@
-import type { PgPool, PgClient } from '../../drivers/postgres/postgres.js';
-import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
-import type { QueuePayload } from '../../drivers/queue/queueDriver.js';
+import type { PgPool, PgClient } from '../../../drivers/postgres/postgres.js';
+import { loadStatements } from '../../../drivers/postgres/sqlStatements.js';
+import type { QueuePayload } from '../../../drivers/queue/queueDriver.js';
 
-const SQL = loadStatements('state/outbox.sql', ['claimDue', 'deletePublished', 'recordPublishFailure', 'unpark', 'stats'] as const);
+const SQL = loadStatements('state/outbox.sql', ['insertWakeups', 'claimDue', 'deletePublished', 'recordPublishFailure', 'unpark', 'stats'] as const);
 
 export interface OutboxRow {
   outbox_id: string;
@@ -24,8 +24,16 @@ export interface PublishFailurePolicy {
   parkAfter: number;
 }
 
-/** Reads and settles outbox rows; the claim holds row locks until the caller's transaction ends. */
+/**
+ * The outbox, and the only code that writes it: wake-ups are inserted inside the caller's state
+ * transaction (never into the queue), and the publisher claims, deletes and backs off rows; its
+ * claim holds row locks until the caller's transaction ends.
+ */
 export const outboxStore = {
+  /** One wake-up per payload for `queue`, in the caller's transaction; nothing for no payloads. */
+  async insertWakeups(client: PgClient, queue: string, payloads: readonly QueuePayload[]): Promise<void> {
+    if (payloads.length > 0) await client.query(SQL.insertWakeups, [queue, JSON.stringify(payloads)]);
+  },
   async claimDue(client: PgClient, limit: number): Promise<OutboxRow[]> {
     return (await client.query<OutboxRow>(SQL.claimDue, [limit])).rows;
   },

@@ -1,0 +1,50 @@
+import { withTransaction, type PgPool } from '../../../drivers/postgres/postgres.js';
+import { loadStatements, type Statement } from '../../../drivers/postgres/sqlStatements.js';
+import { outboxStore } from '../outbox/outboxStore.js';
+import { settleRun } from './attemptTransitions.js';
+import { TASK_QUEUE, type RetryPolicy } from './taskTypes.js';
+
+const SQL = loadStatements('state/tasks.sql', ['reapExpiredLeases', 'requeueDueRetries', 'rewakeStaleQueued'] as const);
+
+/** Rows one maintenance transaction handles at most, so one tick never holds many locks for long. */
+const MAINTENANCE_BATCH = 100;
+
+/** The dispatcher's durable duties over task state, each one transaction that skips rows another dispatcher holds. */
+export class TaskMaintenance {
+  constructor(
+    private readonly db: PgPool,
+    private readonly policy: Pick<RetryPolicy, 'retryBaseSeconds' | 'retryMaxSeconds'>,
+  ) {}
+
+  /** Lease reaper: expired running attempts fail (retry or terminal). Returns how many were reaped. */
+  async reapExpiredLeases(limit = MAINTENANCE_BATCH): Promise<number> {
+    return withTransaction(this.db, async (client) => {
+      const { rows } = await client.query<{ task_id: string; run_id: string; terminal: boolean }>(SQL.reapExpiredLeases, [
+        limit,
+        this.policy.retryBaseSeconds,
+        this.policy.retryMaxSeconds,
+      ]);
+      for (const r of rows) await settleRun(client, r.task_id, r.run_id, r.terminal);
+      return rows.length;
+    });
+  }
+
+  /** Retry scheduler: failed tasks due for retry are queued as their next attempt, with a wake-up. */
+  async requeueDueRetries(limit = MAINTENANCE_BATCH): Promise<number> {
+    return this.wakeAll(SQL.requeueDueRetries, [limit]);
+  }
+
+  /** Lost wake-up sweeper: queued tasks whose wake-up is older than the grace period get a new one. */
+  async rewakeStaleQueued(graceSeconds: number, limit = MAINTENANCE_BATCH): Promise<number> {
+    return this.wakeAll(SQL.rewakeStaleQueued, [graceSeconds, limit]);
+  }
+
+  /** Runs a statement returning task ids and writes their wake-ups in the same transaction. */
+  private async wakeAll(statement: Statement, params: unknown[]): Promise<number> {
+    return withTransaction(this.db, async (client) => {
+      const { rows } = await client.query<{ task_id: string }>(statement, params);
+      await outboxStore.insertWakeups(client, TASK_QUEUE, rows.map((r) => ({ task_id: r.task_id })));
+      return rows.length;
+    });
+  }
+}
