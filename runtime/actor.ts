@@ -8,6 +8,9 @@ export interface ActorOptions {
   concurrency?: number;
 }
 
+/** A database restart takes a few seconds: retrying at most 5 s apart resumes a tick soon after it returns. */
+const MAX_TRANSIENT_BACKOFF_MS = 5000;
+
 export type CrashHandler = (actor: Supervisable, error: Error) => void;
 
 /** What a supervisor needs of a child. */
@@ -68,21 +71,38 @@ export abstract class Actor<M> implements Supervisable {
     return this.running && this.mailbox.offer(message);
   }
 
-  /** Runs `tick` every `intervalMs` (never overlapping itself) while the actor runs. */
-  protected every(intervalMs: number, tick: () => Promise<void>): void {
-    const schedule = () => {
+  /**
+   * Runs `tick` every `intervalMs` (never overlapping itself) while the actor runs. An error that
+   * `isTransient` accepts (a dropped connection, a deadlock) is logged and the tick retried after an
+   * exponential backoff, without spending the supervisor's restart budget; any other error crashes.
+   */
+  protected every(intervalMs: number, tick: () => Promise<void>, isTransient: (err: unknown) => boolean = () => false): void {
+    let failures = 0;
+    const schedule = (delayMs: number) => {
       if (!this.running) return;
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         if (!this.running) return;
         const run = tick()
-          .then(schedule, (err: unknown) => this.crash(err))
+          .then(
+            () => {
+              failures = 0;
+              schedule(intervalMs);
+            },
+            (err: unknown) => {
+              if (!isTransient(err)) return this.crash(err);
+              failures++;
+              const retryInMs = Math.min(MAX_TRANSIENT_BACKOFF_MS, intervalMs * 2 ** failures);
+              this.log.warn({ err, failures, retryInMs }, 'transient error in a periodic tick; retrying');
+              schedule(retryInMs);
+            },
+          )
           .finally(() => this.ticking.delete(run));
         this.ticking.add(run);
-      }, intervalMs);
+      }, delayMs);
       this.timers.add(timer);
     };
-    schedule();
+    schedule(intervalMs);
   }
 
   /** Runs `body` again and again while the actor runs (a receive loop, a drain loop). */

@@ -1,4 +1,5 @@
 import { Actor } from '../../runtime/actor.js';
+import { isTransientDatabaseError } from '../../drivers/postgres/transientErrors.js';
 import type { Runtime } from '../node/context.js';
 import type { DispatcherDuty } from './duty.js';
 import { headPoller } from './headPoller.js';
@@ -14,7 +15,8 @@ export const DISPATCHER_DUTIES: readonly DispatcherDuty[] = [leaseReaper, retryS
 /**
  * Runs the dispatcher's durable duties, each a periodic transaction over state. Task creation (run
  * submission) is the same TaskStore call from every entry point. Any number of dispatchers may
- * run: each duty locks its rows with SKIP LOCKED.
+ * run: each duty locks its rows with SKIP LOCKED. A transient database error (deadlock, dropped
+ * connection, restart) is retried with backoff; only a programming error crashes the actor.
  */
 export class DispatcherActor extends Actor<never> {
   constructor(private readonly rt: Runtime) {
@@ -24,7 +26,7 @@ export class DispatcherActor extends Actor<never> {
   protected override async onStart(): Promise<void> {
     for (const duty of DISPATCHER_DUTIES) {
       const log = this.log.child({ duty: duty.name });
-      this.every(duty.intervalMs(this.rt.config), () => duty.tick(this.rt, log));
+      this.every(duty.intervalMs(this.rt.config), () => duty.tick(this.rt, log), isTransientDatabaseError);
     }
   }
 }

@@ -1,6 +1,14 @@
 import { Actor } from '../../runtime/actor.js';
 import type { Runtime } from '../node/context.js';
+import { isTransientDatabaseError } from '../../drivers/postgres/transientErrors.js';
 import { trimHotRows } from '../state/hotRows.js';
+
+/** Four staging sweeps per TTL find an expired object at most 1.25 TTL after it was staged… */
+const SWEEPS_PER_STAGING_TTL = 4;
+/** …and at least every 5 minutes, so a long TTL still frees space within minutes of expiry. */
+const MAX_SWEEP_INTERVAL_MS = 300_000;
+/** Every 5 s keeps a busy follower's hot tables near their retention, for one indexed DELETE per tick. */
+const HOT_TRIM_INTERVAL_MS = 5_000;
 
 /**
  * Housekeeping of data, two duties. Staging: deletes staged objects that will never become
@@ -17,13 +25,16 @@ export class JanitorActor extends Actor<never> {
   }
 
   protected override async onStart(): Promise<void> {
-    // Sweep four times per TTL, at least every 5 minutes.
-    this.every(Math.min(300_000, (this.rt.config.stagingTtlSeconds * 1000) / 4), () => this.sweep().then(() => undefined));
-    // Hot rows behind the cold watermark: every 5 s keeps a busy follower's tables near their retention.
-    this.every(5_000, async () => {
-      const trimmed = await trimHotRows(this.rt.db, this.rt.schemas.data, this.rt.config.hotRetentionBlocks);
-      if (trimmed > 0) this.log.info({ trimmed }, 'trimmed hot rows behind the cold watermark');
-    });
+    const sweepEveryMs = Math.min(MAX_SWEEP_INTERVAL_MS, (this.rt.config.stagingTtlSeconds * 1000) / SWEEPS_PER_STAGING_TTL);
+    this.every(sweepEveryMs, () => this.sweep().then(() => undefined), isTransientDatabaseError);
+    this.every(
+      HOT_TRIM_INTERVAL_MS,
+      async () => {
+        const trimmed = await trimHotRows(this.rt.db, this.rt.schemas.data, this.rt.config.hotRetentionBlocks);
+        if (trimmed > 0) this.log.info({ trimmed }, 'trimmed hot rows behind the cold watermark');
+      },
+      isTransientDatabaseError,
+    );
   }
 
   /** Deletes one batch of expired staging objects; returns how many. */

@@ -14,6 +14,7 @@
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { openMemoryDuckDb } from '../../drivers/duckdb/memoryDuckDb.js';
 import pg from 'pg';
+import { checkOut } from '../../drivers/postgres/postgres.js';
 import Cursor from 'pg-cursor';
 import { perThread } from '../../runtime/threads/perThread.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
@@ -158,7 +159,7 @@ async function loadHotRows(connection: DuckDBConnection, relation: RelationPlan,
   const table = hotTableName(relation.name);
   await connection.run(`CREATE TABLE ${table} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
   const appender = await connection.createAppender(table.slice(1, -1));
-  const client = await (await pgPoolFor({ url: hot.url })).connect();
+  const client = await checkOut(await pgPoolFor({ url: hot.url }));
   let rows = 0;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

@@ -5,7 +5,7 @@
  * immutable once registered (keys carry task and attempt), so their list is enough to pin them.
  */
 import type { CryoDatasetName } from '../../drivers/parquet/cryoSchemas.js';
-import type { PgPool, PgClient } from '../../drivers/postgres/postgres.js';
+import { checkOut, type PgPool, type PgClient } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { BALANCES_KEY, CRYO_RELATIONS, cryoColumns, relationKind, type HotServedRange, type RelationPlan } from './relations.js';
 
@@ -46,7 +46,7 @@ interface VersionRow {
 
 /** Plans `datasets` against one registry state; the caller must release() it. */
 export async function pinRegistrySnapshot(db: PgPool, dataSchema: string, datasets: readonly string[]): Promise<PinnedSnapshot> {
-  const client = await db.connect();
+  const client = await checkOut(db);
   let open = false;
   const end = async (): Promise<void> => {
     if (!open) return;

@@ -39,17 +39,36 @@ export function createPgPool({ url, schemas, max = 10, applicationName = 'trace-
   return pool;
 }
 
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Checks a client out of the pool. A connection lost while checked out (a terminated backend, a
+ * restart) fails the running query and also emits 'error' on the client, which pg's pool listens
+ * for only on idle clients: without this listener it would end the process. Releasing with an
+ * error destroys the client instead of returning it to the pool.
+ */
+export async function checkOut(pool: pg.Pool): Promise<pg.PoolClient> {
   const client = await pool.connect();
+  const ignoreError = () => undefined;
+  client.on('error', ignoreError);
+  const release = client.release;
+  client.release = (err?: Error | boolean) => {
+    client.off('error', ignoreError);
+    release(err);
+  };
+  return client;
+}
+
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await checkOut(pool);
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

@@ -85,15 +85,16 @@ WHERE queue = $1 AND message_id = $2 AND delivery_count = $3
 RETURNING 1;
 
 -- name: redrive
--- Moves dead letters (all of the queue's, or those in $2 when given) back with a fresh budget.
+-- Moves dead letters (all of the queue's, or those in $2 when given) back with a fresh budget. Each
+-- gets a new message id: its delivery count restarts at 0, so under its old id a receipt from its
+-- first life, (id, delivery_count), would be valid again for the new delivery with that count.
 WITH revived AS (
   DELETE FROM queue_dead_letters
   WHERE queue = $1 AND ($2::bigint[] IS NULL OR message_id = ANY ($2))
   RETURNING *
 ), requeued AS (
-  INSERT INTO queue_messages (queue, message_id, payload, visible_at, delivery_count, max_attempts, enqueued_at, last_error)
-  OVERRIDING SYSTEM VALUE
-  SELECT queue, message_id, payload, now(), 0, max_attempts, enqueued_at, last_error
+  INSERT INTO queue_messages (queue, payload, visible_at, delivery_count, max_attempts, enqueued_at, last_error)
+  SELECT queue, payload, now(), 0, max_attempts, enqueued_at, last_error
   FROM revived
   RETURNING 1
 )

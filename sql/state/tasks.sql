@@ -137,7 +137,8 @@ WITH expired AS (
   FROM failed f
   WHERE a.task_id = f.task_id AND a.attempt = f.attempt AND a.outcome = 'running'
 )
-SELECT task_id::text AS task_id, run_id::text AS run_id, terminal FROM failed;
+SELECT task_id::text AS task_id, run_id::text AS run_id, terminal FROM failed
+ORDER BY failed.run_id, failed.task_id; -- the caller locks the runs in this order (no deadlock between reapers)
 
 -- name: requeueDueRetries
 -- failed tasks whose next_retry_at passed → queued as the next attempt (the caller writes their wake-ups).

@@ -119,6 +119,21 @@ export function queueDriverConformance(label: string, makeDriver: (t: ExecutionC
     t.is(revived?.receipt.deliveryCount, 1);
   });
 
+  it('a receipt from before a redrive cannot ack, nack or extend the redriven delivery', async (t, q) => {
+    await q.publish('jobs', { n: 1 }, { maxAttempts: 1 });
+    const [first] = await q.receive('jobs', 1, 30);
+    await q.nack(first!.receipt, 0, 'poison');
+    t.is(await q.redrive('jobs'), 1);
+    const [revived] = await q.receive('jobs', 1, 30);
+    t.is(revived?.receipt.deliveryCount, first!.receipt.deliveryCount, 'the same delivery count as the first life');
+    await t.throwsAsync(q.ack(first!.receipt), { instanceOf: ReceiptRefusedError });
+    await t.throwsAsync(q.nack(first!.receipt, 0), { instanceOf: ReceiptRefusedError });
+    await t.throwsAsync(q.extendVisibility(first!.receipt, 60), { instanceOf: ReceiptRefusedError });
+    t.deepEqual(await q.ackBatch([first!.receipt]), [first!.receipt], 'a batch ack refuses it too');
+    await q.ack(revived!.receipt);
+    t.is((await q.metrics('jobs')).depth, 0);
+  });
+
   it('a message whose last delivery times out is dead-lettered, not delivered again', async (t, q) => {
     await q.publish('jobs', { n: 1 }, { maxAttempts: 1 });
     t.is((await q.receive('jobs', 1, 0.2)).length, 1);

@@ -24,6 +24,7 @@ export class TaskMaintenance {
         this.policy.retryBaseSeconds,
         this.policy.retryMaxSeconds,
       ]);
+      // Rows come ordered by run: runs are locked in one global order, so two reapers cannot deadlock.
       for (const r of rows) await settleRun(client, r.task_id, r.run_id, r.terminal);
       return rows.length;
     });
