@@ -1,11 +1,24 @@
 import cliProgress from 'cli-progress';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { JobStatus, SyncJobs } from '../actors/state/syncJobs.js';
-import { formatJobStatus } from './sync.js';
 
+/** How often a watched job's status is read: bars move smoothly for two small queries a second. */
 const POLL_MS = 500;
 /** Without a terminal, one status line per stream this often. */
 const LOG_EVERY_MS = 10_000;
+
+/** A job's status as text: one line for the job, one per stream. */
+export function formatJobStatus(job: JobStatus): string {
+  const lines = [`job ${job.job_id} ${job.name} (chain ${job.chain_id}, ${job.mode.kind}): ${job.status}${job.complete ? ', complete' : ''}`];
+  for (const [key, s] of Object.entries(job.streams)) {
+    const target = s.target === null ? 'head?' : String(s.target);
+    const rate = s.blocks_per_s === null ? '' : `, ${s.blocks_per_s} blocks/s`;
+    lines.push(
+      `  ${key.padEnd(14)} ${s.dataset.padEnd(12)} cursor ${s.cursor}/${target}  ranges ${s.ranges_done} done, ${s.ranges_in_flight} in flight, ${s.ranges_failed} failed  ${s.rows} rows${rate}`,
+    );
+  }
+  return lines.join('\n');
+}
 
 /** Nothing left to run: complete, or stopped on ranges that failed terminally. */
 function settled(status: JobStatus): boolean {

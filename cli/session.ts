@@ -1,9 +1,7 @@
-import { resolveDatabase, type ResolvedDatabase } from '../drivers/postgres/embedded/database.js';
-import { dropInstallation, migrate } from '../drivers/postgres/migrations.js';
-import { schemaNames } from '../drivers/postgres/postgres.js';
-import { loadConfig, type Config, type ConfigInput } from '../runtime/config.js';
-import { closeRuntime, openRuntime, type Runtime } from '../actors/node/context.js';
-import { createLogger, type Logger } from '../runtime/logger.js';
+import type { ResolvedDatabase } from '../drivers/postgres/embedded/database.js';
+import type { Config, ConfigInput } from '../runtime/config.js';
+import type { Runtime } from '../actors/node/context.js';
+import type { Logger } from '../runtime/logger.js';
 
 /** A command's view of the installation: validated config, a migrated database, the shared runtime. */
 export interface Session {
@@ -14,10 +12,6 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/**
- * Loads config, finds the database (DATABASE_URL, the default URL, or the embedded server), applies
- * pending migrations (idempotent, under an advisory lock) and opens the runtime.
- */
 export interface SessionOptions {
   quiet?: boolean;
   /** Settings that win over the environment and the config file (the demo's own schema prefix). */
@@ -28,7 +22,21 @@ export interface SessionOptions {
   reset?: boolean;
 }
 
+/**
+ * Loads config, finds the database (DATABASE_URL, the default URL, or the embedded server), applies
+ * pending migrations (idempotent, under an advisory lock) and opens the runtime.
+ */
 export async function openSession(options: SessionOptions = {}): Promise<Session> {
+  // The runtime (Postgres, the object store, DuckDB, the thread pool) loads with the first session, not with the CLI.
+  const [{ loadConfig }, { createLogger }, { resolveDatabase }, { dropInstallation, migrate }, { schemaNames }, { closeRuntime, openRuntime }] =
+    await Promise.all([
+      import('../runtime/config.js'),
+      import('../runtime/logger.js'),
+      import('../drivers/postgres/embedded/database.js'),
+      import('../drivers/postgres/migrations.js'),
+      import('../drivers/postgres/postgres.js'),
+      import('../actors/node/context.js'),
+    ]);
   const config = loadConfig(process.env, options.overrides);
   // One-shot commands log only warnings unless TRACE_LOG_LEVEL asks for more; `up` logs at info.
   const log = createLogger(options.quiet && !process.env.TRACE_LOG_LEVEL ? 'warn' : config.logLevel);

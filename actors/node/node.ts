@@ -9,18 +9,8 @@ import { QueryActor } from '../query/queryActor.js';
 import { GatewayActor } from '../gateway/gateway.js';
 import type { Runtime } from './context.js';
 import { Supervisor, type SupervisorOptions } from '../../runtime/supervisor.js';
+import type { Role } from './roles.js';
 
-export const ROLES = ['dispatcher', 'publisher', 'heartbeat', 'worker', 'sink', 'janitor', 'query', 'gateway'] as const;
-export type Role = (typeof ROLES)[number];
-
-export function parseRoles(text: string): Role[] {
-  const roles = text.split(',').map((r) => r.trim()).filter(Boolean);
-  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
-  if (unknown.length > 0 || roles.length === 0) {
-    throw new Error(`unknown role(s) ${unknown.join(', ') || '(none given)'}; roles are ${ROLES.join(', ')}`);
-  }
-  return roles as Role[];
-}
 
 /**
  * The actors of one process for the chosen roles, in start order. Stop runs in reverse: the queue

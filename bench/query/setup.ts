@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { waitForRun } from '../../cli/tasks.js';
+import { waitForRun } from '../../cli/submissions.js';
 import { decodeDataset } from '../../drivers/chain/datasets.js';
 import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';

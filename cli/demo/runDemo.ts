@@ -10,7 +10,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createPublicClient, http } from 'viem';
 import { startDevnet, type Devnet } from '../../drivers/devnet/devnet.js';
 import { MONAD_CHAIN_ID } from '../../drivers/devnet/monad.js';
-import { buildSupervisor, type Role } from '../../actors/node/node.js';
+import { buildSupervisor } from '../../actors/node/node.js';
+import type { Role } from '../../actors/node/roles.js';
 import type { Runtime } from '../../actors/node/context.js';
 import type { QueryResult } from '../../actors/query/queryTypes.js';
 import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
@@ -19,7 +20,7 @@ import { writeReport } from '../report/writeReport.js';
 import type { ReportData, ReportTable } from '../report/reportData.js';
 import { openSession } from '../session.js';
 import { watchJob } from '../progress.js';
-import { formatTable } from '../query.js';
+import { formatTable } from '../resultTable.js';
 import { analyticsRunSpec, OUTPUTS, type AnalyticsWindow } from './analyticsRun.js';
 import { loadConfig } from '../../runtime/config.js';
 
@@ -44,8 +45,6 @@ export interface DemoOptions {
   schemaPrefix: string;
 }
 
-/** The demo's schemas are its own (`trace_demo_*`), reset on every run so it always starts clean. */
-export const DEMO_DEFAULTS = { blocks: 500, followBlocks: 5, topN: 10, topK: 5, out: 'trace-lite-report', schemaPrefix: 'trace_demo_' } as const;
 const RPC_POOL = 'demo';
 /** Every role but the gateway: the demo must not take port 8787 from a running `trace-lite up`. */
 const DEMO_ROLES: readonly Role[] = ['dispatcher', 'publisher', 'heartbeat', 'worker', 'sink', 'janitor', 'query'];

@@ -5,7 +5,11 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReportData, ReportTable } from './reportData.js';
-import { barChart, escapeXml, formatNumber, formatUnits, lineChart, lorenzCurve, unitsToNumber, type LineChartOptions, type Series } from './svgCharts.js';
+import { barChart } from './charts/barChart.js';
+import { lineChart, type LineChartOptions, type Series } from './charts/lineChart.js';
+import { lorenzCurve } from './charts/lorenzCurve.js';
+import { escapeXml } from './escapeXml.js';
+import { formatNumber, formatUnits, unitsToNumber } from './numberFormat.js';
 
 /** Lines in a holders chart: more than this many overlapping balances stop being readable. */
 const HOLDER_LINES = 5;

@@ -13,8 +13,8 @@ import { buildGenesis, genesisJson } from './genesis.js';
 import { MONAD_CHAIN_ID, STAKING_ADDRESS, SYSTEM_SENDER } from './monad.js';
 import { seedChain, type SeedStats } from './seed.js';
 import { BLOCK_GAS_LIMIT, MIN_ACCOUNTS, REFERENCE_BASE_FEE, Workload } from './workload.js';
+import { DEVNET_DEFAULTS } from './devnetDefaults.js';
 
-export const DEVNET_DEFAULTS = { seed: 1, blocks: 500, accounts: 300 } as const;
 /**
  * History retention. anvil keeps block states in memory up to 500; past that its memory limit shrinks
  * by one per block (to 10) and older states go to the cache path as 0.3–0.5 MB files, deleted beyond

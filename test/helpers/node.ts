@@ -1,7 +1,8 @@
 import type { ExecutionContext } from 'ava';
 import { createLogger } from '../../runtime/logger.js';
 import { closeRuntime, openRuntime, type Runtime } from '../../actors/node/context.js';
-import { buildSupervisor, ROLES, type Role } from '../../actors/node/node.js';
+import { buildSupervisor } from '../../actors/node/node.js';
+import { ROLES, type Role } from '../../actors/node/roles.js';
 import type { Supervisor } from '../../runtime/supervisor.js';
 import type { OperatorRegistry } from '../../actors/worker/operators/registry.js';
 import type { QueueDriver } from '../../drivers/queue/queueDriver.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadConfig } from '../../runtime/config.js';
-import { parseRoles, ROLES } from '../../actors/node/node.js';
+import { parseRoles, ROLES } from '../../actors/node/roles.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

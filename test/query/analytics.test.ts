@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { getAddress, parseAbi, type Address } from 'viem';
-import { waitForTask } from '../../cli/tasks.js';
+import { waitForTask } from '../../cli/submissions.js';
 import { createDevnetClient, type DevnetClient } from '../../drivers/devnet/client.js';
 import { TraceToken } from '../../drivers/devnet/contracts.generated.js';
 import { startDevnet, type Devnet, type DevnetDescription } from '../../drivers/devnet/devnet.js';

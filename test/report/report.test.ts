@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { ReportData } from '../../cli/report/reportData.js';
-import { formatUnits, lineChart, lorenzCurve, lorenzPoints } from '../../cli/report/svgCharts.js';
+import { lineChart } from '../../cli/report/charts/lineChart.js';
+import { lorenzCurve, lorenzPoints } from '../../cli/report/charts/lorenzCurve.js';
+import { formatUnits } from '../../cli/report/numberFormat.js';
 import { writeReport } from '../../cli/report/writeReport.js';
 
 const WEI_PER_MON = 10n ** 18n;

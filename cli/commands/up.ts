@@ -1,5 +1,16 @@
-import { buildSupervisor, type Role } from '../actors/node/node.js';
-import { openSession } from './session.js';
+import type { Command } from 'commander';
+import { parseRoles, ROLES } from '../../actors/node/roles.js';
+import { openSession } from '../session.js';
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('run the actors of this process until SIGTERM/SIGINT')
+    .option('--roles <roles>', `comma-separated subset of ${ROLES.join(',')}`, ROLES.join(','))
+    .action(async (opts: { roles: string }) => {
+      process.exitCode = await up(opts.roles);
+    });
+}
 
 /**
  * `trace-lite up`: runs the chosen actors until SIGTERM/SIGINT, then stops gracefully (stop taking
@@ -7,7 +18,9 @@ import { openSession } from './session.js';
  * connections) and exits 0. A second signal exits at once; an actor that exhausts its crash budget
  * exits 1.
  */
-export async function up(roles: readonly Role[]): Promise<number> {
+async function up(roleList: string): Promise<number> {
+  const { buildSupervisor } = await import('../../actors/node/node.js');
+  const roles = parseRoles(roleList);
   const session = await openSession();
   const { rt, log } = session;
   const supervisor = buildSupervisor(rt, roles);

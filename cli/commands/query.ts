@@ -1,13 +1,14 @@
+import { Option, type Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { classifyQueryFailure } from '../actors/query/queryFailures.js';
-import { QUERY_FORMATS, type DownloadFormat, type QueryAnswer, type QueryRequest, type QueryResult, type ResultCell, type TemplateInfo } from '../actors/query/queryTypes.js';
-import { withSession } from './session.js';
-import { UsageError } from './tasks.js';
+import { QUERY_FORMATS, type DownloadFormat, type QueryAnswer, type QueryRequest } from '../../actors/query/queryTypes.js';
+import { formatTable } from '../resultTable.js';
+import { withSession } from '../session.js';
+import { UsageError } from '../usageError.js';
 
-export const DOWNLOAD_FORMATS: readonly DownloadFormat[] = QUERY_FORMATS.filter((f): f is DownloadFormat => f !== 'json');
+const DOWNLOAD_FORMATS: readonly DownloadFormat[] = QUERY_FORMATS.filter((f): f is DownloadFormat => f !== 'json');
 
-export interface QueryCommandOptions {
+interface QueryCommandOptions {
   template?: string;
   /** `name=value` pairs, in order. */
   param: string[];
@@ -20,11 +21,26 @@ export interface QueryCommandOptions {
 /** How the answer is shown: a text table, the JSON result, or encoded bytes to a file or stdout. */
 type Output = { kind: 'table' } | { kind: 'json' } | { kind: 'file'; format: DownloadFormat; out: string | undefined };
 
+export function registerQuery(program: Command): void {
+  program
+    .command('query [sql]')
+    .description('run one read-only query (ad-hoc SQL or a stored template) on the Query Service in this process')
+    .option('--template <name>', 'a stored template instead of SQL (see `trace-lite templates`)')
+    .option('--param <name=value>', 'a template parameter; repeat for more', (pair: string, pairs: string[]) => [...pairs, pair], [])
+    .addOption(new Option('--json', 'print the JSON result (columns, rows, stats)').conflicts(['csv', 'format', 'out']))
+    .addOption(new Option('--csv', 'print the result as CSV').conflicts('format'))
+    .addOption(new Option('--format <format>', 'encode the result as a file').choices(DOWNLOAD_FORMATS))
+    .option('--out <file>', 'write the encoded result here (format from --format or the file extension)')
+    .action(async (sql: string | undefined, opts: QueryCommandOptions) => {
+      process.exitCode = await queryCommand(sql, opts);
+    });
+}
+
 /**
  * `trace-lite query`: runs one request on the Query Service in this process (no server needed).
  * Returns the exit code: 0, 2 when the request was the user's mistake (HTTP 400 class), 1 otherwise.
  */
-export async function queryCommand(sql: string | undefined, opts: QueryCommandOptions): Promise<number> {
+async function queryCommand(sql: string | undefined, opts: QueryCommandOptions): Promise<number> {
   const request: QueryRequest = { sql, template: opts.template, params: templateParams(opts.param) };
   const output = chooseOutput(opts);
   return withSession(async ({ rt }) => {
@@ -33,6 +49,7 @@ export async function queryCommand(sql: string | undefined, opts: QueryCommandOp
       answer = await (await rt.query()).answer(request, output.kind === 'file' ? output.format : 'json');
     } catch (err) {
       process.stderr.write(`error: ${(err as Error).message}\n`);
+      const { classifyQueryFailure } = await import('../../actors/query/queryFailures.js');
       return classifyQueryFailure(err).status === 400 ? 2 : 1;
     }
     if (answer.format === 'json') {
@@ -53,7 +70,7 @@ export async function queryCommand(sql: string | undefined, opts: QueryCommandOp
 }
 
 /** `--param name=value` pairs; a value that looks like a safe integer is a number, anything else a string. */
-export function templateParams(pairs: readonly string[]): Record<string, string | number> | undefined {
+function templateParams(pairs: readonly string[]): Record<string, string | number> | undefined {
   if (pairs.length === 0) return undefined;
   const params: Record<string, string | number> = {};
   for (const pair of pairs) {
@@ -77,34 +94,4 @@ function formatOfFile(path: string): DownloadFormat {
   const format = DOWNLOAD_FORMATS.find((f) => extname(path).toLowerCase() === `.${f}`);
   if (format === undefined) throw new UsageError(`--out ${path}: name the format with --format ${DOWNLOAD_FORMATS.join('|')}`);
   return format;
-}
-
-function cellText(cell: ResultCell): string {
-  return cell === null ? 'NULL' : String(cell);
-}
-
-/** Columns padded to their widest cell; numbers right-aligned, everything else left-aligned. */
-export function formatTable({ columns, rows }: QueryResult): string {
-  const texts = rows.map((row) => row.map(cellText));
-  const widths = columns.map((c, i) => Math.max(c.name.length, ...texts.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[], rightAligned: (i: number) => boolean) =>
-    cells.map((cell, i) => (rightAligned(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  return [
-    line(columns.map((c) => c.name), () => false),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...texts.map((cells, r) => line(cells, (i) => typeof rows[r]?.[i] === 'number')),
-  ].join('\n');
-}
-
-/** `trace-lite templates`: each stored template with its parameters (as `--param` takes them) and columns. */
-export function formatTemplates(templates: readonly TemplateInfo[]): string {
-  return templates
-    .map((t) => {
-      const params = t.params.map((p) => {
-        const optional = p.default === undefined ? '' : ` (default ${p.default})`;
-        return `  --param ${p.name}=<${p.type}>  ${p.description}${optional}`;
-      });
-      return [`${t.name}: ${t.description}`, ...params, `  columns: ${t.columns.join(', ')}`].join('\n');
-    })
-    .join('\n\n');
 }
