@@ -1,14 +1,26 @@
 /**
- * Named fault-injection points for crash tests. Production code calls `failpoint(name)` at the
- * places where a crash matters (between a side effect and its bookkeeping); it does nothing unless
- * the point is armed, from TRACE_FAILPOINTS (`name=crash` kills the process with SIGKILL,
- * `name=throw` throws; `*N` limits it to N hits, e.g. `publisher.afterPublish=throw*1`) or from a test.
+ * Named fault-injection points for tests that force an interleaving. Code calls
+ * `await failpoint(name, context)` where a crash or a race matters (between a side effect and its
+ * bookkeeping); an unarmed point returns undefined at once. Points are armed only by tests: in
+ * process with `armFailpoint` / `pauseAt`, or for a child process through the test-only variable
+ * TRACE_TEST_FAILPOINTS (`name=crash` kills the process with SIGKILL, `name=throw` throws; `*N`
+ * limits it to N hits, e.g. `publisher.afterPublish=throw*1`).
  */
 export type FailpointAction = 'throw' | 'crash';
 
+/** What the code at a point says about where it is (task id, range, key…), for `when` filters. */
+export type FailpointContext = Readonly<Record<string, unknown>>;
+
 interface Armed {
-  action: FailpointAction;
-  remaining: number;
+  hit(context: FailpointContext): Promise<void> | undefined;
+}
+
+/** A test's hold on a paused point. */
+export interface PauseHandle {
+  /** Resolves with the context of the first hit that paused. */
+  readonly reached: Promise<FailpointContext>;
+  /** Lets every paused caller go on; later hits pass (the point is disarmed). */
+  release(): void;
 }
 
 export class FailpointError extends Error {
@@ -20,25 +32,58 @@ const armed = new Map<string, Armed>();
 function parse(spec: string | undefined): void {
   for (const entry of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const match = /^([\w.]+)=(throw|crash)(?:\*(\d+))?$/.exec(entry);
-    if (!match) throw new Error(`bad TRACE_FAILPOINTS entry ${entry}: expected name=throw|crash[*N]`);
+    if (!match) throw new Error(`bad TRACE_TEST_FAILPOINTS entry ${entry}: expected name=throw|crash[*N]`);
     armFailpoint(match[1]!, match[2] as FailpointAction, match[3] ? Number(match[3]) : Number.POSITIVE_INFINITY);
   }
 }
 
+/** Arms `name` to throw or crash the process for its next `times` hits. */
 export function armFailpoint(name: string, action: FailpointAction, times = Number.POSITIVE_INFINITY): void {
-  armed.set(name, { action, remaining: times });
+  let remaining = times;
+  armed.set(name, {
+    hit() {
+      if (remaining <= 0) return undefined;
+      remaining -= 1;
+      if (action === 'crash') process.kill(process.pid, 'SIGKILL');
+      throw new FailpointError(`failpoint ${name}`);
+    },
+  });
+}
+
+/**
+ * Holds the callers that hit `name` (those `when` accepts, `times` of them) until `release()`: the
+ * test runs whatever should happen meanwhile, then lets them go.
+ */
+export function pauseAt(name: string, options: { times?: number; when?: (context: FailpointContext) => boolean } = {}): PauseHandle {
+  let remaining = options.times ?? 1;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let reach!: (context: FailpointContext) => void;
+  const reached = new Promise<FailpointContext>((resolve) => (reach = resolve));
+  armed.set(name, {
+    hit(context) {
+      if (remaining <= 0 || (options.when && !options.when(context))) return undefined;
+      remaining -= 1;
+      reach(context);
+      return released;
+    },
+  });
+  return {
+    reached,
+    release() {
+      disarmFailpoint(name);
+      release();
+    },
+  };
 }
 
 export function disarmFailpoint(name: string): void {
   armed.delete(name);
 }
 
-export function failpoint(name: string): void {
-  const point = armed.get(name);
-  if (!point || point.remaining <= 0) return;
-  point.remaining -= 1;
-  if (point.action === 'crash') process.kill(process.pid, 'SIGKILL');
-  throw new FailpointError(`failpoint ${name}`);
+/** A fault-injection point: nothing unless a test armed it (then it throws, crashes, or pauses the caller). */
+export function failpoint(name: string, context: FailpointContext = {}): Promise<void> | undefined {
+  return armed.size === 0 ? undefined : armed.get(name)?.hit(context);
 }
 
-parse(process.env.TRACE_FAILPOINTS);
+parse(process.env.TRACE_TEST_FAILPOINTS);

@@ -2,6 +2,7 @@ import { Actor } from '../../runtime/actor.js';
 import type { Runtime } from '../node/context.js';
 import { isTransientDatabaseError } from '../../drivers/postgres/transientErrors.js';
 import { trimHotRows } from '../state/hotRows.js';
+import { failpoint } from '../../runtime/failpoints.js';
 
 /** Four staging sweeps per TTL find an expired object at most 1.25 TTL after it was staged… */
 const SWEEPS_PER_STAGING_TTL = 4;
@@ -45,6 +46,7 @@ export class JanitorActor extends Actor<never> {
     const byBucket = new Map<string, string[]>();
     for (const o of expired) byBucket.set(o.bucket, [...(byBucket.get(o.bucket) ?? []), o.object_key]);
     for (const [bucket, keys] of byBucket) await store.delete(bucket, keys);
+    await failpoint('janitor.beforeForget', { keys: expired.map((o) => o.object_key) });
     await this.rt.registry.deleteStaged(expired);
     this.log.info({ deleted: expired.length }, 'deleted expired staging objects');
     return expired.length;

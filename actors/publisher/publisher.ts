@@ -55,7 +55,7 @@ export class PublisherActor extends Actor<never> {
           this.log.warn({ err, rows: ids.length, parked }, 'publish failed; backing off');
           continue;
         }
-        failpoint('publisher.afterPublish');
+        await failpoint('publisher.afterPublish');
         await outboxStore.deletePublished(client, ids);
       }
       return rows.length;

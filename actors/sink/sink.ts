@@ -2,6 +2,7 @@ import type { Delivery } from '../../drivers/queue/queueDriver.js';
 import type { Runtime } from '../node/context.js';
 import { BUFFER_QUEUE } from '../state/bufferBatches.js';
 import { DeliveryActor } from '../consumer/deliveryActor.js';
+import { failpoint } from '../../runtime/failpoints.js';
 
 /** Concurrent batch applications per process; each holds one connection for its transaction. */
 const SINK_SLOTS = 2;
@@ -31,6 +32,7 @@ export class SinkActor extends DeliveryActor {
       if (typeof batchId !== 'string' || !/^\d+$/.test(batchId)) throw new Error(`wake-up without a batch id: ${JSON.stringify(delivery.payload)}`);
       const store = await this.rt.objects.get();
       const inserted = await this.rt.buffers.apply(batchId, async (batch) => parseJsonLines(await store.getBytes(batch.bucket, batch.object_key)));
+      await failpoint('sink.beforeAck', { batchId });
       await this.ack(delivery.receipt);
       if (inserted !== undefined) this.log.info({ batch: batchId, inserted }, 'buffer batch applied');
     } catch (err) {

@@ -2,6 +2,7 @@ import { withTransaction, type PgPool } from '../../drivers/postgres/postgres.js
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import type { SyncJobSpec, SyncMode } from './syncJobSpec.js';
 import type { TaskStore } from './tasks/taskStore.js';
+import { failpoint } from '../../runtime/failpoints.js';
 
 const SQL = loadStatements('state/sync.sql', [
   'upsertJob',
@@ -172,6 +173,7 @@ export class SyncJobs {
             tasks: [{ name: 'ingest', operator: INGEST_OPERATOR, params: { ...params }, depends_on: [] }],
           });
           await client.query(SQL.insertRange, [s.job_id, s.stream_key, cursor, end, tasks.ingest]);
+          await failpoint('planner.inTransaction', { jobId: s.job_id, stream: s.stream_key, start: cursor, end });
           cursor = end;
           planned += 1;
         }

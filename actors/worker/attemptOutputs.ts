@@ -13,6 +13,7 @@ import type { DatasetRegistry } from '../state/datasetRegistry.js';
 import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
 import { bufferKey, cryoFileName, stagingPrefix } from '../state/stagingKeys.js';
 import type { Fence } from '../state/tasks/taskTypes.js';
+import { failpoint } from '../../runtime/failpoints.js';
 
 export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
 
@@ -58,7 +59,7 @@ export class AttemptOutputs {
 
   /** Uploads one staged object; it stays invisible until a commit registers it. */
   async stage(bucket: string, key: string, body: Uint8Array): Promise<PutResult> {
-    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    await this.recordStaged(bucket, key);
     return (await this.rt.objects.get()).put(bucket, key, body);
   }
 
@@ -72,7 +73,7 @@ export class AttemptOutputs {
     ipc: ArrayBuffer[],
     options: { compression?: ParquetCompression; rowGroupRows?: number; signal?: AbortSignal } = {},
   ): Promise<CompactionResult> {
-    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    await this.recordStaged(bucket, key);
     const { connection } = await this.rt.objects.opened();
     return this.rt.threads.run(
       'compactToParquet',
@@ -91,7 +92,7 @@ export class AttemptOutputs {
     signal?: AbortSignal,
   ): Promise<IngestRangeResult> {
     const bucket = this.buckets.datasets;
-    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    await this.recordStaged(bucket, key);
     const { connection } = await this.rt.objects.opened();
     return this.rt.threads.run(
       'ingestRange',
@@ -174,5 +175,11 @@ export class AttemptOutputs {
     const key = bufferKey(this.fence, artifact);
     await this.stage(bucket, key, encoder.encode(rows.map((r) => JSON.stringify(r)).join('\n')));
     return this.rt.buffers.record(this.fence, { artifact, bucket, objectKey: key, targetTable: table, rowCount: rows.length });
+  }
+
+  /** Records a key as staged by this attempt before anything is uploaded to it, so the janitor can find it. */
+  private async recordStaged(bucket: string, key: string): Promise<void> {
+    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+    await failpoint('outputs.afterRecordStaged', { taskId: this.fence.taskId, attempt: this.fence.attempt, key });
   }
 }

@@ -4,6 +4,7 @@ import { LeaseLostError, TASK_QUEUE, type ClaimedTask, type JsonValue } from '..
 import { AttemptOutputs } from './attemptOutputs.js';
 import { DeliveryActor } from '../consumer/deliveryActor.js';
 import type { AbortReason, RunningAttempt } from './runningAttempts.js';
+import { failpoint } from '../../runtime/failpoints.js';
 
 /**
  * Runs tasks: for each wake-up it claims the task (queued → running under a fresh lease), runs
@@ -40,6 +41,7 @@ export class WorkerActor extends DeliveryActor {
     this.rt.running.add(attempt);
     try {
       const result = await this.runOperator(task, attempt.controller.signal, log);
+      await failpoint('worker.beforeSucceed', { taskId: task.taskId, attempt: task.attempt });
       await this.rt.tasks.attempts.succeed(task, result);
       log.info({ ms: Date.now() - attempt.startedAt }, 'task succeeded');
     } catch (err) {

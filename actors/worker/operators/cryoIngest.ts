@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SYNC_DATASETS } from '../../state/syncJobSpec.js';
 import type { Operator } from './registry.js';
+import { failpoint } from '../../../runtime/failpoints.js';
 
 const IngestParamsSchema = z.object({
   dataset: z.enum(SYNC_DATASETS),
@@ -32,6 +33,7 @@ export const cryoIngest: Operator = async ({ params, outputs, signal }) => {
     { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot },
     signal,
   );
+  await failpoint('ingest.beforeCommit', { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end });
   const result = await outputs.commitFile(
     { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH, key, rows: written.rows, bytes: written.bytes },
     p.hot
