@@ -4,10 +4,11 @@
  * planned here — a commit in the middle of the query changes nothing it reads. Cold files are
  * immutable once registered (keys carry task and attempt), so their list is enough to pin them.
  */
-import type { CryoDatasetName } from '../../drivers/parquet/cryoSchemas.js';
+import { isCryoDataset } from '../../drivers/datasets/catalog.js';
 import { checkOut, type PgPool, type PgClient } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
-import { BALANCES_KEY, CRYO_RELATIONS, cryoColumns, relationKind, type HotServedRange, type RelationPlan } from './relations.js';
+import { hotTable } from '../state/hotRows.js';
+import { cryoColumns, distinctKey, relationKind, type HotServedRange, type RelationPlan } from './relations.js';
 
 const SQL = loadStatements('state/query.sql', ['exportSnapshot', 'committedVersions'] as const);
 const HOT_SQL = loadStatements('data/hot.sql', ['rangesWithRows'] as const);
@@ -100,10 +101,10 @@ async function planRelation(client: PgClient, dataSchema: string, name: string, 
       // them; a range above it without hot rows (ingested with hot: false) is served cold.
       const below = versions.filter((v) => BigInt(v.range_end) <= BigInt(v.watermark));
       const above = versions.filter((v) => BigInt(v.range_end) > BigInt(v.watermark));
-      const hotTable = `"${dataSchema}"."${name}"`;
+      const table = hotTable(dataSchema, name);
       const withRows = new Set<number>();
       if (above.length > 0) {
-        const { rows } = await client.query<{ ordinal: number }>(HOT_SQL.rangesWithRows.text.replaceAll('{{table}}', hotTable), [
+        const { rows } = await client.query<{ ordinal: number }>(HOT_SQL.rangesWithRows.text.replaceAll('{{table}}', table), [
           above.map((v) => v.chain_id),
           above.map((v) => v.range_start),
           above.map((v) => v.range_end),
@@ -114,7 +115,7 @@ async function planRelation(client: PgClient, dataSchema: string, name: string, 
       return {
         name,
         coldObjects: cold([...below, ...above.filter((_, i) => !withRows.has(i))]),
-        hotTable: hot.length > 0 ? hotTable : null,
+        hotTable: hot.length > 0 ? table : null,
         hotRanges: hot.map((v) => ({ chainId: v.chain_id, start: v.range_start, end: v.range_end })),
       };
     }
@@ -129,10 +130,11 @@ export function relationPlans(pinned: Pick<PinnedSnapshot, 'relations'>, coldPat
   let next = 0;
   return pinned.relations.map((r) => ({
     name: r.name,
-    columns: (CRYO_RELATIONS as readonly string[]).includes(r.name) ? cryoColumns(r.name as CryoDatasetName) : null,
+    // Analytics outputs take their columns from their files.
+    columns: isCryoDataset(r.name) ? cryoColumns(r.name) : null,
     coldFiles: r.coldObjects.map(() => coldPaths[next++]!),
     hotTable: r.hotTable,
     hotRanges: r.hotRanges,
-    distinctOn: relationKind(r.name) === 'cold_facts' ? BALANCES_KEY : null,
+    distinctOn: distinctKey(r.name),
   }));
 }

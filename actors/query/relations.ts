@@ -3,12 +3,19 @@
  * files, which hot ranges) is decided per query by the registry snapshot; this module says what
  * kinds of relation there are and their DuckDB columns.
  */
-import { DataType, type Field } from 'apache-arrow';
-import { CRYO_SCHEMAS, type CryoDatasetName } from '../../drivers/parquet/cryoSchemas.js';
-import { SYNC_DATASETS } from '../state/syncJobSpec.js';
+import { DATASET_CATALOG, isCryoDataset, isHotDataset, type ArrowTypeName, type CryoDatasetName } from '../../drivers/datasets/catalog.js';
 
-/** The DuckDB types Cryo's Arrow types read as from Parquet (Uint32 → UINTEGER, Binary → BLOB, …). */
+/** The DuckDB types Cryo's Arrow types read as from Parquet. */
 export type DuckColumnType = 'UINTEGER' | 'UBIGINT' | 'BLOB' | 'VARCHAR' | 'DOUBLE' | 'BOOLEAN';
+
+const DUCK_TYPES: { readonly [T in ArrowTypeName]: DuckColumnType } = {
+  Uint32: 'UINTEGER',
+  Uint64: 'UBIGINT',
+  Binary: 'BLOB',
+  Utf8: 'VARCHAR',
+  Float64: 'DOUBLE',
+  Bool: 'BOOLEAN',
+};
 
 export interface RelationColumn {
   name: string;
@@ -46,33 +53,22 @@ export type RelationKind =
   /** Outputs of analytics tasks: the newest committed version per chain. */
   | 'latest_output';
 
-const HOT_DATASETS: ReadonlySet<string> = new Set(SYNC_DATASETS);
-
 export function relationKind(dataset: string): RelationKind {
-  if (HOT_DATASETS.has(dataset)) return 'hot_and_cold';
-  if (dataset in CRYO_SCHEMAS) return 'cold_facts';
+  if (isHotDataset(dataset)) return 'hot_and_cold';
+  if (isCryoDataset(dataset)) return 'cold_facts';
   return 'latest_output';
 }
 
-/** The Cryo datasets, always present as relations (empty until something is synced). */
-export const CRYO_RELATIONS = Object.keys(CRYO_SCHEMAS) as CryoDatasetName[];
-
-/** Rows of `balances` are identified by these; overlapping backfills may register a row twice. */
-export const BALANCES_KEY = ['chain_id', 'block_number', 'address'];
-
+/** A Cryo dataset's columns as the catalog defines them, typed as DuckDB reads them from its Parquet files. */
 export function cryoColumns(dataset: CryoDatasetName): RelationColumn[] {
-  return CRYO_SCHEMAS[dataset].fields.map((field) => ({ name: field.name, type: duckType(field) }));
+  return DATASET_CATALOG[dataset].columns.map((column) => ({ name: column.name, type: DUCK_TYPES[column.arrowType] }));
 }
 
-function duckType(field: Field): DuckColumnType {
-  const type = field.type;
-  if (DataType.isInt(type)) {
-    if (type.isSigned) throw new Error(`cryo column ${field.name}: signed integers are not used by Cryo schemas`);
-    return type.bitWidth === 64 ? 'UBIGINT' : 'UINTEGER';
-  }
-  if (DataType.isBinary(type)) return 'BLOB';
-  if (DataType.isUtf8(type)) return 'VARCHAR';
-  if (DataType.isFloat(type)) return 'DOUBLE';
-  if (DataType.isBool(type)) return 'BOOLEAN';
-  throw new Error(`cryo column ${field.name}: no DuckDB type for ${String(type)}`);
+/**
+ * The columns a relation keeps one row per: a cold-facts dataset's catalog key, since overlapping
+ * registrations may repeat its rows; null for the other relations.
+ */
+export function distinctKey(relation: string): string[] | null {
+  if (!isCryoDataset(relation) || relationKind(relation) !== 'cold_facts') return null;
+  return [...DATASET_CATALOG[relation].key];
 }

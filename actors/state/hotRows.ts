@@ -1,24 +1,22 @@
+import { HOT_DATASETS, hotColumnNames, isHotDataset, type HotDatasetName } from '../../drivers/datasets/catalog.js';
 import { copyIntoTable } from '../../drivers/postgres/copy.js';
 import type { PgClient, Queryable } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
-import { SYNC_DATASETS } from './syncJobSpec.js';
 
 const SQL = loadStatements('data/hot.sql', ['deleteRange', 'trimBehindWatermark'] as const);
 
-export type HotDataset = (typeof SYNC_DATASETS)[number];
-
 export interface HotRange {
-  dataset: HotDataset;
+  dataset: HotDatasetName;
   chainId: number;
   start: number;
   end: number;
-  columns: readonly string[];
-  /** COPY text of the range's rows. */
+  /** COPY text of the range's rows, in the dataset's catalog column order. */
   copyText: Uint8Array;
 }
 
-function hotTable(dataSchema: string, dataset: string): string {
-  if (!(SYNC_DATASETS as readonly string[]).includes(dataset)) throw new RangeError(`no hot table for dataset ${dataset}`);
+/** The quoted Postgres table holding the dataset's hot rows. */
+export function hotTable(dataSchema: string, dataset: string): string {
+  if (!isHotDataset(dataset)) throw new RangeError(`no hot table for dataset ${dataset}`);
   return `"${dataSchema}"."${dataset}"`;
 }
 
@@ -29,7 +27,7 @@ function hotTable(dataSchema: string, dataset: string): string {
 export async function replaceHotRange(client: PgClient, dataSchema: string, range: HotRange): Promise<void> {
   const table = hotTable(dataSchema, range.dataset);
   await client.query(SQL.deleteRange.text.replaceAll('{{table}}', table), [range.chainId, range.start, range.end]);
-  await copyIntoTable(client, table, range.columns, range.copyText);
+  await copyIntoTable(client, table, hotColumnNames(range.dataset), range.copyText);
 }
 
 /**
@@ -38,7 +36,7 @@ export async function replaceHotRange(client: PgClient, dataSchema: string, rang
  */
 export async function trimHotRows(db: Queryable, dataSchema: string, retentionBlocks: number): Promise<number> {
   let deleted = 0;
-  for (const dataset of SYNC_DATASETS) {
+  for (const dataset of HOT_DATASETS) {
     const { rowCount } = await db.query(SQL.trimBehindWatermark.text.replaceAll('{{table}}', hotTable(dataSchema, dataset)), [retentionBlocks, dataset]);
     deleted += rowCount ?? 0;
   }

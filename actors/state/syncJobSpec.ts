@@ -1,14 +1,13 @@
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-
-/** Datasets a stream can ingest (Cryo's names). */
-export const SYNC_DATASETS = ['blocks', 'transactions', 'logs', 'geth_calls'] as const;
+import { HOT_DATASETS } from '../../drivers/datasets/catalog.js';
 
 const blockNumber = z.number().int().nonnegative();
 
 const StreamSchema = z
   .object({
-    cryo_dataset_name: z.enum(SYNC_DATASETS),
+    /** A stream ingests a dataset into its cold files and its hot table. */
+    cryo_dataset_name: z.enum(HOT_DATASETS),
     rpc_pool: z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (it names TRACE_RPC_POOL_<POOL>_URL)'),
     chunk_size: z.number().int().positive().max(100_000).default(100),
     max_inflight: z.number().int().positive().max(256).default(2),

@@ -8,8 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Data, RecordBatch } from 'apache-arrow';
-import { cryoLogsSchema } from '../../drivers/parquet/cryoSchemas.js';
-import { duckdbColumnTypes } from './duckdbTypes.js';
+import { cryoColumns } from '../../actors/query/relations.js';
 
 export interface LogsChecksum {
   rows: bigint;
@@ -113,7 +112,7 @@ export async function verifyLogsParquet(connection: DuckDBConnection, path: stri
   const problems: string[] = [];
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(path)})`);
   const actualTypes = described.getRowObjectsJS().map((row) => `${String(row['column_name'])} ${String(row['column_type'])}`);
-  const expectedTypes = Object.entries(duckdbColumnTypes(cryoLogsSchema)).map(([name, type]) => `${name} ${type}`);
+  const expectedTypes = cryoColumns('logs').map(({ name, type }) => `${name} ${type}`);
   if (actualTypes.join(', ') !== expectedTypes.join(', ')) {
     problems.push(`columns: got [${actualTypes.join(', ')}], expected [${expectedTypes.join(', ')}]`);
   }

@@ -5,9 +5,8 @@
  */
 import { DuckDBBlobValue, DuckDBDataChunk, DuckDBInstance, DuckDBVector, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
 import { tableFromIPC, type RecordBatch } from 'apache-arrow';
-import { cryoLogsSchema } from '../../drivers/parquet/cryoSchemas.js';
+import { cryoColumns } from '../../actors/query/relations.js';
 import { sqlString } from './checksum.js';
-import { duckdbColumnTypes } from './duckdbTypes.js';
 import type { BenchWriter } from './writers.js';
 
 export const duckdbCopyWriter: BenchWriter = {
@@ -16,7 +15,7 @@ export const duckdbCopyWriter: BenchWriter = {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      const columns = Object.entries(duckdbColumnTypes(cryoLogsSchema)).map(([name, type]) => `${name} ${type}`);
+      const columns = cryoColumns('logs').map(({ name, type }) => `${name} ${type}`);
       await connection.run(`CREATE TABLE logs (${columns.join(', ')})`);
       const appender = await connection.createAppender('logs');
       let rows = 0;

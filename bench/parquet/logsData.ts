@@ -8,7 +8,7 @@
  * Same seed → same rows, whatever the batch size (all randomness is drawn per row, in row order).
  */
 import { Binary, makeData, RecordBatch, Struct, Uint32, Uint64, type Data } from 'apache-arrow';
-import { cryoLogsSchema } from '../../drivers/parquet/cryoSchemas.js';
+import { CRYO_SCHEMAS } from '../../drivers/datasets/arrowSchemas.js';
 
 export interface LogsGeneratorOptions {
   rows: number;
@@ -245,8 +245,8 @@ function generateBatch(state: LogsState, rows: number): RecordBatch {
     makeData({ type: new Uint64(), length: rows, data: chainId }),
   ];
   return new RecordBatch(
-    cryoLogsSchema,
-    makeData({ type: new Struct(cryoLogsSchema.fields), length: rows, nullCount: 0, children }),
+    CRYO_SCHEMAS.logs,
+    makeData({ type: new Struct(CRYO_SCHEMAS.logs.fields), length: rows, nullCount: 0, children }),
   );
 }
 

@@ -5,9 +5,8 @@
  * are typed below.
  */
 import { createRequire } from 'node:module';
-import { tableFromIPC, type Schema } from 'apache-arrow';
-import { cryoLogsSchema } from '../../drivers/parquet/cryoSchemas.js';
-import { duckdbType } from './duckdbTypes.js';
+import { tableFromIPC } from 'apache-arrow';
+import { DATASET_CATALOG, type ArrowTypeName, type DatasetColumn } from '../../drivers/datasets/catalog.js';
 import type { BenchWriter } from './writers.js';
 
 interface FieldDefinition {
@@ -30,14 +29,14 @@ interface Parquetjs {
 
 const parquetjs = createRequire(import.meta.url)('parquetjs-lite') as Parquetjs;
 
-const PARQUETJS_TYPES: Record<string, FieldDefinition['type']> = { UINTEGER: 'UINT_32', UBIGINT: 'UINT_64', BLOB: 'BYTE_ARRAY' };
+const PARQUETJS_TYPES: Partial<Record<ArrowTypeName, FieldDefinition['type']>> = { Uint32: 'UINT_32', Uint64: 'UINT_64', Binary: 'BYTE_ARRAY' };
 
-function parquetjsFields(schema: Schema): Record<string, FieldDefinition> {
+function parquetjsFields(columns: readonly DatasetColumn[]): Record<string, FieldDefinition> {
   const fields: Record<string, FieldDefinition> = {};
-  for (const field of schema.fields) {
-    const type = PARQUETJS_TYPES[duckdbType(field.type)];
-    if (type === undefined) throw new Error(`no parquetjs-lite type for ${field.name}`);
-    fields[field.name] = field.nullable ? { type, optional: true, compression: 'SNAPPY' } : { type, compression: 'SNAPPY' };
+  for (const column of columns) {
+    const type = PARQUETJS_TYPES[column.arrowType];
+    if (type === undefined) throw new Error(`no parquetjs-lite type for ${column.name}`);
+    fields[column.name] = column.nullable ? { type, optional: true, compression: 'SNAPPY' } : { type, compression: 'SNAPPY' };
   }
   return fields;
 }
@@ -45,7 +44,7 @@ function parquetjsFields(schema: Schema): Record<string, FieldDefinition> {
 export const parquetjsLiteWriter: BenchWriter = {
   codec: 'snappy',
   async write(ipcChunks, outPath, rowGroupRows) {
-    const schema = new parquetjs.ParquetSchema(parquetjsFields(cryoLogsSchema));
+    const schema = new parquetjs.ParquetSchema(parquetjsFields(DATASET_CATALOG.logs.columns));
     const writer = await parquetjs.ParquetWriter.openFile(schema, outPath, { rowGroupSize: rowGroupRows });
     let rows = 0;
     try {

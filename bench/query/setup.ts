@@ -12,10 +12,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { waitForRun } from '../../cli/submissions.js';
 import { decodeDataset } from '../../drivers/chain/datasets.js';
+import { isHotDataset } from '../../drivers/datasets/catalog.js';
 import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
 import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
-import { arrowToCopyText, copyColumns } from '../../drivers/postgres/copy.js';
+import { arrowToCopyText } from '../../drivers/postgres/copy.js';
 import { schemaNames, type SchemaNames } from '../../drivers/postgres/postgres.js';
 import { openObjectStore } from '../../drivers/store/embeddedS3.js';
 import { builtinOperators } from '../../actors/worker/operators/builtin.js';
@@ -97,9 +98,7 @@ function syntheticRangeOperator(chainId: number, cache: RangeCache): Operator {
     const written = await outputs.stageParquet(outputs.buckets.datasets, key, ipc, { signal });
     const result = await outputs.commitFile(
       { dataset, chainId, start, end, configHash: CONFIG_HASH, key, rows: written.rows, bytes: written.bytes },
-      hot && dataset !== 'balances'
-        ? { hot: { dataset, chainId, start, end, columns: copyColumns([record]), copyText: arrowToCopyText([record]) } }
-        : {},
+      hot && isHotDataset(dataset) ? { hot: { dataset, chainId, start, end, copyText: arrowToCopyText([record]) } } : {},
     );
     return { rows: written.rows, bytes: written.bytes, registered: result.registered };
   };

@@ -1,11 +1,12 @@
 /**
- * The chain datasets by Cryo name: Arrow schema (cryoSchemas.ts), fetch (RPC → JSON) and decode
+ * The chain datasets by Cryo name: Arrow schema (from the catalog), fetch (RPC → JSON) and decode
  * (JSON → one Arrow RecordBatch). Decoders are pure functions of the fetched JSON, which is plain
- * structured-cloneable data, so decoding can run on the Piscina pool (see runtime/pool/ingest.ts).
+ * structured-cloneable data, so decoding can run on the Piscina pool (see actors/worker/jobs/ingest.ts).
  */
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { Address } from 'viem';
-import { CRYO_SCHEMAS, type CryoDatasetName } from '../parquet/cryoSchemas.js';
+import { CRYO_SCHEMAS } from '../datasets/arrowSchemas.js';
+import { CRYO_DATASETS, isCryoDataset, type CryoDatasetName } from '../datasets/catalog.js';
 import { decodeBalances, fetchBalancesData, type BalancesFetched } from './datasets/balances.js';
 import { decodeBlocks, fetchBlocksData, type BlocksFetched } from './datasets/blocks.js';
 import { decodeGethCalls, fetchGethCallsData, type GethCallsFetched } from './datasets/gethCalls.js';
@@ -15,7 +16,7 @@ import { decodeTransactions, fetchTransactionsData, type TransactionsFetched } f
 import type { BlockRange } from './fetch.js';
 import type { RpcPool } from './rpcClient.js';
 
-export type { CryoDatasetName } from '../parquet/cryoSchemas.js';
+export type { CryoDatasetName } from '../datasets/catalog.js';
 export type { ChainId } from './datasets/rows.js';
 export { DatasetDecodeError } from './datasets/rows.js';
 export type { BalancesFetched, BlocksFetched, GethCallsFetched, LogsFetched, TransactionsFetched };
@@ -30,11 +31,15 @@ export interface DatasetRequest {
   signal?: AbortSignal;
 }
 
-export interface ChainDataset<Fetched> {
-  readonly name: CryoDatasetName;
-  readonly schema: Schema;
+/** How one dataset is read from a node and decoded. */
+interface DatasetCodec<Fetched> {
   fetch(pool: RpcPool, request: DatasetRequest): Promise<Fetched>;
   decode(fetched: Fetched, chainId: ChainId): RecordBatch;
+}
+
+export interface ChainDataset<Fetched> extends DatasetCodec<Fetched> {
+  readonly name: CryoDatasetName;
+  readonly schema: Schema;
 }
 
 /** The fetched JSON of each dataset, as its `fetch` returns it and its `decode` takes it. */
@@ -48,34 +53,24 @@ export interface FetchedByDataset {
 
 export type FetchedDataset<D extends CryoDatasetName> = FetchedByDataset[D];
 
-export const DATASETS: { readonly [D in CryoDatasetName]: ChainDataset<FetchedByDataset[D]> } = {
+const CODECS: { readonly [D in CryoDatasetName]: DatasetCodec<FetchedByDataset[D]> } = {
   blocks: {
-    name: 'blocks',
-    schema: CRYO_SCHEMAS.blocks,
     fetch: (pool, { range, signal }) => fetchBlocksData(pool, range, { signal }),
     decode: decodeBlocks,
   },
   transactions: {
-    name: 'transactions',
-    schema: CRYO_SCHEMAS.transactions,
     fetch: (pool, { range, signal }) => fetchTransactionsData(pool, range, { signal }),
     decode: decodeTransactions,
   },
   logs: {
-    name: 'logs',
-    schema: CRYO_SCHEMAS.logs,
     fetch: (pool, { range, signal }) => fetchLogsData(pool, range, { signal }),
     decode: decodeLogs,
   },
   geth_calls: {
-    name: 'geth_calls',
-    schema: CRYO_SCHEMAS.geth_calls,
     fetch: (pool, { range, signal }) => fetchGethCallsData(pool, range, { signal }),
     decode: decodeGethCalls,
   },
   balances: {
-    name: 'balances',
-    schema: CRYO_SCHEMAS.balances,
     fetch: (pool, { range, addresses, blocks, signal }) => {
       if (addresses === undefined) throw new TypeError('balances: the request needs `addresses`');
       return fetchBalancesData(pool, range, { addresses, blocks }, { signal });
@@ -84,13 +79,14 @@ export const DATASETS: { readonly [D in CryoDatasetName]: ChainDataset<FetchedBy
   },
 };
 
-export function isDatasetName(name: string): name is CryoDatasetName {
-  return Object.hasOwn(DATASETS, name);
-}
+/** Every catalog dataset with its name and schema from the catalog and its codec. */
+export const DATASETS = Object.fromEntries(CRYO_DATASETS.map((name) => [name, { name, schema: CRYO_SCHEMAS[name], ...CODECS[name] }])) as {
+  readonly [D in CryoDatasetName]: ChainDataset<FetchedByDataset[D]>;
+};
 
 /** The dataset's registry entry, or an error listing the known names. */
 export function datasetByName(name: string): ChainDataset<FetchedByDataset[CryoDatasetName]> {
-  if (!isDatasetName(name)) throw new Error(`unknown dataset "${name}" (known: ${Object.keys(DATASETS).join(', ')})`);
+  if (!isCryoDataset(name)) throw new Error(`unknown dataset "${name}" (known: ${CRYO_DATASETS.join(', ')})`);
   return DATASETS[name] as ChainDataset<FetchedByDataset[CryoDatasetName]>;
 }
 

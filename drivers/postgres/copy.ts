@@ -31,11 +31,6 @@ function copyValue(value: unknown): string {
   return escapeText(String(value));
 }
 
-/** Column names of the batches (all share one schema). */
-export function copyColumns(batches: readonly RecordBatch[]): string[] {
-  return batches[0]?.schema.fields.map((f) => f.name) ?? [];
-}
-
 /** The rows of `batches` as COPY text, one line per row. */
 export function arrowToCopyText(batches: readonly RecordBatch[]): Uint8Array {
   const lines: string[] = [];

@@ -1,7 +1,7 @@
-import { BatchBuilder } from '../../drivers/chain/arrowColumns.js';
-import { cryoBlocksSchema } from '../../drivers/parquet/cryoSchemas.js';
+import { BatchBuilder } from '../../drivers/chain/arrow/batchBuilder.js';
+import { CRYO_SCHEMAS } from '../../drivers/datasets/arrowSchemas.js';
 import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
-import { arrowToCopyText, copyColumns } from '../../drivers/postgres/copy.js';
+import { arrowToCopyText } from '../../drivers/postgres/copy.js';
 import type { Operator } from '../../actors/worker/operators/registry.js';
 import type { JsonValue } from '../../actors/state/tasks/taskTypes.js';
 
@@ -19,7 +19,7 @@ export const writeBlocks: Operator = async ({ params, outputs, signal }) => {
   const start = Number(params.start);
   const end = Number(params.end);
   const chainId = Number(params.chain_id ?? 1);
-  const batch = new BatchBuilder(cryoBlocksSchema);
+  const batch = new BatchBuilder(CRYO_SCHEMAS.blocks);
   const cols = {
     number: batch.uint32('block_number'),
     hash: batch.binary('block_hash'),
@@ -49,7 +49,7 @@ export const writeBlocks: Operator = async ({ params, outputs, signal }) => {
   const hot = params.hot !== false;
   const result = await outputs.commitFile(
     { dataset: 'blocks', chainId, start, end, configHash: 'test', key, rows: written.rows, bytes: written.bytes },
-    hot ? { hot: { dataset: 'blocks', chainId, start, end, columns: copyColumns([record]), copyText: arrowToCopyText([record]) } } : {},
+    hot ? { hot: { dataset: 'blocks', chainId, start, end, copyText: arrowToCopyText([record]) } } : {},
   );
   return { key, rows: written.rows, registered: result.registered } as JsonValue;
 };

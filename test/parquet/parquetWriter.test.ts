@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { CRYO_LOGS_DUCKDB_TYPES, duckdb } from '../helpers/duckdb.js';
 import { Field, Schema, Table, tableFromArrays, tableFromIPC, tableToIPC, Uint32, type RecordBatch } from 'apache-arrow';
-import { CRYO_LOGS_COLUMNS } from '../../drivers/parquet/cryoSchemas.js';
+import { DATASET_CATALOG } from '../../drivers/datasets/catalog.js';
 import {
   recordBatchesToIpcChunks,
   recordBatchToIpc,
@@ -13,6 +13,8 @@ import {
   writeParquetFile,
 } from '../../drivers/parquet/parquetWriter.js';
 import { generateLogBatches } from '../../bench/parquet/logsData.js';
+
+const CRYO_LOGS_COLUMNS = DATASET_CATALOG.logs.columns.map((column) => column.name);
 
 function tempFile(t: ExecutionContext, name: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'parquet-writer-test-'));

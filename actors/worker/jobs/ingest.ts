@@ -23,7 +23,6 @@ export interface IngestRangeResult extends CompactionResult {
    * moves only a transferable returned at the top level, not one nested in a result object.
    */
   copyText: Uint8Array;
-  columns: string[];
 }
 
 const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
@@ -39,7 +38,7 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
  * An RPC pool's concurrency and rate limits therefore apply per pool thread.
  */
 export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeResult> {
-  const [{ fetchDataset, decodeDataset }, { recordBatchToIpc }, { arrowToCopyText, copyColumns }, rpc] = await Promise.all([
+  const [{ fetchDataset, decodeDataset }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
     import('../../../drivers/chain/datasets.js'),
     import('../../../drivers/parquet/parquetWriter.js'),
     import('../../../drivers/postgres/copy.js'),
@@ -50,5 +49,5 @@ export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeR
   const batch = decodeDataset(input.dataset, fetched, input.chainId);
   const written = await uploadParquet([recordBatchToIpc(batch)], input.parquet);
   const copyText = input.hot ? arrowToCopyText([batch]) : new Uint8Array(0);
-  return { ...written, copyText, columns: copyColumns([batch]) };
+  return { ...written, copyText };
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { JsonValue } from '../../state/tasks/taskTypes.js';
 import type { QueryService } from '../../query/queryService.js';
-import { CRYO_RELATIONS } from '../../query/relations.js';
+import { isCryoDataset } from '../../../drivers/datasets/catalog.js';
 import type { Operator } from './registry.js';
 
 /** Reads per task: addresses × blocks eth_getBalance calls; a top-10 history over 1,000 samples is 10,000. */
@@ -90,7 +90,7 @@ export const duckdbQuery: Operator = async ({ params, outputs, query, signal }) 
   const bound = await service.bindTemplate(p.template, p.params);
   const download = await service.download({ template: p.template, params: bound }, 'parquet', { signal });
   const dataset = p.dataset ?? p.template;
-  if ((CRYO_RELATIONS as readonly string[]).includes(dataset)) throw new RangeError(`duckdb_query: ${dataset} is a chain dataset; name the output otherwise`);
+  if (isCryoDataset(dataset)) throw new RangeError(`duckdb_query: ${dataset} is a chain dataset; name the output otherwise`);
   const chainId = Number(bound.chain_id ?? 0);
   const { start, end } = blockWindow(bound);
   const configHash = `query-${createHash('sha256').update(JSON.stringify({ template: p.template, bound })).digest('hex').slice(0, 16)}`;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { SYNC_DATASETS } from '../../state/syncJobSpec.js';
+import { HOT_DATASETS } from '../../../drivers/datasets/catalog.js';
 import type { Operator } from './registry.js';
 import { failpoint } from '../../../runtime/failpoints.js';
 
 const IngestParamsSchema = z.object({
-  dataset: z.enum(SYNC_DATASETS),
+  dataset: z.enum(HOT_DATASETS),
   chain_id: z.number().int().positive(),
   rpc_pool: z.string().min(1),
   start: z.number().int().nonnegative(),
@@ -37,7 +37,7 @@ export const cryoIngest: Operator = async ({ params, outputs, signal }) => {
   const result = await outputs.commitFile(
     { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH, key, rows: written.rows, bytes: written.bytes },
     p.hot
-      ? { hot: { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, columns: written.columns, copyText: written.copyText } }
+      ? { hot: { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, copyText: written.copyText } }
       : {},
   );
   return { rows: written.rows, bytes: written.bytes, key, registered: result.registered };

@@ -1,8 +1,8 @@
 /** Cryo `balances`: `eth_getBalance` for an address set at a block set. */
 import type { RecordBatch } from 'apache-arrow';
 import type { Address } from 'viem';
-import { cryoBalancesSchema } from '../../parquet/cryoSchemas.js';
-import { BatchBuilder } from '../arrowColumns.js';
+import { CRYO_SCHEMAS } from '../../datasets/arrowSchemas.js';
+import { BatchBuilder } from '../arrow/batchBuilder.js';
 import { blockNumbers, fetchBalances, type BalanceRead, type BlockRange, type FetchOptions } from '../fetch.js';
 import type { RpcPool } from '../rpcClient.js';
 import { chainIdValue, RowCursor, type ChainId } from './rows.js';
@@ -26,7 +26,7 @@ export async function fetchBalancesData(pool: RpcPool, range: BlockRange, reques
 
 export function decodeBalances(fetched: BalancesFetched, chainId: ChainId): RecordBatch {
   const chain = chainIdValue(chainId);
-  const batch = new BatchBuilder(cryoBalancesSchema);
+  const batch = new BatchBuilder(CRYO_SCHEMAS.balances);
   const blockNumber = batch.uint32('block_number');
   const address = batch.binary('address');
   const balance = batch.u256('balance');

@@ -1,7 +1,7 @@
 /** Cryo `blocks` from `eth_getBlockByNumber` (transaction hashes only: no column needs the bodies). */
 import type { RecordBatch } from 'apache-arrow';
-import { cryoBlocksSchema } from '../../parquet/cryoSchemas.js';
-import { BatchBuilder } from '../arrowColumns.js';
+import { CRYO_SCHEMAS } from '../../datasets/arrowSchemas.js';
+import { BatchBuilder } from '../arrow/batchBuilder.js';
 import { fetchBlocks, type BlockRange, type FetchOptions, type RpcBlockWithHashes } from '../fetch.js';
 import type { RpcPool } from '../rpcClient.js';
 import { chainIdValue, RowCursor, type ChainId } from './rows.js';
@@ -16,7 +16,7 @@ export async function fetchBlocksData(pool: RpcPool, range: BlockRange, options:
 
 export function decodeBlocks(fetched: BlocksFetched, chainId: ChainId): RecordBatch {
   const chain = chainIdValue(chainId);
-  const batch = new BatchBuilder(cryoBlocksSchema);
+  const batch = new BatchBuilder(CRYO_SCHEMAS.blocks);
   const number = batch.uint32('block_number');
   const hash = batch.binary('block_hash');
   const timestamp = batch.uint32('timestamp');

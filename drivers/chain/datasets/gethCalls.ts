@@ -10,8 +10,8 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { RpcTransactionReceipt } from 'viem';
-import { cryoGethCallsSchema } from '../../parquet/cryoSchemas.js';
-import { BatchBuilder } from '../arrowColumns.js';
+import { CRYO_SCHEMAS } from '../../datasets/arrowSchemas.js';
+import { BatchBuilder } from '../arrow/batchBuilder.js';
 import { fetchCallTraces, fetchReceipts, type BlockRange, type BlockTraces, type FetchOptions } from '../fetch.js';
 import type { RpcPool } from '../rpcClient.js';
 import type { CallFrame } from '../rpcSchema.js';
@@ -30,7 +30,7 @@ export async function fetchGethCallsData(pool: RpcPool, range: BlockRange, optio
 
 export function decodeGethCalls(fetched: GethCallsFetched, chainId: ChainId): RecordBatch {
   const chain = chainIdValue(chainId);
-  const batch = new BatchBuilder(cryoGethCallsSchema);
+  const batch = new BatchBuilder(CRYO_SCHEMAS.geth_calls);
   const typ = batch.utf8('typ');
   const from = batch.binary('from_address');
   const to = batch.binary('to_address');

@@ -1,8 +1,8 @@
 /** Cryo `logs` from `eth_getLogs` over the range (see fetch.ts for why not from receipts). */
 import type { RecordBatch } from 'apache-arrow';
 import type { RpcLog } from 'viem';
-import { cryoLogsSchema } from '../../parquet/cryoSchemas.js';
-import { BatchBuilder } from '../arrowColumns.js';
+import { CRYO_SCHEMAS } from '../../datasets/arrowSchemas.js';
+import { BatchBuilder } from '../arrow/batchBuilder.js';
 import { fetchLogs, type BlockRange, type FetchOptions } from '../fetch.js';
 import type { RpcPool } from '../rpcClient.js';
 import { chainIdValue, RowCursor, type ChainId } from './rows.js';
@@ -17,7 +17,7 @@ export async function fetchLogsData(pool: RpcPool, range: BlockRange, options: F
 
 export function decodeLogs(fetched: LogsFetched, chainId: ChainId): RecordBatch {
   const chain = chainIdValue(chainId);
-  const batch = new BatchBuilder(cryoLogsSchema);
+  const batch = new BatchBuilder(CRYO_SCHEMAS.logs);
   const blockNumber = batch.uint32('block_number');
   const blockHash = batch.binary('block_hash');
   const transactionIndex = batch.uint32('transaction_index');

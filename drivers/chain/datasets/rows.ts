@@ -3,7 +3,7 @@
  * and row named. Decoders set `block` and `item` as they go (cheap field writes) and format them
  * only on failure.
  */
-import type { CryoDatasetName } from '../../parquet/cryoSchemas.js';
+import type { CryoDatasetName } from '../../datasets/catalog.js';
 
 /** A fetched value that does not decode into the dataset's schema. */
 export class DatasetDecodeError extends Error {

@@ -5,8 +5,8 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { RpcTransactionReceipt } from 'viem';
-import { cryoTransactionsSchema } from '../../parquet/cryoSchemas.js';
-import { BatchBuilder } from '../arrowColumns.js';
+import { CRYO_SCHEMAS } from '../../datasets/arrowSchemas.js';
+import { BatchBuilder } from '../arrow/batchBuilder.js';
 import { fetchBlocks, fetchReceipts, type BlockRange, type FetchOptions, type RpcBlockWithTransactions } from '../fetch.js';
 import type { RpcPool } from '../rpcClient.js';
 import { chainIdValue, RowCursor, type ChainId } from './rows.js';
@@ -24,7 +24,7 @@ export async function fetchTransactionsData(pool: RpcPool, range: BlockRange, op
 
 export function decodeTransactions(fetched: TransactionsFetched, chainId: ChainId): RecordBatch {
   const chain = chainIdValue(chainId);
-  const batch = new BatchBuilder(cryoTransactionsSchema);
+  const batch = new BatchBuilder(CRYO_SCHEMAS.transactions);
   const blockNumber = batch.uint32('block_number');
   const transactionIndex = batch.uint64('transaction_index');
   const transactionHash = batch.binary('transaction_hash');

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Field, RecordBatchStreamWriter, Schema, Uint32, tableFromIPC } from 'apache-arrow';
-import { BatchBuilder } from '../../drivers/chain/arrowColumns.js';
+import { BatchBuilder } from '../../drivers/chain/arrow/batchBuilder.js';
 
 test('a nullable column whose only null comes early keeps valid bits for every later row (past 1,024 rows)', (t) => {
   const rows = 3_000;
@@ -16,4 +16,10 @@ test('a nullable column whose only null comes early keeps valid bits for every l
   t.is(back.nullCount, 1);
   t.is(back.get(0), null);
   t.is(back.get(rows - 1), rows - 1);
+});
+
+test('a schema column the decoder never took fails the batch, naming the column', (t) => {
+  const batch = new BatchBuilder(new Schema([new Field('n', new Uint32(), false), new Field('m', new Uint32(), false)]));
+  batch.uint32('n');
+  t.throws(() => batch.finish(), { message: 'BatchBuilder: no builder was taken for column m' });
 });

@@ -1,0 +1,25 @@
+/**
+ * The Arrow schemas of the Cryo datasets, made from the catalog: column for column as Cryo writes
+ * them (names, order, types, nullability), so decoded batches and the Parquet files written from
+ * them read like Cryo's own.
+ */
+import { Binary, Bool, Field, Float64, Schema, Uint32, Uint64, Utf8, type DataType } from 'apache-arrow';
+import { CRYO_DATASETS, DATASET_CATALOG, type ArrowTypeName, type CryoDatasetName } from './catalog.js';
+
+const ARROW_TYPES: { readonly [T in ArrowTypeName]: () => DataType } = {
+  Uint32: () => new Uint32(),
+  Uint64: () => new Uint64(),
+  Binary: () => new Binary(),
+  Utf8: () => new Utf8(),
+  Float64: () => new Float64(),
+  Bool: () => new Bool(),
+};
+
+function cryoSchema(dataset: CryoDatasetName): Schema {
+  return new Schema(DATASET_CATALOG[dataset].columns.map((column) => new Field(column.name, ARROW_TYPES[column.arrowType](), column.nullable)));
+}
+
+/** Each dataset's Arrow schema, by Cryo's dataset name. */
+export const CRYO_SCHEMAS = Object.fromEntries(CRYO_DATASETS.map((dataset) => [dataset, cryoSchema(dataset)])) as {
+  readonly [D in CryoDatasetName]: Schema;
+};

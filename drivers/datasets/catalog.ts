@@ -1,0 +1,199 @@
+/**
+ * The catalog of the Cryo datasets this project writes: their names, and per dataset its columns in
+ * Cryo's order (name, Arrow type, nullability, and the Postgres type where the dataset has a hot
+ * table) and the columns that identify one of its rows on a chain. Everything else derives from it:
+ * the Arrow schemas (arrowSchemas.ts) the decoders build and the Parquet files carry, the query
+ * relations' columns, the datasets a sync stream may name, and the COPY column lists of the hot
+ * tables. The hot tables themselves come from the migrations; test/datasets/catalog.test.ts checks
+ * the migrated tables against this table.
+ *
+ * Arrow types are Cryo's: hashes, addresses and topics are variable-length Binary, not
+ * FixedSizeBinary; a U256 value is a triple `<name>_binary` (32 bytes big-endian), `<name>_string`
+ * (decimal), `<name>_f64`. Postgres types: UInt32 → bigint, UInt64 → numeric(20) (gas and fee fields
+ * may use the full 64 bits; bigint stops at 2^63) except `chain_id`, which is bigint.
+ */
+
+/** Arrow types, spelled as apache-arrow prints them (`String(new Uint32())` is `Uint32`). */
+export type ArrowTypeName = 'Uint32' | 'Uint64' | 'Binary' | 'Utf8' | 'Float64' | 'Bool';
+
+/** Hot-table column types, spelled as the migrations declare them. */
+export type HotColumnType = 'bigint' | 'numeric(20)' | 'bytea' | 'text' | 'double precision' | 'boolean';
+
+export interface DatasetColumn {
+  readonly name: string;
+  readonly arrowType: ArrowTypeName;
+  readonly nullable: boolean;
+}
+
+export interface HotDatasetColumn extends DatasetColumn {
+  readonly hotType: HotColumnType;
+}
+
+/** A dataset kept only as cold files. */
+export interface ColdDataset {
+  readonly hotTable: false;
+  /** The columns that identify a row on a chain. */
+  readonly key: readonly string[];
+  readonly columns: readonly DatasetColumn[];
+}
+
+/** A dataset kept as cold files and, for the recent blocks, as rows of the Postgres table of its name. */
+export interface HotDataset {
+  readonly hotTable: true;
+  /** The columns that identify a row on a chain. */
+  readonly key: readonly string[];
+  readonly columns: readonly HotDatasetColumn[];
+}
+
+type Nullability = 'NOT NULL' | 'NULL';
+type ColdColumnRow = readonly [name: string, arrowType: ArrowTypeName, nullability: Nullability];
+type HotColumnRow = readonly [name: string, arrowType: ArrowTypeName, nullability: Nullability, hotType: HotColumnType];
+
+function hotDataset(key: readonly string[], rows: readonly HotColumnRow[]): HotDataset {
+  const columns = rows.map(([name, arrowType, nullability, hotType]) => ({ name, arrowType, nullable: nullability === 'NULL', hotType }));
+  return { hotTable: true, key, columns };
+}
+
+function coldDataset(key: readonly string[], rows: readonly ColdColumnRow[]): ColdDataset {
+  const columns = rows.map(([name, arrowType, nullability]) => ({ name, arrowType, nullable: nullability === 'NULL' }));
+  return { hotTable: false, key, columns };
+}
+
+export const DATASET_CATALOG = {
+  /**
+   * One row per block: Cryo's default columns, then `parent_hash`, as `cryo blocks
+   * --include-columns parent_hash` writes it (the tip follower detects reorgs by it). Only
+   * `base_fee_per_gas` is nullable (blocks before EIP-1559 have none).
+   */
+  blocks: hotDataset(
+    ['chain_id', 'block_hash'],
+    [
+      ['block_number',     'Uint32', 'NOT NULL', 'bigint'],
+      ['block_hash',       'Binary', 'NOT NULL', 'bytea'],
+      ['timestamp',        'Uint32', 'NOT NULL', 'bigint'],
+      ['author',           'Binary', 'NOT NULL', 'bytea'],
+      ['gas_used',         'Uint64', 'NOT NULL', 'numeric(20)'],
+      ['extra_data',       'Binary', 'NOT NULL', 'bytea'],
+      ['base_fee_per_gas', 'Uint64', 'NULL',     'numeric(20)'],
+      ['chain_id',         'Uint64', 'NOT NULL', 'bigint'],
+      ['parent_hash',      'Binary', 'NOT NULL', 'bytea'],
+    ],
+  ),
+  /**
+   * One row per transaction, Cryo's default columns; `gas_used` and `success` come from the
+   * block's receipts. Nullable: `to_address` (contract creations), the fee columns a transaction
+   * type lacks, and `transaction_type` (nodes omit it for pre-EIP-2718 transactions).
+   */
+  transactions: hotDataset(
+    ['chain_id', 'transaction_hash'],
+    [
+      ['block_number',             'Uint32',  'NOT NULL', 'bigint'],
+      ['transaction_index',        'Uint64',  'NOT NULL', 'numeric(20)'],
+      ['transaction_hash',         'Binary',  'NOT NULL', 'bytea'],
+      ['nonce',                    'Uint64',  'NOT NULL', 'numeric(20)'],
+      ['from_address',             'Binary',  'NOT NULL', 'bytea'],
+      ['to_address',               'Binary',  'NULL',     'bytea'],
+      ['value_binary',             'Binary',  'NOT NULL', 'bytea'],
+      ['value_string',             'Utf8',    'NOT NULL', 'text'],
+      ['value_f64',                'Float64', 'NOT NULL', 'double precision'],
+      ['input',                    'Binary',  'NOT NULL', 'bytea'],
+      ['gas_limit',                'Uint64',  'NOT NULL', 'numeric(20)'],
+      ['gas_used',                 'Uint64',  'NOT NULL', 'numeric(20)'],
+      ['gas_price',                'Uint64',  'NULL',     'numeric(20)'],
+      ['transaction_type',         'Uint32',  'NULL',     'bigint'],
+      ['max_priority_fee_per_gas', 'Uint64',  'NULL',     'numeric(20)'],
+      ['max_fee_per_gas',          'Uint64',  'NULL',     'numeric(20)'],
+      ['success',                  'Bool',    'NOT NULL', 'boolean'],
+      ['n_input_bytes',            'Uint32',  'NOT NULL', 'bigint'],
+      ['n_input_zero_bytes',       'Uint32',  'NOT NULL', 'bigint'],
+      ['n_input_nonzero_bytes',    'Uint32',  'NOT NULL', 'bigint'],
+      ['chain_id',                 'Uint64',  'NOT NULL', 'bigint'],
+    ],
+  ),
+  /** One row per emitted event log. Only the topics are nullable (a log has 0–4 topics). */
+  logs: hotDataset(
+    ['chain_id', 'block_hash', 'log_index'],
+    [
+      ['block_number',      'Uint32', 'NOT NULL', 'bigint'],
+      ['block_hash',        'Binary', 'NOT NULL', 'bytea'],
+      ['transaction_index', 'Uint32', 'NOT NULL', 'bigint'],
+      ['log_index',         'Uint32', 'NOT NULL', 'bigint'],
+      ['transaction_hash',  'Binary', 'NOT NULL', 'bytea'],
+      ['address',           'Binary', 'NOT NULL', 'bytea'],
+      ['topic0',            'Binary', 'NULL',     'bytea'],
+      ['topic1',            'Binary', 'NULL',     'bytea'],
+      ['topic2',            'Binary', 'NULL',     'bytea'],
+      ['topic3',            'Binary', 'NULL',     'bytea'],
+      ['data',              'Binary', 'NOT NULL', 'bytea'],
+      ['n_data_bytes',      'Uint32', 'NOT NULL', 'bigint'],
+      ['chain_id',          'Uint64', 'NOT NULL', 'bigint'],
+    ],
+  ),
+  /**
+   * One row per call frame of `debug_traceBlockByNumber` with the callTracer, depth-first (a frame,
+   * then its sub-calls in order). `typ` is Cryo's name for the frame type; `trace_address` is the
+   * frame's path of sub-call indices joined by spaces ("" for the top call, "0 2" for the third
+   * sub-call of the first), so depth is its number of entries. `gas` and `gas_used` are UInt64
+   * here where Cryo writes U256 triples: gas fits 64 bits by protocol.
+   */
+  geth_calls: hotDataset(
+    ['chain_id', 'transaction_hash', 'trace_address'],
+    [
+      ['typ',               'Utf8',    'NOT NULL', 'text'],
+      ['from_address',      'Binary',  'NOT NULL', 'bytea'],
+      ['to_address',        'Binary',  'NULL',     'bytea'],
+      ['value_binary',      'Binary',  'NULL',     'bytea'],
+      ['value_string',      'Utf8',    'NULL',     'text'],
+      ['value_f64',         'Float64', 'NULL',     'double precision'],
+      ['gas',               'Uint64',  'NOT NULL', 'numeric(20)'],
+      ['gas_used',          'Uint64',  'NOT NULL', 'numeric(20)'],
+      ['input',             'Binary',  'NOT NULL', 'bytea'],
+      ['output',            'Binary',  'NULL',     'bytea'],
+      ['error',             'Utf8',    'NULL',     'text'],
+      ['block_number',      'Uint32',  'NOT NULL', 'bigint'],
+      ['transaction_hash',  'Binary',  'NOT NULL', 'bytea'],
+      ['transaction_index', 'Uint32',  'NOT NULL', 'bigint'],
+      ['trace_address',     'Utf8',    'NOT NULL', 'text'],
+      ['chain_id',          'Uint64',  'NOT NULL', 'bigint'],
+    ],
+  ),
+  /**
+   * One row per (block, address) read with `eth_getBalance`. Overlapping backfills may register a
+   * row twice, so queries keep one row per key.
+   */
+  balances: coldDataset(
+    ['chain_id', 'block_number', 'address'],
+    [
+      ['block_number',   'Uint32',  'NOT NULL'],
+      ['address',        'Binary',  'NOT NULL'],
+      ['balance_binary', 'Binary',  'NOT NULL'],
+      ['balance_string', 'Utf8',    'NOT NULL'],
+      ['balance_f64',    'Float64', 'NOT NULL'],
+      ['chain_id',       'Uint64',  'NOT NULL'],
+    ],
+  ),
+};
+
+export type CryoDatasetName = keyof typeof DATASET_CATALOG;
+
+/** The datasets with a hot table (which are the ones a sync stream ingests). */
+export type HotDatasetName = { [D in CryoDatasetName]: (typeof DATASET_CATALOG)[D] extends HotDataset ? D : never }[CryoDatasetName];
+
+export function isCryoDataset(name: string): name is CryoDatasetName {
+  return Object.hasOwn(DATASET_CATALOG, name);
+}
+
+export function isHotDataset(name: string): name is HotDatasetName {
+  return isCryoDataset(name) && DATASET_CATALOG[name].hotTable;
+}
+
+/** Every dataset name, in catalog order. */
+export const CRYO_DATASETS = Object.keys(DATASET_CATALOG) as readonly CryoDatasetName[];
+
+/** The datasets with a hot table, in catalog order. */
+export const HOT_DATASETS: readonly HotDatasetName[] = CRYO_DATASETS.filter(isHotDataset);
+
+/** The hot table's columns that COPY fills, in catalog order (the order the COPY text is rendered in). */
+export function hotColumnNames(dataset: HotDatasetName): string[] {
+  return DATASET_CATALOG[dataset].columns.map((column) => column.name);
+}
