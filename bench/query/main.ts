@@ -15,9 +15,13 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { positiveIntOption } from '../options.js';
+import { round1 } from '../queue/stats.js';
+import { log } from '../stderr.js';
 import { analyticCases } from './analytics.js';
-import { CHAIN_ID, SyntheticChain } from './chain.js';
+import { SyntheticChain } from './chain.js';
+import { CHAIN_ID } from './chainParameters.js';
 import { Measurer, measureAnalytic, type AnalyticFigures } from './measure.js';
+import { measurePoolColdStart } from './poolColdStart.js';
 import { formatTables, summarise, type QueryBenchResult } from './report.js';
 import { commitChain, openInstallation, type Installation } from './setup.js';
 
@@ -57,9 +61,6 @@ function parseOptions(): Options {
     hotBlocks: positiveIntOption(values['hot-blocks'], DEFAULT_HOT_BLOCKS, 'hot-blocks'),
   };
 }
-
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
-const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 async function main(): Promise<void> {
   const options = parseOptions();
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
       colds.set(c.key, cold);
       log(`  ${c.key}: cold ${cold.ms.toFixed(0)} ms (${cold.result.stats.coldFiles} files fetched)`);
     }
-    const coldStart = await measurer.poolColdStart();
+    const coldStart = await measurePoolColdStart(inst.rt.config);
     log(`  a fresh pool thread: start ${coldStart.thread_start_ms} ms, first query job ${coldStart.first_query_job_ms} ms, next ${coldStart.next_query_job_ms} ms`);
     const analytics: Record<string, AnalyticFigures> = {};
     for (const c of cases) {

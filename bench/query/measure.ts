@@ -1,17 +1,17 @@
 /**
  * The measurements of one analytic: the Query Service cold (a fresh service, empty cache, fresh
  * pool threads) and warm (median of runs), the direct DuckDB reference (median of runs,
- * interleaved with the warm service runs), and where the service's time goes, timed from outside
- * with the engine's own exported pieces in the order the service calls them: the SQL gate, the
- * registry pin, the cache hold, the pool job (a fresh locked DuckDB, views, the query, the result
- * conversion) run once in this thread and once through the worker pool (the thread hop). Rounds
- * interleave all of them; medians (of paired differences where a step is derived).
+ * interleaved with the warm service runs), and the samples of where the service's time goes
+ * (summed up in breakdown.ts), timed from outside with the engine's own exported pieces in the
+ * order the service calls them: the SQL gate, the registry pin, the cache hold, the pool job (a
+ * fresh locked DuckDB, views, the query, the result conversion) run once in this thread and once
+ * through the worker pool (the thread hop). Rounds interleave all of them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ColdFileCache } from '../../actors/query/coldFileCache.js';
-import { runQuery, type QueryThreadInput, type QueryThreadOutput } from '../../actors/query/queryThreadJob.js';
+import { runQuery, type QueryLimits, type QueryThreadInput, type QueryThreadOutput } from '../../actors/query/queryThreadJob.js';
 import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
 import { QueryService } from '../../actors/query/queryService.js';
 import type { QueryResult } from '../../actors/query/queryTypes.js';
@@ -19,35 +19,13 @@ import { pinRegistrySnapshot, relationPlans } from '../../actors/query/registryS
 import { SqlGate } from '../../actors/query/sqlGate.js';
 import { TemplateCatalog, type BoundValue } from '../../actors/query/templates.js';
 import { openThreadPool } from '../../actors/threadJobs.js';
-import { median } from '../queue/stats.js';
+import type { Config } from '../../runtime/config.js';
+import { median, round1 } from '../queue/stats.js';
 import type { AnalyticCase } from './analytics.js';
+import { breakdownOf, type Breakdown, type WarmSamples } from './breakdown.js';
 import { BENCH_DATASETS } from './fetched.js';
 import { answerDifference, DirectDuckDb } from './direct.js';
 import type { Installation } from './setup.js';
-
-/** Medians of one analytic's steps, in ms. */
-export interface Breakdown {
-  /** SqlGate.check: DuckDB's parser on the gate's own instance, AST walk. */
-  gate_ms: number;
-  /** pinRegistrySnapshot + release: a REPEATABLE READ transaction, exported snapshot, versions, hot ranges. */
-  pin_ms: number;
-  /** ColdFileCache.hold + release with every file cached. */
-  cache_hold_ms: number;
-  /** runQuery('SELECT 1') in this thread: fresh DuckDB instance, allowed paths, views, macro, lock. */
-  fresh_duckdb_setup_ms: number;
-  /** runQuery(template) − runQuery('SELECT 1') in this thread: the query itself in the fresh instance, plus conversion. */
-  query_in_fresh_duckdb_ms: number;
-  /** runQuery(template) in this thread − setup − the same query on the long-lived reference instance: what a fresh instance costs the query itself. */
-  fresh_vs_reused_instance_ms: number;
-  /** The same job through the worker pool − in this thread: structured clone, thread hand-off, the pool thread's own state. */
-  thread_hop_ms: number;
-  /** A no-op pool job (`threadId`): Piscina's bare round trip. */
-  pool_round_trip_ms: number;
-  /** Warm service median − (gate + pin + hold + pool job): template binding, awaits, everything else. */
-  unaccounted_ms: number;
-  /** A fresh cache fetching the analytic's files from the embedded S3 server (part of cold). */
-  cold_fetch_ms: number;
-}
 
 export interface AnalyticFigures {
   template: string;
@@ -65,20 +43,9 @@ export interface AnalyticFigures {
   breakdown: Breakdown;
 }
 
-const round1 = (n: number): number => Math.round(n * 10) / 10;
-
-/** One analytic's warm timings (ms), index i of each from round i. */
-interface WarmSamples {
-  service: number[];
-  direct: number[];
-  gate: number[];
-  pin: number[];
-  hold: number[];
-  setup: number[];
-  job: number[];
-  pool: number[];
-  roundTrip: number[];
-  last: QueryResult;
+/** A query job's limits as the service sets them from the configuration. */
+export function queryLimits(config: Config): QueryLimits {
+  return { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes };
 }
 
 /** The service's request → relation plans mapping (actors/query/queryService.ts `execute`), for the breakdown's pool jobs. */
@@ -168,7 +135,7 @@ export class Measurer {
     const { config } = rt;
     const params = await this.bound(c);
     const sql = this.templateSql(c);
-    const limits = { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes };
+    const limits = queryLimits(config);
     const runService = async (): Promise<{ ms: number; result: QueryResult }> => {
       const started = performance.now();
       const result = await this.service.query({ template: c.template, params: c.params });
@@ -245,55 +212,7 @@ export class Measurer {
 
   /** Where the warm service's time goes (see Breakdown), from one analytic's warm samples. */
   async breakdown(c: AnalyticCase, s: WarmSamples): Promise<Breakdown> {
-    // Paired differences within a round, then their median: robust to drift between rounds.
-    const paired = (a: readonly number[], b: readonly number[]): number => median(a.map((x, i) => x - b[i]!));
-    const gate = median(s.gate);
-    const pin = median(s.pin);
-    const hold = median(s.hold);
-    return {
-      gate_ms: round1(gate),
-      pin_ms: round1(pin),
-      cache_hold_ms: round1(hold),
-      fresh_duckdb_setup_ms: round1(median(s.setup)),
-      query_in_fresh_duckdb_ms: round1(paired(s.job, s.setup)),
-      fresh_vs_reused_instance_ms: round1(median(s.job.map((job, i) => job - s.setup[i]! - s.direct[i]!))),
-      thread_hop_ms: round1(paired(s.pool, s.job)),
-      pool_round_trip_ms: round1(median(s.roundTrip)),
-      unaccounted_ms: round1(median(s.service.map((x, i) => x - (s.gate[i]! + s.pin[i]! + s.hold[i]! + s.pool[i]!)))),
-      cold_fetch_ms: round1(await this.coldFetch(this.templateSql(c))),
-    };
-  }
-
-  /**
-   * What a cold service pays before any file: a fresh pool's first job (thread start, the pool
-   * module's imports) and its first query job (@duckdb/node-api loaded in that thread, an instance).
-   */
-  async poolColdStart(): Promise<{ thread_start_ms: number; first_query_job_ms: number; next_query_job_ms: number }> {
-    const { config } = this.inst.rt;
-    const input: QueryThreadInput = {
-      sql: 'SELECT 1',
-      params: {},
-      macros: [],
-      relations: [],
-      hot: null,
-      limits: { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes },
-      format: 'json',
-      threads: config.queryThreads,
-    };
-    const pool = openThreadPool({ maxThreads: 1 });
-    try {
-      let t = performance.now();
-      await pool.run('threadId', undefined);
-      const threadStart = performance.now() - t;
-      t = performance.now();
-      await pool.run('runQuery', input);
-      const first = performance.now() - t;
-      t = performance.now();
-      await pool.run('runQuery', input);
-      return { thread_start_ms: round1(threadStart), first_query_job_ms: round1(first), next_query_job_ms: round1(performance.now() - t) };
-    } finally {
-      await pool.close();
-    }
+    return breakdownOf(s, await this.coldFetch(this.templateSql(c)));
   }
 
   /** A fresh, empty cache fetching the files the query's relations list. */

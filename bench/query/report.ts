@@ -1,5 +1,6 @@
 /** The benchmark's result: one JSON object (stdout with --json) and a table (stderr). */
 import type { AnalyticFigures } from './measure.js';
+import type { PoolColdStart } from './poolColdStart.js';
 
 export const WARM_TARGET_MS = 1_000;
 export const OVERHEAD_TARGET = 1.5;
@@ -15,7 +16,7 @@ export interface QueryBenchResult {
   files: Record<string, { files: number; bytes: number }>;
   setup: { generate_s: number; commit_s: number; tasks: number; hot_rows_in_postgres: Record<string, number> };
   /** Part of every cold figure: a fresh pool thread and DuckDB loaded in it (SELECT 1 jobs). */
-  cold_start: { thread_start_ms: number; first_query_job_ms: number; next_query_job_ms: number };
+  cold_start: PoolColdStart;
   analytics: Record<string, AnalyticFigures>;
   ratio: {
     /** The largest ratio over the analytics (the target is per analytic). */

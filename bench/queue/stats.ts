@@ -11,6 +11,11 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** A figure for a report, rounded to one decimal. */
+export const round1 = (n: number): number => Math.round(n * 10) / 10;
+/** A figure for a report, rounded to three decimals. */
+export const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+
 /** Nearest-rank percentile, p in [0, 100]. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;

@@ -1,0 +1,55 @@
+/**
+ * One stream set at one chunk size: rounds that interleave a raw and a full round, summed up as
+ * blocks/s (blocks × streams / seconds) from the median round of each.
+ */
+import { median, round1, round3 } from '../queue/stats.js';
+import { log } from '../stderr.js';
+import { medianBreakdown, type Breakdown } from './breakdown.js';
+import { fullRound } from './fullRound.js';
+import { rawRound } from './rawRound.js';
+import type { RoundSpec } from './roundSpec.js';
+
+export interface Measured {
+  chunk_size: number;
+  raw_blocks_per_s: number;
+  ingest_blocks_per_s: number;
+  ratio: number;
+  raw_s: number[];
+  raw_rpc_retries: number;
+  full_s: number[];
+  breakdown: Breakdown;
+}
+
+export async function measure(spec: RoundSpec, rounds: number, label: string): Promise<Measured> {
+  const { chunkSize } = spec;
+  const raw: number[] = [];
+  let rawRetries = 0;
+  const full: number[] = [];
+  const breakdowns: Breakdown[] = [];
+  const work = spec.end * spec.datasets.length;
+  for (let r = 0; r < rounds; r++) {
+    const rawRun = await rawRound(spec);
+    const rawS = rawRun.seconds;
+    raw.push(rawS);
+    rawRetries += rawRun.retries;
+    log(`${label} chunk ${chunkSize} round ${r + 1}/${rounds}: raw ${rawS.toFixed(2)} s (${(work / rawS).toFixed(0)} blocks/s), rpc retries ${rawRun.retries} ${JSON.stringify(rawRun.faults)}`);
+    const f = await fullRound(spec);
+    full.push(f.seconds);
+    breakdowns.push(f.breakdown);
+    log(
+      `${label} chunk ${chunkSize} round ${r + 1}/${rounds}: full ${f.seconds.toFixed(2)} s (${(work / f.seconds).toFixed(0)} blocks/s) ${JSON.stringify(f.breakdown)}`,
+    );
+  }
+  const rawBps = work / median(raw);
+  const fullBps = work / median(full);
+  return {
+    chunk_size: chunkSize,
+    raw_blocks_per_s: round1(rawBps),
+    ingest_blocks_per_s: round1(fullBps),
+    ratio: round3(fullBps / rawBps),
+    raw_s: raw.map(round3),
+    raw_rpc_retries: rawRetries,
+    full_s: full.map(round3),
+    breakdown: medianBreakdown(breakdowns),
+  };
+}

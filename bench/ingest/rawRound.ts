@@ -1,0 +1,55 @@
+/**
+ * A raw round: the chain_sync job's fetch calls without the job, results discarded, for the raw
+ * RPC read rate the ingest is compared with.
+ */
+import { performance } from 'node:perf_hooks';
+import { fetchDataset } from '../../drivers/chain/datasets.js';
+import { RpcPool } from '../../drivers/chain/rpcClient.js';
+import type { RoundSpec } from './roundSpec.js';
+
+export interface RawRound {
+  seconds: number;
+  retries: number;
+  faults: Record<string, number>;
+}
+
+/** The ranges the job plans: [from, to) cut every chunkSize blocks. */
+function ranges(end: number, chunkSize: number): Array<{ start: number; end: number }> {
+  const out = [];
+  for (let s = 0; s < end; s += chunkSize) out.push({ start: s, end: Math.min(s + chunkSize, end) });
+  return out;
+}
+
+/**
+ * Per stream, its ranges with `maxInflight` at a time, all streams at once; one RPC pool per
+ * stream with the pool defaults (the job's pool threads each hold their own pool, so this gives
+ * raw at least the job's HTTP concurrency).
+ */
+export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: RoundSpec): Promise<RawRound> {
+  const pools = datasets.map((d) => new RpcPool({ name: `raw-${d}`, url }));
+  const started = performance.now();
+  await Promise.all(
+    datasets.map(async (dataset, i) => {
+      const pool = pools[i]!;
+      const todo = ranges(end, chunkSize);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: maxInflight }, async () => {
+          while (next < todo.length) {
+            const range = todo[next++]!;
+            await fetchDataset(dataset, pool, { range });
+          }
+        }),
+      );
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const faults: Record<string, number> = {};
+  let retries = 0;
+  for (const pool of pools) {
+    const m = pool.metrics();
+    retries += m.retries;
+    for (const [k, v] of Object.entries(m.faults)) if (v > 0) faults[k] = (faults[k] ?? 0) + v;
+  }
+  return { seconds, retries, faults };
+}

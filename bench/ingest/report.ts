@@ -1,0 +1,59 @@
+/** The ingest benchmark's result: one JSON object (the last stdout line) and a summary on stderr. */
+import { log } from '../stderr.js';
+import type { Measured } from './measure.js';
+import type { IngestOptions } from './options.js';
+import { MAIN_STREAMS } from './roundSpec.js';
+
+const TARGET_RATIO = 0.8;
+
+export interface IngestFigures {
+  /** The devnet's blocks [0, end). */
+  end: number;
+  /** The main streams' figures per chunk size. */
+  byChunk: Measured[];
+  /** The chunk size with the best ingest rate. */
+  best: Measured;
+  geth: Measured | undefined;
+  runtimeS: number;
+}
+
+export function ingestResult(options: IngestOptions, { end, byChunk, best, geth, runtimeS }: IngestFigures) {
+  return {
+    bench: 'ingest',
+    blocks: end,
+    streams: MAIN_STREAMS,
+    chunk_size: best.chunk_size,
+    max_inflight: options.maxInflight,
+    rounds: options.rounds,
+    raw_rpc: { blocks_per_s: best.raw_blocks_per_s, seconds: best.raw_s, rpc_retries: best.raw_rpc_retries },
+    ingest: { blocks_per_s: best.ingest_blocks_per_s, seconds: best.full_s, breakdown: best.breakdown },
+    ratio: { ingest_vs_raw_rpc: best.ratio, target: TARGET_RATIO, met: best.ratio >= TARGET_RATIO },
+    by_chunk_size: byChunk.map((m) => ({
+      chunk_size: m.chunk_size,
+      raw_blocks_per_s: m.raw_blocks_per_s,
+      ingest_blocks_per_s: m.ingest_blocks_per_s,
+      ratio: m.ratio,
+      breakdown: m.breakdown,
+    })),
+    geth_calls: geth
+      ? {
+          blocks: Math.min(end, options.gethBlocks),
+          chunk_size: geth.chunk_size,
+          rounds: 1,
+          raw_blocks_per_s: geth.raw_blocks_per_s,
+          raw_rpc_retries: geth.raw_rpc_retries,
+          ingest_blocks_per_s: geth.ingest_blocks_per_s,
+          ratio: geth.ratio,
+          breakdown: geth.breakdown,
+        }
+      : null,
+    quick: options.quick,
+    runtime_s: runtimeS,
+  };
+}
+
+/** One line per chunk size (and geth_calls), for a reader without --json. */
+export function logSummary({ byChunk, geth }: IngestFigures): void {
+  for (const m of byChunk) log(`chunk ${m.chunk_size}: raw ${m.raw_blocks_per_s} blocks/s, ingest ${m.ingest_blocks_per_s} blocks/s, ratio ${m.ratio}`);
+  if (geth) log(`geth_calls: raw ${geth.raw_blocks_per_s} blocks/s, ingest ${geth.ingest_blocks_per_s} blocks/s`);
+}
