@@ -1,4 +1,4 @@
-import { resolveDatabase, type ResolvedDatabase } from '../drivers/postgres/embedded/database.js';
+import { resolveDatabase, type ResolvedDatabase } from '../drivers/postgres/embedded/resolveDatabase.js';
 import { dropInstallation, migrate } from '../drivers/postgres/migrations.js';
 import { schemaNames } from '../drivers/postgres/postgres.js';
 import { loadConfig, type Config, type ConfigInput } from '../runtime/config.js';

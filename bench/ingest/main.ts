@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchDataset } from '../../drivers/chain/datasets.js';
 import { RpcPool } from '../../drivers/chain/rpcClient.js';
-import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
+import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/resolveDatabase.js';
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
 import { createPgPool, schemaNames } from '../../drivers/postgres/postgres.js';
 import { openObjectStore } from '../../drivers/store/embeddedS3.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { waitForRun } from '../../cli/tasks.js';
 import { decodeDataset } from '../../drivers/chain/datasets.js';
-import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
+import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/resolveDatabase.js';
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
 import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
 import { arrowToCopyText, copyColumns } from '../../drivers/postgres/copy.js';

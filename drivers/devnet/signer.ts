@@ -6,7 +6,7 @@ import type { Hex, TransactionSerializableEIP1559 } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { accountKey } from './genesis.js';
 import { MONAD_CHAIN_ID } from './monad.js';
-import type { PlannedTx } from './workload.js';
+import type { PlannedTx } from './plannedTx.js';
 
 export interface SignTask {
   seed: number;
