@@ -1,4 +1,4 @@
-import type { ResolvedDatabase } from '../drivers/postgres/embedded/database.js';
+import type { ResolvedDatabase } from '../drivers/postgres/embedded/resolveDatabase.js';
 import type { Config, ConfigInput } from '../runtime/config.js';
 import type { Runtime } from '../actors/node/context.js';
 import type { Logger } from '../runtime/logger.js';
@@ -32,7 +32,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
     await Promise.all([
       import('../runtime/config.js'),
       import('../runtime/logger.js'),
-      import('../drivers/postgres/embedded/database.js'),
+      import('../drivers/postgres/embedded/resolveDatabase.js'),
       import('../drivers/postgres/migrations.js'),
       import('../drivers/postgres/postgres.js'),
       import('../actors/node/context.js'),

@@ -7,7 +7,7 @@
  *   node dist/scripts/withDatabase.js <command> [args...]
  */
 import { spawn } from 'node:child_process';
-import { resolveDatabase } from '../drivers/postgres/embedded/database.js';
+import { resolveDatabase } from '../drivers/postgres/embedded/resolveDatabase.js';
 
 const [command, ...args] = process.argv.slice(2);
 if (!command) {

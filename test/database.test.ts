@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { DEFAULT_DATABASE_URL, probeDatabase, resolveDatabase, type ResolvedDatabase } from '../drivers/postgres/embedded/database.js';
+import { probeDatabase } from '../drivers/postgres/embedded/probe.js';
+import { DEFAULT_DATABASE_URL, resolveDatabase, type ResolvedDatabase } from '../drivers/postgres/embedded/resolveDatabase.js';
 
 /** A fresh Lite data dir, removed after the test (teardowns run last-registered first). */
 async function tempDataDir(t: ExecutionContext): Promise<string> {
@@ -104,7 +105,7 @@ test('a killed run leaves nothing that wedges the next start', async (t) => {
   const defaultUrl = await closedUrl();
 
   // A process that started the server is killed: its server lives on, is adopted, and our stop() stops it.
-  const moduleUrl = new URL('../drivers/postgres/embedded/database.js', import.meta.url).href;
+  const moduleUrl = new URL('../drivers/postgres/embedded/resolveDatabase.js', import.meta.url).href;
   const script = `import { resolveDatabase } from ${JSON.stringify(moduleUrl)};
     const db = await resolveDatabase(${JSON.stringify({ defaultUrl, dataDir })});
     console.log(db.url);

@@ -1,5 +1,5 @@
 /**
- * PgPool job: one query in a fresh in-memory DuckDB on a pool thread.
+ * Thread job: one query in a fresh in-memory DuckDB on a pool thread.
  *
  *   1. trusted setup: extensions off, file access limited to this query's cached cold files,
  *      hot rows read from Postgres inside the query's pinned snapshot (pg-cursor, in batches)

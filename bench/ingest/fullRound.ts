@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
+import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/resolveDatabase.js';
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
 import { createPgPool, schemaNames } from '../../drivers/postgres/postgres.js';
 import { openObjectStore } from '../../drivers/store/embeddedS3.js';

@@ -1,7 +1,7 @@
 /**
  * A synthetic, Monad-shaped chain for the query benchmark, deterministic from a seed. A real devnet
  * cannot be seeded to 50,000 blocks quickly, so this models the same workload as `trace-lite
- * devnet` (drivers/devnet/workload.ts) without executing it:
+ * devnet` (drivers/devnet/plannedTx.ts) without executing it:
  *
  *   - block 0 is genesis (no transactions); block 1 creates 20 validators through the staking
  *     precompile's addValidator (ValidatorCreated + Delegate) and deploys the ERC-20;

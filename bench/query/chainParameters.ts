@@ -1,5 +1,5 @@
 /**
- * The synthetic chain's calibration, modelled on `trace-lite devnet` (drivers/devnet/workload.ts):
+ * The synthetic chain's calibration, modelled on `trace-lite devnet` (drivers/devnet/plannedTx.ts):
  * units, validators, block timing and demand, the EIP-1559 fee rule's constants, the user
  * transaction mix and the gas each kind of transaction uses.
  */
@@ -38,7 +38,7 @@ export interface Gas {
   limit: bigint;
 }
 
-/** Gas used by kind, as the devnet measured them (drivers/devnet/workload.ts); limits add headroom. */
+/** Gas used by kind, as the devnet measured them (drivers/devnet/plannedTx.ts); limits add headroom. */
 export const GAS: Record<UserKind | 'reward' | 'addValidator' | 'deploy' | 'reverted', Gas> = {
   transfer: { used: 21_000n, limit: 21_000n },
   tokenTransfer: { used: 51_675n, limit: 65_000n },

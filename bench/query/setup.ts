@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { waitForRun } from '../../cli/submissions.js';
 import { decodeDataset } from '../../drivers/chain/datasets.js';
 import { isHotDataset } from '../../drivers/datasets/catalog.js';
-import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
+import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/resolveDatabase.js';
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
 import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
 import { arrowToCopyText } from '../../drivers/postgres/copy.js';

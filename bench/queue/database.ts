@@ -1,7 +1,7 @@
 /** Connections, scratch schemas and cleanup for one bench run. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
+import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/resolveDatabase.js';
 
 export const BENCH_DATABASE_URL = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 

@@ -12,7 +12,7 @@ export interface PgBossConfig {
   mode: 'fetch' | 'work';
   consumers: number;
   batchSize: number;
-  /** PgPool size; pg-boss's default. */
+  /** Connection pool size; pg-boss's default. */
   max: number;
 }
 

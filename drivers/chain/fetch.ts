@@ -11,7 +11,8 @@
  * -32005) is split in halves down to single blocks.
  */
 import { numberToHex, type Address, type Quantity, type RpcBlock, type RpcLog, type RpcTransactionReceipt } from 'viem';
-import { RpcError, type RpcPool } from './rpcClient.js';
+import type { RpcPool } from './rpcClient.js';
+import { RpcError } from './rpcError.js';
 import type { CallTracerConfig, TransactionTrace } from './rpcSchema.js';
 
 /** Blocks `start` (inclusive) to `end` (exclusive). */

@@ -1,6 +1,6 @@
 /**
  * RPC pools from the environment: `TRACE_RPC_POOL_<POOL>_URL` names a pool, and the optional
- * `TRACE_RPC_POOL_<POOL>_{CONCURRENCY,RPS,BATCH_SIZE,TIMEOUT_MS,MAX_RETRIES}` tune it. PgPool names
+ * `TRACE_RPC_POOL_<POOL>_{CONCURRENCY,RPS,BATCH_SIZE,TIMEOUT_MS,MAX_RETRIES}` tune it. Pool names
  * are case-insensitive (`TRACE_RPC_POOL_MAIN_URL` is the pool `main`) and may contain underscores.
  */
 import { RpcPool, type RpcPoolMetrics, type RpcPoolOptions } from './rpcClient.js';

@@ -27,8 +27,9 @@ import type { DevnetClient } from './client.js';
 import { MonadStaking } from './contracts.generated.js';
 import type { Genesis } from './genesis.js';
 import { BLOCK_REWARD_WEI, STAKING_ADDRESS, SYSTEM_SENDER } from './monad.js';
+import type { TxKind } from './plannedTx.js';
 import type { SignTask } from './signer.js';
-import { EPOCH_CHANGE_GAS, REWARD_GAS, type PlannedBlock, type TxKind, type Workload } from './workload.js';
+import { EPOCH_CHANGE_GAS, REWARD_GAS, type PlannedBlock, type Workload } from './workload.js';
 
 const PROGRESS_INTERVAL_MS = 1_000;
 

@@ -1,12 +1,12 @@
 /**
- * PgPool thread that signs a block's transactions. Signing (~0.3 ms each) is the seeder's largest
+ * Thread that signs a block's transactions. Signing (~0.3 ms each) is the seeder's largest
  * cost; on its own thread it overlaps with the JSON-RPC round trips of the block before.
  */
 import type { Hex, TransactionSerializableEIP1559 } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { accountKey } from './genesis.js';
 import { MONAD_CHAIN_ID } from './monad.js';
-import type { PlannedTx } from './workload.js';
+import type { PlannedTx } from './plannedTx.js';
 
 export interface SignTask {
   seed: number;

@@ -1,6 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { numberToHex, type Quantity } from 'viem';
-import { RpcError, RpcPool, type RpcPoolOptions } from '../../drivers/chain/rpcClient.js';
+import { RpcPool, type RpcPoolOptions } from '../../drivers/chain/rpcClient.js';
+import { RpcError } from '../../drivers/chain/rpcError.js';
 import { rpcPoolsFromEnv } from '../../drivers/chain/rpcPools.js';
 import type { RpcCall } from '../../drivers/chain/rpcSchema.js';
 import { seedWorkload, startAnvil, type TestAnvil } from '../helpers/anvil.js';

@@ -3,7 +3,7 @@ import type { ExecutionContext } from 'ava';
 import { loadConfig, type Config, type ConfigInput } from '../../runtime/config.js';
 import { createPgPool, schemaNames, type PgPool, type SchemaNames } from '../../drivers/postgres/postgres.js';
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
-import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/database.js';
+import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/resolveDatabase.js';
 
 /** The database every test reaches; `npm test` points it at an embedded server when none answers. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;

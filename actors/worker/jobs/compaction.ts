@@ -54,7 +54,7 @@ export async function uploadParquet(chunks: Uint8Array[], target: ParquetTarget)
   return { rows, bytes, etag };
 }
 
-/** PgPool job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object. */
+/** Thread job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object. */
 export function compactToParquet(input: CompactionInput): Promise<CompactionResult> {
   return uploadParquet(
     input.ipc.map((buffer) => new Uint8Array(buffer)),

@@ -31,7 +31,7 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
 });
 
 /**
- * PgPool job for one cryo_ingest range, all off the main thread: fetch over JSON-RPC, decode into an
+ * Thread job for one cryo_ingest range, all off the main thread: fetch over JSON-RPC, decode into an
  * Arrow batch with the Cryo schema, stream it as Parquet into its staging object, and render the
  * hot rows as COPY text. Fetching here rather than on the main thread saves structured-cloning
  * the RPC JSON into the thread, which cost twice the decode (139 ms vs 65 ms for 2,000 blocks).
