@@ -91,7 +91,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     listener: new PgListener(() => new pg.Client({ connectionString: url })),
     queue,
     tasks,
-    syncJobs: new SyncJobs(db, tasks),
+    syncJobs: new SyncJobs(db, tasks, schemas.data),
     registry: new DatasetRegistry(db),
     buffers: new BufferBatches(db, schemas.data),
     objects: lazyObjects,

@@ -1,7 +1,9 @@
 import { withTransaction, type PgPool, type PgClient } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { LeaseLostError, type Fence } from './tasks/taskTypes.js';
+import { INGEST_OPERATOR } from './syncJobs.js';
 
+const SYNC_SQL = loadStatements('state/sync.sql', ['plannedRangeMissing'] as const);
 const SQL = loadStatements('state/datasets.sql', [
   'lockFence',
   'registerVersions',
@@ -50,6 +52,14 @@ export interface CommitResult {
   alreadyRegistered: number;
 }
 
+/** A commit of a range that a reorg invalidated after its task fetched it: nothing is registered. */
+export class RangeInvalidatedError extends Error {
+  override name = 'RangeInvalidatedError';
+  constructor(fence: Fence, version: Pick<StagedVersion, 'dataset' | 'rangeStart' | 'rangeEnd'>) {
+    super(`commit refused for task ${fence.taskId}: ${version.dataset} [${version.rangeStart}, ${version.rangeEnd}) is no longer planned (invalidated by a reorg)`);
+  }
+}
+
 /** Holds the task row for the caller's transaction; throws LeaseLostError when the attempt is stale or its lease lapsed. */
 export async function lockFence(client: PgClient, fence: Fence, operation: string): Promise<void> {
   const { rows } = await client.query(SQL.lockFence, [fence.taskId, fence.attempt, fence.leaseToken]);
@@ -58,7 +68,8 @@ export async function lockFence(client: PgClient, fence: Fence, operation: strin
 
 /**
  * The dataset version registry: the only way data becomes visible. A commit is one transaction that
- * checks the fence and registers staged objects; readers resolve files through listVersions only.
+ * checks the fence (and, for a range a chain_sync planned, that the ledger still holds it) and
+ * registers staged objects; readers resolve files through listVersions only.
  */
 export class DatasetRegistry {
   constructor(private readonly pool: PgPool) {}
@@ -70,6 +81,10 @@ export class DatasetRegistry {
   async commit(fence: Fence, versions: readonly StagedVersion[], alongside?: (client: PgClient) => Promise<void>): Promise<CommitResult> {
     return withTransaction(this.pool, async (client) => {
       await lockFence(client, fence, 'commit');
+      for (const v of versions) {
+        const missing = await client.query(SYNC_SQL.plannedRangeMissing, [fence.taskId, v.rangeStart, v.rangeEnd, INGEST_OPERATOR]);
+        if (missing.rows.length > 0) throw new RangeInvalidatedError(fence, v);
+      }
       await alongside?.(client);
       const payload = versions.map((v) => ({
         dataset: v.dataset,

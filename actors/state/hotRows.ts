@@ -42,3 +42,8 @@ export async function trimHotRows(db: Queryable, dataSchema: string, retentionBl
   }
   return deleted;
 }
+
+/** Deletes a chain's hot rows of one dataset from `fromBlock` on (a reorg invalidated them). */
+export async function deleteHotRowsFrom(client: PgClient, dataSchema: string, dataset: HotDatasetName, chainId: number, fromBlock: number): Promise<void> {
+  await client.query(SQL.deleteRange.text.replaceAll('{{table}}', hotTable(dataSchema, dataset)), [chainId, fromBlock, Number.MAX_SAFE_INTEGER]);
+}

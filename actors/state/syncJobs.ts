@@ -2,6 +2,7 @@ import { withTransaction, type PgPool } from '../../drivers/postgres/postgres.js
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import type { SyncJobSpec, SyncMode } from './syncJobSpec.js';
 import type { TaskStore } from './tasks/taskStore.js';
+import { invalidateFrom } from './rangeInvalidation.js';
 import { failpoint } from '../../runtime/failpoints.js';
 
 const SQL = loadStatements('state/sync.sql', [
@@ -18,7 +19,6 @@ const SQL = loadStatements('state/sync.sql', [
   'streamStatus',
   'followedTips',
   'recordReorg',
-  'invalidateFrom',
 ] as const);
 
 /** How deep the tip follower compares ingested block hashes with the node's (blocks). */
@@ -106,6 +106,7 @@ export class SyncJobs {
   constructor(
     private readonly pool: PgPool,
     private readonly tasks: TaskStore,
+    private readonly dataSchema: string,
   ) {}
 
   async apply(spec: SyncJobSpec): Promise<{ jobId: string; created: boolean }> {
@@ -196,8 +197,7 @@ export class SyncJobs {
   /**
    * Tip follower: compares the newest ingested blocks of every follow_head job with the node's
    * canonical hashes; from the first block that differs, records the reorg and invalidates the
-   * job's ranges (ledger rows and registered versions) so the planner ingests them again, which
-   * rewrites their hot rows.
+   * job's ranges in the same transaction (see rangeInvalidation.ts), so the planner ingests them again.
    */
   async detectReorgs(canonical: CanonicalHashes): Promise<ReorgFound[]> {
     const rows = (
@@ -222,7 +222,12 @@ export class SyncJobs {
           first.block_hash,
           newHash ? Buffer.from(newHash.slice(2), 'hex') : Buffer.alloc(0),
         ]);
-        await client.query(SQL.invalidateFrom, [jobId, fromBlock]);
+        await invalidateFrom(client, this.dataSchema, {
+          jobId,
+          chainId: Number(first.chain_id),
+          fromBlock,
+          reason: `range invalidated: chain reorganised from block ${fromBlock}`,
+        });
       });
       found.push({ jobId, fromBlock });
     }

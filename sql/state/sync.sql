@@ -89,20 +89,55 @@ ORDER BY j.job_id, b.block_number;
 -- name: recordReorg
 INSERT INTO reorgs (job_id, chain_id, from_block, old_hash, new_hash) VALUES ($1, $2, $3, $4, $5);
 
--- name: invalidateFrom
--- Forgets every range of the job's streams that reaches block $2 or later: ledger rows and the
--- versions they registered go, and each stream's cursor moves back to its first forgotten range.
-WITH forgotten AS (
-  DELETE FROM sync_ranges r
-  USING sync_streams s
-  WHERE r.job_id = $1 AND s.job_id = r.job_id AND s.stream_key = r.stream_key AND r.range_end > $2
-  RETURNING r.stream_key, r.range_start, r.range_end, s.dataset
-), versions AS (
-  DELETE FROM dataset_versions v
-  USING forgotten f, sync_jobs j
-  WHERE j.job_id = $1 AND v.chain_id = j.chain_id AND v.dataset = f.dataset
-    AND v.range_start = f.range_start AND v.range_end = f.range_end
+-- name: lockJobStreams
+-- An invalidation holds every stream of its job: no planning transaction of the job is half-way
+-- (this waits for it) or starts meanwhile (planners skip locked streams).
+SELECT stream_key, dataset FROM sync_streams WHERE job_id = $1 ORDER BY stream_key FOR UPDATE;
+
+-- name: rangesReaching
+-- The job's ranges that reach block $2 or later.
+SELECT stream_key, range_start::text AS range_start, task_id::text AS task_id
+FROM sync_ranges WHERE job_id = $1 AND range_end > $2;
+
+-- name: cancelRangeTasks
+-- Cancels the tasks $1 of invalidated ranges that may still run or retry. A running attempt loses
+-- its lease token, so its heartbeat, commit and completion are refused. Waits for a commit in
+-- flight (it holds the task row), so the next statement sees what that commit registered.
+WITH cancelled AS (
+  UPDATE tasks t
+  SET status = 'cancelled', lease_token = NULL, lease_expires_at = NULL, next_retry_at = NULL,
+      last_error = $2, finished_at = now(), updated_at = now()
+  WHERE t.task_id = ANY ($1::bigint[])
+    AND (t.status IN ('pending', 'queued', 'running') OR (t.status = 'failed' AND t.next_retry_at IS NOT NULL))
+  RETURNING t.task_id, t.run_id, t.attempt
+), history AS (
+  UPDATE task_attempts a SET outcome = 'cancelled', error = $2, ended_at = now()
+  FROM cancelled c WHERE a.task_id = c.task_id AND a.attempt = c.attempt AND a.outcome = 'running'
 )
-UPDATE sync_streams s SET cursor = least(s.cursor, f.first_start)
-FROM (SELECT stream_key, min(range_start) AS first_start FROM forgotten GROUP BY stream_key) f
-WHERE s.job_id = $1 AND s.stream_key = f.stream_key;
+SELECT task_id::text AS task_id, run_id::text AS run_id FROM cancelled ORDER BY run_id, task_id;
+
+-- name: forgetRanges
+DELETE FROM sync_ranges WHERE job_id = $1 AND range_end > $2;
+
+-- name: forgetVersions
+-- The versions registered by the tasks $1 of invalidated ranges leave the registry; their objects
+-- go back to staging, where the janitor deletes them once no query can still be reading them.
+WITH forgotten AS (
+  DELETE FROM dataset_versions WHERE task_id = ANY ($1::bigint[])
+  RETURNING bucket, object_keys, manifest_key, task_id, attempt
+)
+INSERT INTO staged_objects (bucket, object_key, task_id, attempt)
+SELECT f.bucket, key, f.task_id, f.attempt FROM forgotten f, unnest(f.object_keys || f.manifest_key) AS key
+ON CONFLICT (bucket, object_key) DO NOTHING;
+
+-- name: rewindCursor
+UPDATE sync_streams SET cursor = least(cursor, $3) WHERE job_id = $1 AND stream_key = $2;
+
+-- name: plannedRangeMissing
+-- Whether task $1 was planned by a chain_sync job (operator $4 with the job in its params) and the
+-- ledger no longer holds [$2, $3) for it: the range was invalidated and must not be registered.
+-- (The commit holds the task row, which an invalidation cancels first, so the two are ordered.)
+SELECT 1 AS missing
+FROM tasks t
+WHERE t.task_id = $1 AND t.operator = $4 AND t.params ? 'job_id'
+  AND NOT EXISTS (SELECT 1 FROM sync_ranges r WHERE r.task_id = t.task_id AND r.range_start = $2 AND r.range_end = $3);

@@ -40,7 +40,7 @@ export interface TaskRow {
 export interface AttemptRow {
   attempt: number;
   worker_id: string;
-  outcome: 'running' | 'succeeded' | 'failed' | 'lease_expired' | 'handed_back';
+  outcome: 'running' | 'succeeded' | 'failed' | 'lease_expired' | 'handed_back' | 'cancelled';
   error: string | null;
   started_at: Date;
   ended_at: Date | null;

@@ -1,0 +1,56 @@
+import { isHotDataset } from '../../drivers/datasets/catalog.js';
+import type { PgClient } from '../../drivers/postgres/postgres.js';
+import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
+import { deleteHotRowsFrom } from './hotRows.js';
+import { settleRun } from './tasks/attemptTransitions.js';
+
+const SQL = loadStatements('state/sync.sql', [
+  'lockJobStreams',
+  'rangesReaching',
+  'cancelRangeTasks',
+  'forgetRanges',
+  'forgetVersions',
+  'rewindCursor',
+] as const);
+
+export interface Invalidation {
+  jobId: string;
+  chainId: number;
+  /** The first block that is no longer canonical. */
+  fromBlock: number;
+  /** Why, as the cancelled tasks' error says it. */
+  reason: string;
+}
+
+export interface InvalidationResult {
+  ranges: number;
+  cancelledTasks: number;
+}
+
+/**
+ * Forgets everything a job derived from block `fromBlock` on, in the caller's transaction, in an
+ * order that closes every race with a planner or a commit:
+ * 1. the job's streams are locked, so no planning transaction is half-way or starts meanwhile;
+ * 2. the tasks of the ranges reaching `fromBlock` are cancelled: a running attempt loses its lease
+ *    token (its heartbeat, commit and completion are refused) and a commit in flight is waited for;
+ * 3. their ledger rows and the versions their tasks registered go (the versions' objects back to
+ *    staging for the janitor), with the hot rows from `fromBlock` on;
+ * 4. each stream's cursor moves back to its first forgotten range, so those ranges are planned again.
+ */
+export async function invalidateFrom(client: PgClient, dataSchema: string, invalidation: Invalidation): Promise<InvalidationResult> {
+  const { jobId, chainId, fromBlock, reason } = invalidation;
+  const streams = (await client.query<{ stream_key: string; dataset: string }>(SQL.lockJobStreams, [jobId])).rows;
+  const ranges = (await client.query<{ stream_key: string; range_start: string; task_id: string }>(SQL.rangesReaching, [jobId, fromBlock])).rows;
+  const taskIds = ranges.map((r) => r.task_id);
+  const cancelled = (await client.query<{ task_id: string; run_id: string }>(SQL.cancelRangeTasks, [taskIds, reason])).rows;
+  for (const c of cancelled) await settleRun(client, c.task_id, c.run_id, true);
+  await client.query(SQL.forgetRanges, [jobId, fromBlock]);
+  await client.query(SQL.forgetVersions, [taskIds]);
+  for (const dataset of new Set(streams.map((s) => s.dataset))) {
+    if (isHotDataset(dataset)) await deleteHotRowsFrom(client, dataSchema, dataset, chainId, fromBlock);
+  }
+  const firstStart = new Map<string, number>();
+  for (const r of ranges) firstStart.set(r.stream_key, Math.min(firstStart.get(r.stream_key) ?? Infinity, Number(r.range_start)));
+  for (const [stream, start] of firstStart) await client.query(SQL.rewindCursor, [jobId, stream, start]);
+  return { ranges: ranges.length, cancelledTasks: cancelled.length };
+}
