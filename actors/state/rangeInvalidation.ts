@@ -1,6 +1,7 @@
 import { isHotDataset } from '../../drivers/datasets/catalog.js';
 import type { PgClient } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
+import { forgetBlockHashesFrom } from './blockHashes.js';
 import { deleteHotRowsFrom } from './hotRows.js';
 import { settleRun } from './tasks/attemptTransitions.js';
 
@@ -34,7 +35,7 @@ export interface InvalidationResult {
  * 2. the tasks of the ranges reaching `fromBlock` are cancelled: a running attempt loses its lease
  *    token (its heartbeat, commit and completion are refused) and a commit in flight is waited for;
  * 3. their ledger rows and the versions their tasks registered go (the versions' objects back to
- *    staging for the janitor), with the hot rows from `fromBlock` on;
+ *    staging for the janitor), with the hot rows and the recorded block hashes from `fromBlock` on;
  * 4. each stream's cursor moves back to its first forgotten range, so those ranges are planned again.
  */
 export async function invalidateFrom(client: PgClient, dataSchema: string, invalidation: Invalidation): Promise<InvalidationResult> {
@@ -46,6 +47,7 @@ export async function invalidateFrom(client: PgClient, dataSchema: string, inval
   for (const c of cancelled) await settleRun(client, c.task_id, c.run_id, true);
   await client.query(SQL.forgetRanges, [jobId, fromBlock]);
   await client.query(SQL.forgetVersions, [taskIds]);
+  await forgetBlockHashesFrom(client, chainId, fromBlock);
   for (const dataset of new Set(streams.map((s) => s.dataset))) {
     if (isHotDataset(dataset)) await deleteHotRowsFrom(client, dataSchema, dataset, chainId, fromBlock);
   }

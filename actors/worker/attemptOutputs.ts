@@ -3,6 +3,8 @@ import type { PutResult } from '../../drivers/store/objectStore.js';
 import type { CompactionResult } from './jobs/compaction.js';
 import type { IngestRangeInput, IngestRangeResult } from './jobs/ingest.js';
 import { replaceHotRange, type HotRange } from '../state/hotRows.js';
+import { recordBlockHashes } from '../state/blockHashes.js';
+import type { BlockHashes } from '../../drivers/chain/datasets.js';
 import type { Config } from '../../runtime/config.js';
 import type { SchemaNames } from '../../drivers/postgres/postgres.js';
 import type { RpcPools } from '../../drivers/chain/rpcPools.js';
@@ -16,6 +18,14 @@ import type { Fence } from '../state/tasks/taskTypes.js';
 import { failpoint } from '../../runtime/failpoints.js';
 
 export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
+
+/** What commits with a version, in its transaction. */
+export interface CommitOptions {
+  /** The range's hot rows, replacing those it had. */
+  hot?: HotRange;
+  /** The hashes of the blocks the range was read at: a range read from a replaced fork is refused. */
+  blockHashes?: BlockHashes;
+}
 
 const encoder = new TextEncoder();
 
@@ -116,7 +126,7 @@ export class AttemptOutputs {
    */
   async commitFile(
     file: { dataset: string; chainId: number; start: number; end: number; configHash: string; key: string; rows: number; bytes: number },
-    options: { hot?: HotRange } = {},
+    options: CommitOptions = {},
   ): Promise<CommitResult> {
     return this.commit(
       {
@@ -139,7 +149,7 @@ export class AttemptOutputs {
    * transaction. A stale attempt gets LeaseLostError and registers nothing; a range that an earlier
    * attempt registered stays as it was (alreadyRegistered: 1).
    */
-  async commit(version: VersionToCommit, options: { hot?: HotRange } = {}): Promise<CommitResult> {
+  async commit(version: VersionToCommit, options: CommitOptions = {}): Promise<CommitResult> {
     const first = version.objectKeys[0];
     if (first === undefined) throw new RangeError('a version needs at least one object');
     const manifestKey = `${first.slice(0, first.lastIndexOf('/') + 1)}_manifest.json`;
@@ -157,12 +167,11 @@ export class AttemptOutputs {
       written_at: new Date().toISOString(),
     };
     await this.stage(version.bucket, manifestKey, encoder.encode(`${JSON.stringify(manifest, null, 2)}\n`));
-    const { hot } = options;
-    return this.rt.registry.commit(
-      this.fence,
-      [{ ...version, manifestKey }],
-      hot ? (client) => replaceHotRange(client, this.rt.schemas.data, hot) : undefined,
-    );
+    const { hot, blockHashes } = options;
+    return this.rt.registry.commit(this.fence, [{ ...version, manifestKey }], async (client) => {
+      if (blockHashes) await recordBlockHashes(client, version.chainId, blockHashes);
+      if (hot) await replaceHotRange(client, this.rt.schemas.data, hot);
+    });
   }
 
   /**

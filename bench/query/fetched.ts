@@ -20,7 +20,7 @@ export function isBenchDataset(value: unknown): value is BenchDataset {
 export type RangeFetched = { [D in BenchDataset]: FetchedByDataset[D] };
 
 export function emptyRange(): RangeFetched {
-  return { blocks: { blocks: [] }, transactions: { blocks: [], receipts: [] }, logs: { logs: [] }, balances: { balances: [] } };
+  return { blocks: { blocks: [] }, transactions: { blocks: [], receipts: [] }, logs: { logs: [], headers: [] }, balances: { balances: [] } };
 }
 
 /** What the generator decides of a block. */
@@ -62,10 +62,11 @@ export const quantity = (value: number | bigint): Hex => `0x${value.toString(16)
 const ZERO_32: Hash = `0x${'00'.repeat(32)}`;
 const EMPTY_BLOOM: Hex = `0x${'00'.repeat(256)}`;
 
-/** Appends a block to the `blocks` (hashes only) and `transactions` (full, with receipts) datasets. */
+/** Appends a block to the `blocks` (hashes only) and `transactions` (full, with receipts) datasets, and its header to `logs`. */
 export function pushBlock(range: RangeFetched, block: SyntheticBlock, transactions: SyntheticRpcTx[], receipts: RpcTransactionReceipt[]): void {
   const header = blockHeader(block);
   range.blocks.blocks.push({ ...header, transactions: transactions.map((tx) => tx.hash) });
+  range.logs.headers.push({ ...header, transactions: transactions.map((tx) => tx.hash) });
   range.transactions.blocks.push({ ...header, transactions });
   range.transactions.receipts.push(receipts);
 }

@@ -12,12 +12,14 @@ import { decodeBlocks, fetchBlocksData, type BlocksFetched } from './datasets/bl
 import { decodeGethCalls, fetchGethCallsData, type GethCallsFetched } from './datasets/gethCalls.js';
 import { decodeLogs, fetchLogsData, type LogsFetched } from './datasets/logs.js';
 import type { ChainId } from './datasets/rows.js';
+import { hashesOfBlocks, type BlockHashes } from './datasets/blockHashes.js';
 import { decodeTransactions, fetchTransactionsData, type TransactionsFetched } from './datasets/transactions.js';
 import type { BlockRange } from './fetch.js';
 import type { RpcPool } from './rpcClient.js';
 
 export type { CryoDatasetName } from '../datasets/catalog.js';
 export type { ChainId } from './datasets/rows.js';
+export type { BlockHashes } from './datasets/blockHashes.js';
 export { DatasetDecodeError } from './datasets/rows.js';
 export type { BalancesFetched, BlocksFetched, GethCallsFetched, LogsFetched, TransactionsFetched };
 
@@ -35,6 +37,8 @@ export interface DatasetRequest {
 interface DatasetCodec<Fetched> {
   fetch(pool: RpcPool, request: DatasetRequest): Promise<Fetched>;
   decode(fetched: Fetched, chainId: ChainId): RecordBatch;
+  /** The hashes of the blocks the fetch read (none for state reads like balances). */
+  blockHashes(fetched: Fetched): BlockHashes;
 }
 
 export interface ChainDataset<Fetched> extends DatasetCodec<Fetched> {
@@ -57,18 +61,22 @@ const CODECS: { readonly [D in CryoDatasetName]: DatasetCodec<FetchedByDataset[D
   blocks: {
     fetch: (pool, { range, signal }) => fetchBlocksData(pool, range, { signal }),
     decode: decodeBlocks,
+    blockHashes: ({ blocks }) => hashesOfBlocks(blocks),
   },
   transactions: {
     fetch: (pool, { range, signal }) => fetchTransactionsData(pool, range, { signal }),
     decode: decodeTransactions,
+    blockHashes: ({ blocks }) => hashesOfBlocks(blocks),
   },
   logs: {
     fetch: (pool, { range, signal }) => fetchLogsData(pool, range, { signal }),
     decode: decodeLogs,
+    blockHashes: ({ headers }) => hashesOfBlocks(headers),
   },
   geth_calls: {
     fetch: (pool, { range, signal }) => fetchGethCallsData(pool, range, { signal }),
     decode: decodeGethCalls,
+    blockHashes: ({ headers }) => hashesOfBlocks(headers),
   },
   balances: {
     fetch: (pool, { range, addresses, blocks, signal }) => {
@@ -76,6 +84,7 @@ const CODECS: { readonly [D in CryoDatasetName]: DatasetCodec<FetchedByDataset[D
       return fetchBalancesData(pool, range, { addresses, blocks }, { signal });
     },
     decode: decodeBalances,
+    blockHashes: () => [],
   },
 };
 
@@ -97,4 +106,9 @@ export function fetchDataset<D extends CryoDatasetName>(dataset: D, pool: RpcPoo
 /** Fetched JSON → one RecordBatch with the dataset's Cryo schema. Pure: safe on a pool thread. */
 export function decodeDataset<D extends CryoDatasetName>(dataset: D, fetched: FetchedDataset<D>, chainId: ChainId): RecordBatch {
   return (DATASETS[dataset] as ChainDataset<FetchedDataset<D>>).decode(fetched, chainId);
+}
+
+/** The hashes of the blocks a fetch read. */
+export function fetchedBlockHashes<D extends CryoDatasetName>(dataset: D, fetched: FetchedDataset<D>): BlockHashes {
+  return (DATASETS[dataset] as ChainDataset<FetchedDataset<D>>).blockHashes(fetched);
 }

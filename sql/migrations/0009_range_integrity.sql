@@ -31,3 +31,14 @@ ALTER TABLE {{state}}.dataset_versions ADD CONSTRAINT dataset_versions_synced_ra
 ALTER TABLE {{state}}.task_attempts DROP CONSTRAINT task_attempts_outcome_check;
 ALTER TABLE {{state}}.task_attempts ADD CONSTRAINT task_attempts_outcome_check
   CHECK (outcome IN ('running', 'succeeded', 'failed', 'lease_expired', 'handed_back', 'cancelled'));
+
+-- The hash of each block as the committed ranges read it, one per (chain, block): a range read
+-- from another fork than one already committed is refused at its commit, and the tip follower
+-- compares these with the node, whichever datasets a job syncs (before: hot `blocks` rows only,
+-- so a transactions range fetched from a replaced fork went unnoticed).
+CREATE TABLE {{state}}.block_hashes (
+  chain_id     bigint NOT NULL,
+  block_number bigint NOT NULL,
+  block_hash   bytea  NOT NULL,
+  PRIMARY KEY (chain_id, block_number)
+);

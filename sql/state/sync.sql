@@ -75,13 +75,13 @@ GROUP BY s.job_id, s.stream_key
 ORDER BY s.stream_key;
 
 -- name: followedTips
--- follow_head jobs with the newest ingested blocks of their chain ($1 blocks deep), to compare
--- with the node's canonical hashes.
+-- follow_head jobs with the newest block hashes their chain's committed ranges were read at ($1
+-- blocks deep), to compare with the node's canonical hashes.
 SELECT j.job_id::text AS job_id, j.chain_id::text AS chain_id, s.rpc_pool,
        b.block_number::text AS block_number, b.block_hash
 FROM sync_jobs j
 JOIN LATERAL (SELECT rpc_pool FROM sync_streams WHERE job_id = j.job_id ORDER BY stream_key LIMIT 1) s ON true
-JOIN LATERAL (SELECT block_number, block_hash FROM blocks WHERE chain_id = j.chain_id
+JOIN LATERAL (SELECT block_number, block_hash FROM block_hashes WHERE chain_id = j.chain_id
               ORDER BY block_number DESC LIMIT $1) b ON true
 WHERE j.status = 'active' AND j.mode ->> 'kind' = 'follow_head'
 ORDER BY j.job_id, b.block_number;

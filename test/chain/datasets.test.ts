@@ -297,8 +297,8 @@ test('an empty range decodes to a 0-row batch with the full schema', async (t) =
   const empty: FetchedByDataset = {
     blocks: { blocks: [] },
     transactions: { blocks: [], receipts: [] },
-    logs: { logs: [] },
-    geth_calls: { blocks: [], receipts: [] },
+    logs: { logs: [], headers: [] },
+    geth_calls: { blocks: [], receipts: [], headers: [] },
     balances: { balances: [] },
   };
   for (const name of DATASET_NAMES) {
@@ -307,5 +307,5 @@ test('an empty range decodes to a 0-row batch with the full schema', async (t) =
     t.deepEqual(batch.schema.fields, DATASETS[name].schema.fields);
   }
   const rpc = new RpcPool({ name: 'main', url: anvil.url });
-  t.deepEqual(await DATASETS.logs.fetch(rpc, { range: { start: 3, end: 3 } }), { logs: [] });
+  t.deepEqual(await DATASETS.logs.fetch(rpc, { range: { start: 3, end: 3 } }), { logs: [], headers: [] });
 });

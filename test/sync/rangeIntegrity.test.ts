@@ -8,6 +8,8 @@ import { INGEST_OPERATOR, type CanonicalHashes } from '../../actors/state/syncJo
 import { AttemptOutputs } from '../../actors/worker/attemptOutputs.js';
 import { RangeInvalidatedError } from '../../actors/state/datasetRegistry.js';
 import { JanitorActor } from '../../actors/janitor/janitor.js';
+import { ForkMismatchError } from '../../actors/state/blockHashes.js';
+import type { BlockHashes } from '../../drivers/chain/datasets.js';
 import { LeaseLostError, type ClaimedTask } from '../../actors/state/tasks/taskTypes.js';
 import { createInstallation, type TestInstallation } from '../helpers/installation.js';
 import { startNode, type TestNode } from '../helpers/node.js';
@@ -30,39 +32,45 @@ const reorgedAt =
   async (_pool, blocks) =>
     new Map(blocks.map((n) => [n, `0x${hash(n, n < fromBlock ? 'a' : 'b').toString('hex')}`]));
 
-/** Hot `blocks` rows 0..n-1 as the first fork had them (what the tip follower compares). */
+/** Blocks 0..n-1 as committed ranges read them from the first fork: hot rows and recorded hashes (what the tip follower compares). */
 async function ingestedBlocks(inst: TestInstallation, n: number): Promise<void> {
+  const params = [CHAIN, Array.from({ length: n }, (_, i) => i), Array.from({ length: n }, (_, i) => hash(i))];
   await inst.pool.query(
     `INSERT INTO ${inst.schemas.data}.blocks (block_number, block_hash, timestamp, author, gas_used, extra_data, chain_id, parent_hash)
      SELECT b, h, b, '\\x00', 0, '\\x', $1, '\\x' FROM unnest($2::bigint[], $3::bytea[]) AS x(b, h)`,
-    [CHAIN, Array.from({ length: n }, (_, i) => i), Array.from({ length: n }, (_, i) => hash(i))],
+    params,
   );
+  await inst.pool.query(`INSERT INTO ${inst.schemas.state}.block_hashes SELECT $1, b, h FROM unnest($2::bigint[], $3::bytea[]) AS x(b, h) ON CONFLICT DO NOTHING`, params);
 }
 
 /** A node whose actors do not run: the test drives planning, claims and reorgs itself. */
-async function syncSetup(t: Parameters<typeof startNode>[0], overrides = {}) {
+async function syncSetup(t: Parameters<typeof startNode>[0], overrides = {}, job = JOB) {
   const inst = await createInstallation(t, overrides);
   const { objects } = await embeddedObjects(t, inst);
   const operators = new OperatorRegistry().register(INGEST_OPERATOR, async () => null);
   const node = await startNode(t, inst, { operators, objects, start: false });
-  const { jobId } = await node.rt.syncJobs.apply(parseSyncJobSpec(JOB));
-  await node.rt.syncJobs.setTarget(jobId, 'blocks', 100);
+  const { jobId } = await node.rt.syncJobs.apply(parseSyncJobSpec(job));
+  for (const stream of ['blocks', 'transactions']) await node.rt.syncJobs.setTarget(jobId, stream, 100);
   return { inst, node, jobId };
 }
 
-async function claimRange(node: TestNode, jobId: string, start: number): Promise<ClaimedTask> {
-  const { rows } = await node.rt.db.query<{ task_id: string }>('SELECT task_id::text AS task_id FROM sync_ranges WHERE job_id = $1 AND range_start = $2', [jobId, start]);
+async function claimRange(node: TestNode, jobId: string, start: number, stream = 'blocks'): Promise<ClaimedTask> {
+  const { rows } = await node.rt.db.query<{ task_id: string }>(
+    'SELECT task_id::text AS task_id FROM sync_ranges WHERE job_id = $1 AND range_start = $2 AND stream_key = $3',
+    [jobId, start, stream],
+  );
   const claimed = await node.rt.tasks.attempts.claim(rows[0]!.task_id, 'test-worker', 60);
   if (!claimed) throw new Error(`range ${start} could not be claimed`);
   return claimed;
 }
 
-/** Stages and commits a blocks file for [start, end) as `task`'s attempt would. */
-async function commitRange(node: TestNode, task: ClaimedTask, start: number, end: number) {
+/** Stages and commits a file of `dataset` for [start, end) as `task`'s attempt would, read from `fork`. */
+async function commitRange(node: TestNode, task: ClaimedTask, start: number, end: number, fork = 'a', dataset = 'blocks') {
   const outputs = new AttemptOutputs(node.rt, task);
-  const key = outputs.stagingKey('blocks', CHAIN, start, end);
+  const key = outputs.stagingKey(dataset, CHAIN, start, end);
   await outputs.stage(outputs.buckets.datasets, key, new Uint8Array([1, 2, 3]));
-  return outputs.commitFile({ dataset: 'blocks', chainId: CHAIN, start, end, configHash: 'test', key, rows: end - start, bytes: 3 });
+  const blockHashes: BlockHashes = Array.from({ length: end - start }, (_, i) => [start + i, `0x${hash(start + i, fork).toString('hex')}`]);
+  return outputs.commitFile({ dataset, chainId: CHAIN, start, end, configHash: 'test', key, rows: end - start, bytes: 3 }, { blockHashes });
 }
 
 test('a reorg cancels the running attempt of an invalidated range: it can neither commit nor heartbeat', async (t) => {
@@ -124,6 +132,19 @@ test('a reorg found while a planning transaction is in flight waits for it and f
   t.is(cancelled.rowCount, 4, 'the tasks planned in flight, [20, 40), are cancelled');
   t.is(await node.rt.syncJobs.planOnce(), 4);
   t.deepEqual(await ledger(), ['0:succeeded', '5:succeeded', '10:queued', '15:queued', '20:queued', '25:queued']);
+});
+
+test('a range read from another fork than a committed range saw is refused, and the follower finds the stale one', async (t) => {
+  const { node, jobId } = await syncSetup(t, {}, JOB + '  transactions: {cryo_dataset_name: transactions, rpc_pool: devnet, chunk_size: 5, max_inflight: 4}\n');
+  await node.rt.syncJobs.planOnce();
+  await commitRange(node, await claimRange(node, jobId, 10, 'blocks'), 10, 15, 'a', 'blocks');
+  const error = await t.throwsAsync(commitRange(node, await claimRange(node, jobId, 10, 'transactions'), 10, 15, 'b', 'transactions'), {
+    instanceOf: ForkMismatchError,
+  });
+  t.regex(error!.message, /block\(s\) 10, 11, 12, 13, 14 were read with another hash/);
+  t.deepEqual(await node.rt.registry.listVersions('transactions', CHAIN), [], 'nothing of the other fork is registered');
+  // The node is on fork b from block 10: the hashes recorded from fork a are what the follower finds.
+  t.deepEqual(await node.rt.syncJobs.detectReorgs(reorgedAt(10)), [{ jobId, fromBlock: 10 }]);
 });
 
 test('files of versions a reorg invalidated go back to staging and the janitor deletes them', async (t) => {

@@ -1,5 +1,5 @@
 import type { RpcPool, RpcPoolOptions } from '../../../drivers/chain/rpcClient.js';
-import type { CryoDatasetName } from '../../../drivers/chain/datasets.js';
+import type { BlockHashes, CryoDatasetName } from '../../../drivers/chain/datasets.js';
 import { uploadParquet, type CompactionResult, type ParquetTarget } from './compaction.js';
 import { perThread } from '../../../runtime/threads/perThread.js';
 
@@ -23,6 +23,8 @@ export interface IngestRangeResult extends CompactionResult {
    * moves only a transferable returned at the top level, not one nested in a result object.
    */
   copyText: Uint8Array;
+  /** The hashes of the blocks the range was read at, for the commit to check and record. */
+  blockHashes: BlockHashes;
 }
 
 const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
@@ -38,7 +40,7 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
  * An RPC pool's concurrency and rate limits therefore apply per pool thread.
  */
 export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeResult> {
-  const [{ fetchDataset, decodeDataset }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
+  const [{ fetchDataset, decodeDataset, fetchedBlockHashes }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
     import('../../../drivers/chain/datasets.js'),
     import('../../../drivers/parquet/parquetWriter.js'),
     import('../../../drivers/postgres/copy.js'),
@@ -49,5 +51,5 @@ export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeR
   const batch = decodeDataset(input.dataset, fetched, input.chainId);
   const written = await uploadParquet([recordBatchToIpc(batch)], input.parquet);
   const copyText = input.hot ? arrowToCopyText([batch]) : new Uint8Array(0);
-  return { ...written, copyText };
+  return { ...written, copyText, blockHashes: fetchedBlockHashes(input.dataset, fetched) };
 }

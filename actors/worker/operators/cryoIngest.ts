@@ -24,7 +24,7 @@ const CONFIG_HASH = 'cryo-v1-zstd';
  * Idempotent: a retried or re-planned range registers once (the first commit stays visible) and
  * its hot rows are replaced, not duplicated. Exactly one publication per successful attempt.
  */
-export const cryoIngest: Operator = async ({ params, outputs, signal }) => {
+export const cryoIngest: Operator = async ({ params, outputs, signal, task }) => {
   const p = IngestParamsSchema.parse(params);
   if (p.end <= p.start) throw new RangeError(`empty range [${p.start}, ${p.end})`);
   const key = outputs.stagingKey(p.dataset, p.chain_id, p.start, p.end, p.network);
@@ -33,12 +33,13 @@ export const cryoIngest: Operator = async ({ params, outputs, signal }) => {
     { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot },
     signal,
   );
-  await failpoint('ingest.beforeCommit', { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end });
+  await failpoint('ingest.beforeCommit', { taskId: task.taskId, dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end });
   const result = await outputs.commitFile(
     { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH, key, rows: written.rows, bytes: written.bytes },
-    p.hot
-      ? { hot: { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, copyText: written.copyText } }
-      : {},
+    {
+      blockHashes: written.blockHashes,
+      hot: p.hot ? { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, copyText: written.copyText } : undefined,
+    },
   );
   return { rows: written.rows, bytes: written.bytes, key, registered: result.registered };
 };

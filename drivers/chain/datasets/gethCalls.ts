@@ -12,20 +12,27 @@ import type { RecordBatch } from 'apache-arrow';
 import type { RpcTransactionReceipt } from 'viem';
 import { CRYO_SCHEMAS } from '../../datasets/arrowSchemas.js';
 import { BatchBuilder } from '../arrow/batchBuilder.js';
-import { fetchCallTraces, fetchReceipts, type BlockRange, type BlockTraces, type FetchOptions } from '../fetch.js';
+import { fetchBlocks, fetchCallTraces, fetchReceipts, type BlockRange, type BlockTraces, type FetchOptions, type RpcBlockWithHashes } from '../fetch.js';
 import type { RpcPool } from '../rpcClient.js';
 import type { CallFrame } from '../rpcSchema.js';
 import { chainIdValue, RowCursor, type ChainId } from './rows.js';
+import { hashesOfBlocks, requireHeaderHash } from './blockHashes.js';
 
 export interface GethCallsFetched {
   blocks: BlockTraces[];
   /** Per block, its receipts in transaction order (for the top frames' gas used). */
   receipts: RpcTransactionReceipt[][];
+  /** The range's headers: traces carry no block hash, and receipts only for blocks with transactions. */
+  headers: RpcBlockWithHashes[];
 }
 
 export async function fetchGethCallsData(pool: RpcPool, range: BlockRange, options: FetchOptions = {}): Promise<GethCallsFetched> {
-  const [blocks, receipts] = await Promise.all([fetchCallTraces(pool, range, options), fetchReceipts(pool, range, options)]);
-  return { blocks, receipts };
+  const [blocks, receipts, headers] = await Promise.all([
+    fetchCallTraces(pool, range, options),
+    fetchReceipts(pool, range, options),
+    fetchBlocks(pool, range, false, options),
+  ]);
+  return { blocks, receipts, headers };
 }
 
 export function decodeGethCalls(fetched: GethCallsFetched, chainId: ChainId): RecordBatch {
@@ -47,6 +54,7 @@ export function decodeGethCalls(fetched: GethCallsFetched, chainId: ChainId): Re
   const chainIds = batch.uint64('chain_id');
 
   const at = new RowCursor('geth_calls', 'transaction');
+  const headers = new Map(hashesOfBlocks(fetched.headers));
   try {
     if (fetched.receipts.length !== fetched.blocks.length) {
       at.fail(`traces of ${fetched.blocks.length} blocks but receipts of ${fetched.receipts.length}`);
@@ -60,6 +68,7 @@ export function decodeGethCalls(fetched: GethCallsFetched, chainId: ChainId): Re
         at.item = txIndex;
         const root = trace.result ?? at.fail(`the node could not trace the transaction: ${String(trace.error)}`);
         const receipt = receipts[txIndex]!;
+        requireHeaderHash(at, headers, block, receipt.blockHash);
         if (typeof trace.txHash !== 'string' || trace.txHash.toLowerCase() !== String(receipt.transactionHash).toLowerCase()) {
           at.fail(`trace of ${String(trace.txHash)} but receipt of ${String(receipt.transactionHash)} (reorg between the reads?)`);
         }

@@ -3,16 +3,20 @@ import type { RecordBatch } from 'apache-arrow';
 import type { RpcLog } from 'viem';
 import { CRYO_SCHEMAS } from '../../datasets/arrowSchemas.js';
 import { BatchBuilder } from '../arrow/batchBuilder.js';
-import { fetchLogs, type BlockRange, type FetchOptions } from '../fetch.js';
+import { fetchBlocks, fetchLogs, type BlockRange, type FetchOptions, type RpcBlockWithHashes } from '../fetch.js';
 import type { RpcPool } from '../rpcClient.js';
 import { chainIdValue, RowCursor, type ChainId } from './rows.js';
+import { hashesOfBlocks, requireHeaderHash } from './blockHashes.js';
 
 export interface LogsFetched {
   logs: RpcLog[];
+  /** The range's headers: logs name only the blocks that have some, and the range needs every hash. */
+  headers: RpcBlockWithHashes[];
 }
 
 export async function fetchLogsData(pool: RpcPool, range: BlockRange, options: FetchOptions = {}): Promise<LogsFetched> {
-  return { logs: await fetchLogs(pool, range, options) };
+  const [logs, headers] = await Promise.all([fetchLogs(pool, range, options), fetchBlocks(pool, range, false, options)]);
+  return { logs, headers };
 }
 
 export function decodeLogs(fetched: LogsFetched, chainId: ChainId): RecordBatch {
@@ -30,11 +34,13 @@ export function decodeLogs(fetched: LogsFetched, chainId: ChainId): RecordBatch 
   const chainIds = batch.uint64('chain_id');
 
   const at = new RowCursor('logs', 'log');
+  const headers = new Map(hashesOfBlocks(fetched.headers));
   try {
     for (const log of fetched.logs) {
       at.block = log.blockNumber;
       at.item = log.logIndex;
       if (log.removed) at.fail('the node marked the log removed (reorg during the read)');
+      requireHeaderHash(at, headers, log.blockNumber, log.blockHash);
       const topics: readonly unknown[] = Array.isArray(log.topics) ? log.topics : at.fail('topics is not an array');
       if (topics.length > topicColumns.length) at.fail(`${topics.length} topics (at most 4)`);
       blockNumber.appendQuantity(log.blockNumber);
