@@ -6,7 +6,7 @@ import type { Logger } from '../../runtime/logger.js';
 /**
  * An actor fed by one queue through the wake-up mailbox: it subscribes with a demand equal to its
  * free slots (so the consumer never receives more than it can take), handles each delivery, and
- * returns untaken deliveries to the queue when it stops.
+ * returns untaken deliveries to the queue when it stops, their delivery budget untouched.
  */
 export abstract class DeliveryActor extends Actor<Delivery> {
   private unsubscribe: (() => void) | undefined;
@@ -51,9 +51,12 @@ export abstract class DeliveryActor extends Actor<Delivery> {
     });
   }
 
-  /** Returns an untaken delivery to the queue at once, for another consumer. */
-  protected async release(receipt: Receipt): Promise<void> {
-    await this.rt.queue.nack(receipt, 0).catch(() => undefined);
+  /**
+   * Returns a delivery to the queue after `delaySeconds` (at once: for another consumer) without
+   * spending its delivery budget: nothing failed. A refused receipt is fine: the message went on.
+   */
+  protected async release(receipt: Receipt, delaySeconds = 0): Promise<void> {
+    await this.rt.queue.release(receipt, delaySeconds).catch(() => undefined);
   }
 
   protected override async beforeDrain(): Promise<void> {

@@ -5,12 +5,13 @@ import type { DispatcherDuty } from './duty.js';
 import { headPoller } from './headPoller.js';
 import { leaseReaper } from './leaseReaper.js';
 import { lostWakeupSweeper } from './lostWakeupSweeper.js';
+import { pendingBatchSweeper } from './pendingBatchSweeper.js';
 import { retryScheduler } from './retryScheduler.js';
 import { syncPlanner } from './syncPlanner.js';
 import { tipFollower } from './tipFollower.js';
 
 /** The dispatcher's duties, each in its own module with its interval and why. */
-export const DISPATCHER_DUTIES: readonly DispatcherDuty[] = [leaseReaper, retryScheduler, lostWakeupSweeper, syncPlanner, headPoller, tipFollower];
+export const DISPATCHER_DUTIES: readonly DispatcherDuty[] = [leaseReaper, retryScheduler, lostWakeupSweeper, pendingBatchSweeper, syncPlanner, headPoller, tipFollower];
 
 /**
  * Runs the dispatcher's durable duties, each a periodic transaction over state. Task creation (run

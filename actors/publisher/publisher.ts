@@ -6,13 +6,19 @@ import { waitForWake } from '../../runtime/waiting.js';
 import { outboxStore, type OutboxRow, type PublishFailurePolicy } from '../state/outbox/outboxStore.js';
 
 const BATCH = 500;
-const FAILURE_POLICY: PublishFailurePolicy = { backoffBaseSeconds: 0.5, backoffMaxSeconds: 60, parkAfter: 20 };
+/**
+ * Failed rows back off from 0.5 s up to 60 s; 20 failures (~13 min of them) park a row, which is
+ * then tried every 10 min by itself (one publish per parked row, ten times the longest backoff),
+ * so it goes out within 10 min of the queue's return without an operator's outbox-unpark.
+ */
+const FAILURE_POLICY: PublishFailurePolicy = { backoffBaseSeconds: 0.5, backoffMaxSeconds: 60, parkAfter: 20, parkedRetrySeconds: 600 };
 
 /**
  * Drains the outbox into the QueueDriver. A batch is locked (FOR UPDATE SKIP LOCKED, so several
  * publishers share the work), published through the driver, a separate transaction, and deleted
  * only afterwards: a crash in between leaves the rows to be published again (at-least-once; a
- * duplicate wake-up is harmless). Failed publishes back off per row and park after 20 failures.
+ * duplicate wake-up is harmless). Failed publishes back off per row; after 20 failures a row is
+ * parked (shown in status) and tried again on a slow schedule.
  */
 export class PublisherActor extends Actor<never> {
   private wake: (() => void) | undefined;

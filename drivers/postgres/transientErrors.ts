@@ -1,11 +1,11 @@
+import { isTransientSocketError } from '../socketErrors.js';
+
 /**
  * SQLSTATEs that say "try again", not "this code is wrong": connection exceptions (class 08),
  * serialization failure, deadlock, a cancelled statement (statement timeout), operator intervention
  * (admin shutdown, crash, server starting), too many connections, a lock not available.
  */
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '57014', '57P01', '57P02', '57P03', '53300', '55P03']);
-/** Socket errors of a connection to a server that went away or is not back yet. */
-const TRANSIENT_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
 /** pg's own messages for a connection lost mid-query or a pool that could not connect in time. */
 const TRANSIENT_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error/];
 
@@ -13,6 +13,6 @@ const TRANSIENT_MESSAGES = [/^Connection terminated/, /^timeout exceeded when tr
 export function isTransientDatabaseError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (code.startsWith('08') || TRANSIENT_SQLSTATES.has(code) || TRANSIENT_SOCKET_CODES.has(code))) return true;
+  if (isTransientSocketError(err) || (typeof code === 'string' && (code.startsWith('08') || TRANSIENT_SQLSTATES.has(code)))) return true;
   return TRANSIENT_MESSAGES.some((pattern) => pattern.test(err.message));
 }

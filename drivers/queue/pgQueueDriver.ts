@@ -18,6 +18,7 @@ const SQL = loadStatements('state/queue.sql', [
   'receive',
   'ack',
   'nack',
+  'release',
   'extendVisibility',
   'redrive',
   'deadLetters',
@@ -67,7 +68,7 @@ export class PgQueueDriver implements QueueDriver {
   async publishBatch(queue: string, payloads: readonly QueuePayload[], options: PublishOptions = {}): Promise<void> {
     if (payloads.length === 0) return;
     const delay = options.delaySeconds ?? 0;
-    if (!(delay >= 0)) throw new RangeError(`delaySeconds must be >= 0, got ${delay}`);
+    checkDelay(delay);
     const maxAttempts = options.maxAttempts ?? this.defaultMaxAttempts;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
     await this.pool.query(SQL.publish, [queue, payloads.map((p) => JSON.stringify(p)), delay, maxAttempts, this.channel]);
@@ -103,9 +104,9 @@ export class PgQueueDriver implements QueueDriver {
     return refused;
   }
 
-  async nack(receipt: Receipt, delaySeconds: number, error?: string): Promise<void> {
-    if (!(delaySeconds >= 0)) throw new RangeError(`delaySeconds must be >= 0, got ${delaySeconds}`);
-    const { rowCount } = await this.pool.query(SQL.nack, [
+  async nack(receipt: Receipt, delaySeconds: number, error?: string): Promise<{ deadLettered: boolean }> {
+    checkDelay(delaySeconds);
+    const { rows } = await this.pool.query<{ dead_lettered: boolean }>(SQL.nack, [
       receipt.queue,
       receipt.messageId,
       receipt.deliveryCount,
@@ -113,7 +114,14 @@ export class PgQueueDriver implements QueueDriver {
       error ?? null,
       this.channel,
     ]);
-    if (rowCount === 0) throw new ReceiptRefusedError(receipt, 'nack');
+    if (!rows[0]) throw new ReceiptRefusedError(receipt, 'nack');
+    return { deadLettered: rows[0].dead_lettered };
+  }
+
+  async release(receipt: Receipt, delaySeconds: number): Promise<void> {
+    checkDelay(delaySeconds);
+    const { rowCount } = await this.pool.query(SQL.release, [receipt.queue, receipt.messageId, receipt.deliveryCount, delaySeconds, this.channel]);
+    if (rowCount === 0) throw new ReceiptRefusedError(receipt, 'release');
   }
 
   async extendVisibility(receipt: Receipt, seconds: number): Promise<void> {
@@ -188,6 +196,10 @@ export class PgQueueDriver implements QueueDriver {
   async close(): Promise<void> {
     await this.wakeups.close();
   }
+}
+
+function checkDelay(delaySeconds: number): void {
+  if (!(delaySeconds >= 0)) throw new RangeError(`delaySeconds must be >= 0, got ${delaySeconds}`);
 }
 
 function groupByQueue(receipts: readonly Receipt[]): Map<string, Receipt[]> {

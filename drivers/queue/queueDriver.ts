@@ -7,7 +7,7 @@ export type QueuePayload = Record<string, unknown>;
 
 /**
  * Proof of one delivery. Fenced by the delivery count: once a message's visibility lapsed and it
- * was delivered again, the older receipt can no longer ack, nack or extend it.
+ * was delivered again, or it was released, the older receipt can no longer ack, nack or extend it.
  */
 export interface Receipt {
   queue: string;
@@ -72,9 +72,16 @@ export interface QueueDriver {
   ackBatch(receipts: readonly Receipt[]): Promise<Receipt[]>;
   /**
    * Returns a message to the queue after `delaySeconds`; on its last allowed delivery it goes to
-   * the dead-letter table with `error` instead. Throws ReceiptRefusedError for a stale receipt.
+   * the dead-letter table with `error` instead (and says so). Throws ReceiptRefusedError for a
+   * stale receipt.
    */
-  nack(receipt: Receipt, delaySeconds: number, error?: string): Promise<void>;
+  nack(receipt: Receipt, delaySeconds: number, error?: string): Promise<{ deadLettered: boolean }>;
+  /**
+   * Hands a delivery back without spending its delivery budget (a consumer stopping, a store that
+   * is down): the message is visible again after `delaySeconds`, and the receipt is refused from
+   * now on. Throws ReceiptRefusedError for a stale receipt.
+   */
+  release(receipt: Receipt, delaySeconds: number): Promise<void>;
   /** Keeps a delivery hidden for `seconds` more from now; throws ReceiptRefusedError for a stale receipt. */
   extendVisibility(receipt: Receipt, seconds: number): Promise<void>;
   /** Resolves when the queue may have visible messages, or after `maxWaitMs`, or on abort. */

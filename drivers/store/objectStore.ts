@@ -53,3 +53,11 @@ export class ObjectStoreError extends Error {
 export class ObjectNotFoundError extends ObjectStoreError {
   override name = 'ObjectNotFoundError';
 }
+
+/**
+ * The store did not answer (refused or dropped connections, timeouts, 5xx) even after the client's
+ * retries: it is down for now, and the same call may succeed later.
+ */
+export class ObjectStoreUnavailableError extends Error {
+  override name = 'ObjectStoreUnavailableError';
+}

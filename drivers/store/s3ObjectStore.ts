@@ -7,7 +7,8 @@
  * 500/502/503/504, throttling, ECONNRESET/ECONNREFUSED/EPIPE/ETIMEDOUT and timeouts. A client-wide
  * budget (500 tokens, 14 per retry) stops retrying during a long outage and refills on success.
  * Other 4xx are not retried and become ObjectStoreError (ObjectNotFoundError for NoSuchKey); what
- * is left after the retries (5xx, network) is a plain Error naming the object and the endpoint.
+ * is left after the retries (5xx, network) is an ObjectStoreUnavailableError naming the object and
+ * the endpoint.
  *
  * ETags are returned without their quotes.
  */
@@ -28,7 +29,8 @@ import {
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ObjectNotFoundError, ObjectStoreError, type ObjectInfo, type ObjectStore, type PutResult } from './objectStore.js';
+import { isTransientSocketError } from '../socketErrors.js';
+import { ObjectNotFoundError, ObjectStoreError, ObjectStoreUnavailableError, type ObjectInfo, type ObjectStore, type PutResult } from './objectStore.js';
 
 // The pinned SDK (3.1175) runs on Node 20 but warns, once per process and thread, that releases
 // after January 2027 need Node 22 (see the README's dependency notes); the notice is not about this
@@ -232,7 +234,9 @@ export class S3ObjectStore implements ObjectStore {
     }
     const attempts = hasMetadata(err) ? (err.$metadata.attempts ?? 1) : 1;
     const reason = err instanceof Error ? err.message || err.name : String(err);
-    return new Error(`${target.action} ${where} failed after ${attempts} attempt(s) at ${this.endpoint}: ${reason}`, { cause: err });
+    const message = `${target.action} ${where} failed after ${attempts} attempt(s) at ${this.endpoint}: ${reason}`;
+    const unavailable = status !== undefined ? status >= 500 : isTransientSocketError(err) || (err instanceof Error && err.name === 'TimeoutError');
+    return unavailable ? new ObjectStoreUnavailableError(message, { cause: err }) : new Error(message, { cause: err });
   }
 }
 

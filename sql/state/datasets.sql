@@ -1,5 +1,4 @@
--- Statements of the dataset registry, buffer batches and the staging janitor
--- (actors/state/datasetRegistry.ts, actors/state/bufferBatches.ts).
+-- Statements of the dataset registry and the staging janitor (actors/state/datasetRegistry.ts).
 
 -- name: lockFence
 -- Holds the task row for the commit transaction, so the lease reaper cannot take the attempt away
@@ -55,41 +54,3 @@ LIMIT $2;
 DELETE FROM staged_objects s
 USING unnest($1::text[], $2::text[]) AS d(bucket, object_key)
 WHERE s.bucket = d.bucket AND s.object_key = d.object_key;
-
--- name: recordBufferBatch
--- Records a staged buffer batch for the fenced attempt ($1..$3 is the fence, checked by the
--- caller's lockFence) and returns its id; the same (task, attempt, artifact) returns the existing id.
-WITH inserted AS (
-  INSERT INTO buffer_batches (task_id, attempt, artifact, bucket, object_key, target_table, row_count)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)
-  ON CONFLICT (task_id, attempt, artifact) DO NOTHING
-  RETURNING batch_id, true AS created
-)
-SELECT batch_id::text AS batch_id, created FROM inserted
-UNION ALL
-SELECT batch_id::text, false FROM buffer_batches WHERE task_id = $1 AND attempt = $2 AND artifact = $3
-LIMIT 1;
-
--- name: lockBufferBatch
-SELECT batch_id::text AS batch_id, bucket, object_key, target_table, row_count, status
-FROM buffer_batches WHERE batch_id = $1 FOR UPDATE;
-
--- name: markBufferApplied
-UPDATE buffer_batches SET status = 'applied', applied_at = now(), inserted_rows = $2 WHERE batch_id = $1;
-
--- name: insertBufferRows
--- Inserts a batch's rows (a JSON array of objects shaped like the table's rows) into the data
--- table named by the caller (validated and quoted there: {{table}}); rows that collide with a
--- unique key are skipped, which makes a re-applied batch a no-op.
-INSERT INTO {{table}} SELECT * FROM jsonb_populate_recordset(NULL::{{table}}, $1::jsonb) ON CONFLICT DO NOTHING;
-
--- name: resolveDataTable
--- The quoted name of a table in the data schema $1, or NULL.
-SELECT format('%I.%I', n.nspname, c.relname) AS qualified
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p');
-
--- name: getBufferBatch
-SELECT batch_id::text AS batch_id, bucket, object_key, target_table, row_count, status
-FROM buffer_batches WHERE batch_id = $1;
-

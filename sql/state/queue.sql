@@ -78,6 +78,24 @@ SELECT t.exhausted AS dead_lettered,
        pg_notify($6, json_build_object('queue', $1::text, 'at', (extract(epoch FROM now()) * 1000 + $4 * 1000)::bigint)::text)
 FROM target t;
 
+-- name: release
+-- Hands a delivery back unspent: the message returns after $4 seconds under a new id with its
+-- delivery count lowered by one, so the hand-back costs none of its budget and its receipt is
+-- refused at once (kept under its id, the next delivery would get count $3 again and the old
+-- receipt would match it, as redrive explains). Returns one row when the receipt was current.
+WITH released AS (
+  DELETE FROM queue_messages
+  WHERE queue = $1 AND message_id = $2 AND delivery_count = $3
+  RETURNING *
+), requeued AS (
+  INSERT INTO queue_messages (queue, payload, visible_at, delivery_count, max_attempts, enqueued_at, last_error)
+  SELECT queue, payload, now() + make_interval(secs => $4), delivery_count - 1, max_attempts, enqueued_at, last_error
+  FROM released
+  RETURNING 1
+)
+SELECT pg_notify($5, json_build_object('queue', $1::text, 'at', (extract(epoch FROM now()) * 1000 + $4 * 1000)::bigint)::text)
+FROM requeued;
+
 -- name: extendVisibility
 UPDATE queue_messages
 SET visible_at = now() + make_interval(secs => $4)

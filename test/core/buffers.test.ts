@@ -20,7 +20,7 @@ const rowsIn = async (inst: Awaited<ReturnType<typeof createInstallation>>) =>
   (await inst.pool.query<{ address: string; balance: string }>('SELECT address, balance::text FROM balances ORDER BY address')).rows;
 
 test('buffer publish: rows reach the data table once, and the same (task, attempt, artifact) is recorded once', async (t) => {
-  const { inst, node, outputs } = await setup(t);
+  const { inst, node, fence, outputs } = await setup(t);
   const rows = [
     { address: '0xaa', balance: '100' },
     { address: '0xbb', balance: '250' },
@@ -29,7 +29,10 @@ test('buffer publish: rows reach the data table once, and the same (task, attemp
   const again = await outputs.publishBuffer('batch-1', 'balances', rows);
   t.true(first.created);
   t.deepEqual(again, { batchId: first.batchId, created: false });
-  t.is((await inst.pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n, 2, 'one wake-up for the task, one for the batch');
+  const outboxRows = async () => (await inst.pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n as number;
+  t.is(await outboxRows(), 1, 'the task\'s wake-up only: a batch is announced when its attempt succeeds');
+  await node.rt.tasks.attempts.succeed(fence, null);
+  t.is(await outboxRows(), 2, 'and one for the batch');
 
   await node.supervisor.start();
   await eventually(async () => ((await node.rt.buffers.get(first.batchId))?.status === 'applied' ? true : undefined), 10_000, 'the batch');
@@ -53,13 +56,14 @@ test('a buffer batch for a table that does not exist is refused at publish', asy
   await t.throwsAsync(outputs.publishBuffer('batch-1', 'no_such_table', [{ a: 1 }]), { instanceOf: UnknownTableError });
 });
 
-test('a poison batch goes to the dead-letter table after the delivery budget with zero rows inserted', async (t) => {
-  const { inst, node, outputs } = await setup(t);
+test('a poison batch goes to the dead-letter table after the delivery budget with zero rows inserted, and is not announced again', async (t) => {
+  const { inst, node, fence, outputs } = await setup(t);
   const poison = [
     { address: '0xaa', balance: '100' },
     { address: '0xbb', balance: 'not a number' },
   ];
   const { batchId } = await outputs.publishBuffer('poison', 'balances', poison);
+  await node.rt.tasks.attempts.succeed(fence, null);
   await node.supervisor.start();
   const [dead] = await eventually(async () => {
     const letters = await node.rt.queue.deadLetters(BUFFER_QUEUE);
@@ -69,5 +73,11 @@ test('a poison batch goes to the dead-letter table after the delivery budget wit
   t.is(dead!.deliveryCount, 3);
   t.regex(dead!.lastError ?? '', /invalid input syntax for type numeric/);
   t.deepEqual(await rowsIn(inst), [], 'no partial rows');
-  t.is((await node.rt.buffers.get(batchId))?.status, 'pending');
+  const batch = await eventually(async () => {
+    const b = await node.rt.buffers.get(batchId);
+    return b?.dead_lettered_at ? b : undefined;
+  }, 5_000, 'the batch marked dead-lettered');
+  t.is(batch.status, 'pending');
+  // A sweep with no grace announces stale batches again, but leaves this one to a redrive.
+  t.deepEqual(await node.rt.buffers.sweep(0), { discarded: 0, reannounced: 0 });
 });

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { PublisherActor } from '../../actors/publisher/publisher.js';
 import { armFailpoint, disarmFailpoint } from '../../runtime/failpoints.js';
 import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
@@ -73,19 +73,25 @@ test('dispatcher restart with unpublished outbox rows: they are published after 
   t.deepEqual(ids.map((id) => probe.runs.get(id)), [1, 1, 1]);
 });
 
-test('publish failures back off and park the rows with their error instead of losing them', async (t) => {
+/** A node (not started) whose queue refuses publishes while `failing` is set. */
+async function flakyQueueNode(t: ExecutionContext) {
   const inst = await createInstallation(t);
   const real = new PgQueueDriver({ pool: inst.pool, url: inst.url, schemas: inst.schemas });
   t.teardown(() => real.close());
-  let failing = true;
-  // Fault injection around the real driver: publishing fails while `failing` is set.
+  const fault = { failing: true };
+  // Fault injection around the real driver.
   const flaky: QueueDriver = Object.assign(Object.create(real) as QueueDriver, {
     publishBatch: async (...args: Parameters<QueueDriver['publishBatch']>) => {
-      if (failing) throw new Error('queue unreachable');
+      if (fault.failing) throw new Error('queue unreachable');
       return real.publishBatch(...args);
     },
   });
   const { rt } = await startNode(t, inst, { roles: [], queue: flaky, start: false });
+  return { inst, rt, fault };
+}
+
+test('publish failures back off and park the rows with their error instead of losing them', async (t) => {
+  const { inst, rt, fault } = await flakyQueueNode(t);
   await rt.tasks.runs.submitTask('noop', {});
   const publisher = new PublisherActor(rt);
   await publisher.publishBatch();
@@ -101,8 +107,27 @@ test('publish failures back off and park the rows with their error instead of lo
   await publisher.publishBatch();
   t.deepEqual(await outboxStore.stats(rt.db), { pending: 0, parked: 1, oldestAgeSeconds: 0 });
 
-  failing = false;
+  fault.failing = false;
   t.is(await outboxStore.unpark(rt.db), 1);
   t.is(await publisher.publishBatch(), 1);
   t.is((await rt.queue.metrics(TASK_QUEUE)).depth, 1);
+});
+
+test('a parked row is tried again on a slow schedule and published without outbox-unpark', async (t) => {
+  const { inst, rt, fault } = await flakyQueueNode(t);
+  await rt.tasks.runs.submitTask('noop', {});
+  const publisher = new PublisherActor(rt);
+  await inst.pool.query('UPDATE outbox SET publish_failures = 19');
+  await publisher.publishBatch();
+  t.is((await outboxStore.stats(rt.db)).parked, 1);
+  const { due_in: dueIn } = (await inst.pool.query<{ due_in: number }>('SELECT extract(epoch FROM next_attempt_at - now())::float8 AS due_in FROM outbox')).rows[0]!;
+
+  fault.failing = false;
+  t.is(await publisher.publishBatch(), 0, 'a parked row waits for its slow retry');
+  // The slow retry interval passes.
+  await inst.pool.query('UPDATE outbox SET next_attempt_at = now()');
+  t.is(await publisher.publishBatch(), 1);
+  t.deepEqual(await outboxStore.stats(rt.db), { pending: 0, parked: 0, oldestAgeSeconds: 0 });
+  t.is((await rt.queue.metrics(TASK_QUEUE)).depth, 1);
+  t.true(dueIn > 60, `a parked row is retried later than the longest backoff (60 s), here in ${dueIn} s`);
 });

@@ -101,7 +101,7 @@ export function queueDriverConformance(label: string, makeDriver: (t: ExecutionC
     for (let i = 1; i <= 3; i++) {
       const [d] = await q.receive('jobs', 1, 30);
       t.is(d?.receipt.deliveryCount, i);
-      await q.nack(d!.receipt, 0, `boom ${i}`);
+      t.deepEqual(await q.nack(d!.receipt, 0, `boom ${i}`), { deadLettered: i === 3 });
     }
     t.deepEqual(await q.receive('jobs', 10, 30), []);
     const metrics = await q.metrics('jobs');
@@ -132,6 +132,30 @@ export function queueDriverConformance(label: string, makeDriver: (t: ExecutionC
     t.deepEqual(await q.ackBatch([first!.receipt]), [first!.receipt], 'a batch ack refuses it too');
     await q.ack(revived!.receipt);
     t.is((await q.metrics('jobs')).depth, 0);
+  });
+
+  it('a released message keeps its delivery budget; its old receipt is refused', async (t, q) => {
+    await q.publish('jobs', { n: 1 }, { maxAttempts: 1 });
+    let [d] = await q.receive('jobs', 1, 30);
+    for (let release = 1; release <= 3; release++) {
+      await q.release(d!.receipt, 0);
+      await t.throwsAsync(q.ack(d!.receipt), { instanceOf: ReceiptRefusedError });
+      await t.throwsAsync(q.release(d!.receipt, 0), { instanceOf: ReceiptRefusedError }, 'a receipt is released once');
+      const [again] = await q.receive('jobs', 1, 30);
+      t.deepEqual(again?.payload, { n: 1 }, `delivered again after release ${release}, within a budget of one delivery`);
+      d = again;
+    }
+    t.deepEqual(await q.nack(d!.receipt, 0, 'boom'), { deadLettered: true }, 'the one delivery it had is spent by a nack');
+    t.is((await q.metrics('jobs')).dead, 1);
+  });
+
+  it('a release with a delay hides the message for the delay', async (t, q) => {
+    await q.publish('jobs', { n: 1 });
+    const [d] = await q.receive('jobs', 1, 30);
+    await q.release(d!.receipt, 0.6);
+    t.deepEqual(await q.receive('jobs', 1, 30), []);
+    await sleep(700);
+    t.is((await q.receive('jobs', 1, 30)).length, 1);
   });
 
   it('a message whose last delivery times out is dead-lettered, not delivered again', async (t, q) => {

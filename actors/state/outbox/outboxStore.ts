@@ -20,8 +20,9 @@ export interface OutboxStats {
 export interface PublishFailurePolicy {
   backoffBaseSeconds: number;
   backoffMaxSeconds: number;
-  /** Failures after which a row is parked instead of retried. */
+  /** Failures after which a row is parked: retried only every `parkedRetrySeconds`. */
   parkAfter: number;
+  parkedRetrySeconds: number;
 }
 
 /**
@@ -48,6 +49,7 @@ export const outboxStore = {
       policy.backoffBaseSeconds,
       policy.backoffMaxSeconds,
       policy.parkAfter,
+      policy.parkedRetrySeconds,
     ]);
     return rows.filter((r) => r.parked).length;
   },

@@ -1,6 +1,7 @@
 import { withTransaction, type PgClient, type PgPool } from '../../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../../drivers/postgres/sqlStatements.js';
 import { outboxStore } from '../outbox/outboxStore.js';
+import { announceAttemptBatches } from '../bufferBatches.js';
 import { fenceParams, LeaseLostError, TASK_QUEUE, type ClaimedTask, type Fence, type JsonValue, type RetryPolicy } from './taskTypes.js';
 
 const SQL = loadStatements('state/tasks.sql', [
@@ -58,7 +59,10 @@ export class AttemptTransitions {
     return rows[0].lease_expires_at;
   }
 
-  /** running → succeeded, then queues the dependents that became ready, all in one transaction. */
+  /**
+   * running → succeeded, then queues the dependents that became ready and announces the attempt's
+   * buffer batches to the sink, all in one transaction.
+   */
   async succeed(fence: Fence, result: JsonValue | undefined): Promise<void> {
     await withTransaction(this.db, async (client) => {
       const { rows } = await client.query<{ run_id: string }>(SQL.succeed, [...fenceParams(fence), JSON.stringify(result ?? null)]);
@@ -68,6 +72,8 @@ export class AttemptTransitions {
       const ready = await client.query<{ task_id: string }>(SQL.queueReadyDependents, [fence.taskId]);
       await outboxStore.insertWakeups(client, TASK_QUEUE, ready.rows.map((r) => ({ task_id: r.task_id })));
       await client.query(SQL.refreshRunStatus, [rows[0].run_id]);
+      // The attempt's buffered batches become appliable with its success, never before.
+      await announceAttemptBatches(client, fence);
     });
   }
 
