@@ -13,6 +13,7 @@ import { registerOutboxUnpark } from './commands/outboxUnpark.js';
 import { registerPauseResume } from './commands/pauseResume.js';
 import { registerQuery } from './commands/query.js';
 import { registerQueue } from './commands/queue.js';
+import { registerRetry } from './commands/retry.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerTask } from './commands/task.js';
@@ -33,6 +34,7 @@ const COMMANDS = [
   registerStatus,
   registerApply,
   registerPauseResume,
+  registerRetry,
   registerDatasets,
   registerQuery,
   registerTemplates,

@@ -17,6 +17,11 @@ export function formatJobStatus(job: JobStatus): string {
       `  ${key.padEnd(14)} ${s.dataset.padEnd(12)} cursor ${s.cursor}/${target}  ranges ${s.ranges_done} done, ${s.ranges_in_flight} in flight, ${s.ranges_failed} failed  ${s.rows} rows${rate}`,
     );
   }
+  if (job.failed_ranges.length > 0) {
+    lines.push(`  failed ranges (the cold watermark stops at the first; later ranges are served from their files once past the hot retention):`);
+    for (const r of job.failed_ranges) lines.push(`    ${r.stream} [${r.start}, ${r.end}): ${r.error ?? 'cancelled'}`);
+    lines.push(`  plan them again with: trace-lite retry --job ${job.name}`);
+  }
   return lines.join('\n');
 }
 

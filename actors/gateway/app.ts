@@ -104,6 +104,9 @@ export function buildGatewayApp({ rt, log, queryActor }: GatewayDeps) {
   // Same JSON as `trace-lite status --job ID --json`.
   app.get<{ Params: { id: string } }>('/v1/jobs/:id', async (request) => rt.syncJobs.status(request.params.id));
 
+  // Same as `trace-lite retry --job ID`: the job's failed ranges, planned again.
+  app.post<{ Params: { id: string } }>('/v1/jobs/:id/retry', async (request) => ({ retried: await rt.syncJobs.retryFailed(request.params.id) }));
+
   app.get<{ Params: { '*': string } }>('/*', async (request, reply) => {
     const path = request.params['*'];
     const file = await report.find(path);

@@ -32,7 +32,7 @@ export class JanitorActor extends Actor<never> {
       HOT_TRIM_INTERVAL_MS,
       async () => {
         const trimmed = await trimHotRows(this.rt.db, this.rt.schemas.data, this.rt.config.hotRetentionBlocks);
-        if (trimmed > 0) this.log.info({ trimmed }, 'trimmed hot rows behind the cold watermark');
+        if (trimmed > 0) this.log.info({ trimmed }, 'trimmed hot rows of ranges past the retention');
       },
       isTransientDatabaseError,
     );

@@ -97,8 +97,8 @@ async function planRelation(client: PgClient, dataSchema: string, name: string, 
     }
     case 'hot_and_cold': {
       // Below the watermark every range is cold. Above it a range is served by its hot rows, which
-      // were written in the transaction that registered it and are kept until the watermark passes
-      // them; a range above it without hot rows (ingested with hot: false) is served cold.
+      // were written in the transaction that registered it and are trimmed whole once it is older
+      // than the hot retention; a range above it without hot rows is served cold.
       const below = versions.filter((v) => BigInt(v.range_end) <= BigInt(v.watermark));
       const above = versions.filter((v) => BigInt(v.range_end) > BigInt(v.watermark));
       const table = hotTable(dataSchema, name);

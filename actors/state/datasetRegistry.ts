@@ -1,7 +1,7 @@
 import { withTransaction, type PgPool, type PgClient } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { LeaseLostError, type Fence } from './tasks/taskTypes.js';
-import { INGEST_OPERATOR } from './syncJobs.js';
+import { INGEST_OPERATOR } from './syncJobSpec.js';
 
 const SYNC_SQL = loadStatements('state/sync.sql', ['plannedRangeMissing'] as const);
 const SQL = loadStatements('state/datasets.sql', [

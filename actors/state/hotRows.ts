@@ -3,7 +3,7 @@ import { copyIntoTable } from '../../drivers/postgres/copy.js';
 import type { PgClient, Queryable } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 
-const SQL = loadStatements('data/hot.sql', ['deleteRange', 'trimBehindWatermark'] as const);
+const SQL = loadStatements('data/hot.sql', ['deleteRange', 'trimOldRanges'] as const);
 
 export interface HotRange {
   dataset: HotDatasetName;
@@ -31,13 +31,14 @@ export async function replaceHotRange(client: PgClient, dataSchema: string, rang
 }
 
 /**
- * Keeps hot tables to the recent `retentionBlocks` of each chain: older rows below the dataset's
- * cold watermark (view cold_watermarks) are deleted; the cold files serve them. Returns the rows deleted.
+ * Keeps hot tables to the recent `retentionBlocks` of each chain: the rows of registered ranges that
+ * end before that are deleted (their cold files serve them), behind a failed range's gap too.
+ * Returns the rows deleted.
  */
 export async function trimHotRows(db: Queryable, dataSchema: string, retentionBlocks: number): Promise<number> {
   let deleted = 0;
   for (const dataset of HOT_DATASETS) {
-    const { rowCount } = await db.query(SQL.trimBehindWatermark.text.replaceAll('{{table}}', hotTable(dataSchema, dataset)), [retentionBlocks, dataset]);
+    const { rowCount } = await db.query(SQL.trimOldRanges.text.replaceAll('{{table}}', hotTable(dataSchema, dataset)), [retentionBlocks, dataset]);
     deleted += rowCount ?? 0;
   }
   return deleted;

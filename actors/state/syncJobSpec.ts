@@ -2,6 +2,9 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { HOT_DATASETS } from '../../drivers/datasets/catalog.js';
 
+/** The operator every planned range runs. */
+export const INGEST_OPERATOR = 'cryo_ingest';
+
 const blockNumber = z.number().int().nonnegative();
 
 const StreamSchema = z

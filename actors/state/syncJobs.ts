@@ -1,8 +1,9 @@
 import { withTransaction, type PgPool } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
-import type { SyncJobSpec, SyncMode } from './syncJobSpec.js';
+import { INGEST_OPERATOR, type SyncJobSpec, type SyncMode } from './syncJobSpec.js';
 import type { TaskStore } from './tasks/taskStore.js';
 import { invalidateFrom } from './rangeInvalidation.js';
+import { failedRanges, replanFailedRanges, type FailedRange } from './rangeRetry.js';
 import { failpoint } from '../../runtime/failpoints.js';
 
 const SQL = loadStatements('state/sync.sql', [
@@ -32,8 +33,6 @@ export interface ReorgFound {
 /** The node's canonical hash of each block number asked for (lower-case 0x hex). */
 export type CanonicalHashes = (rpcPool: string, blocks: number[]) => Promise<Map<number, string>>;
 
-/** The operator every planned range runs. */
-export const INGEST_OPERATOR = 'cryo_ingest';
 
 export interface IngestParams {
   job_id: string;
@@ -77,6 +76,12 @@ export interface JobStatus {
   mode: SyncMode;
   complete: boolean;
   streams: Record<string, StreamStatus>;
+  /**
+   * Ranges whose task failed for good, with its error: `trace-lite retry --job` plans them again.
+   * Until then the cold watermark stays behind the first of them, and hot retention serves the
+   * ranges past it from their cold files.
+   */
+  failed_ranges: FailedRange[];
 }
 
 interface PlannableStream {
@@ -234,6 +239,12 @@ export class SyncJobs {
     return found;
   }
 
+  /** Plans the job's failed ranges again (see rangeRetry.ts); returns them. */
+  async retryFailed(idOrName: string): Promise<FailedRange[]> {
+    const job = await this.find(idOrName);
+    return withTransaction(this.pool, (client) => replanFailedRanges(client, this.tasks, job.job_id));
+  }
+
   async status(idOrName: string): Promise<JobStatus> {
     const job = await this.find(idOrName);
     const rows = (
@@ -272,6 +283,7 @@ export class SyncJobs {
     const complete =
       job.mode.kind === 'fixed_target' &&
       Object.values(streams).every((s) => s.target !== null && s.cursor >= s.target && s.ranges_in_flight === 0 && s.ranges_failed === 0);
-    return { job_id: job.job_id, name: job.name, chain_id: Number(job.chain_id), status: job.status, mode: job.mode, complete, streams };
+    const failed = await failedRanges(this.pool, job.job_id);
+    return { job_id: job.job_id, name: job.name, chain_id: Number(job.chain_id), status: job.status, mode: job.mode, complete, streams, failed_ranges: failed };
   }
 }

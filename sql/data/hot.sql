@@ -5,17 +5,16 @@
 -- Clears a chain's rows in [$2, $3) before the range is loaded again.
 DELETE FROM {{table}} WHERE chain_id = $1 AND block_number >= $2 AND block_number < $3;
 
--- name: trimBehindWatermark
--- Deletes hot rows more than $1 blocks below the newest hot block of their chain, but only below
--- the dataset's cold watermark ($2 names the dataset): the cold files serve them from then on, and
--- a registered range above the watermark keeps its hot rows, which are its only served copy.
+-- name: trimOldRanges
+-- Deletes the hot rows of registered ranges ($2 names the dataset) that end more than $1 blocks
+-- below the newest hot block of their chain, whole ranges only: the Query Service serves a range
+-- from its hot rows while it has them and from its cold file once they are gone, so a range is
+-- never half hot. This caps hot tables even when a failed range keeps the cold watermark behind.
 DELETE FROM {{table}} t
 USING (SELECT chain_id, max(block_number) - $1 AS keep_from FROM {{table}} GROUP BY chain_id) k,
-      cold_watermarks w
-WHERE t.chain_id = k.chain_id AND t.block_number < k.keep_from
-  AND w.dataset = $2 AND w.chain_id = t.chain_id AND t.block_number < w.watermark
-  AND EXISTS (SELECT 1 FROM dataset_versions v
-              WHERE v.dataset = $2 AND v.chain_id = t.chain_id AND v.range_start <= t.block_number AND v.range_end > t.block_number);
+      dataset_versions v
+WHERE t.chain_id = k.chain_id AND v.dataset = $2 AND v.chain_id = t.chain_id AND v.range_end <= k.keep_from
+  AND t.block_number >= v.range_start AND t.block_number < v.range_end;
 
 -- name: rangesWithRows
 -- Which of the ranges (chain ids $1, starts $2, ends $3) hold rows in {{table}}, by 1-based ordinal.

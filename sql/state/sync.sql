@@ -141,3 +141,15 @@ SELECT 1 AS missing
 FROM tasks t
 WHERE t.task_id = $1 AND t.operator = $4 AND t.params ? 'job_id'
   AND NOT EXISTS (SELECT 1 FROM sync_ranges r WHERE r.task_id = t.task_id AND r.range_start = $2 AND r.range_end = $3);
+
+-- name: failedRanges
+-- The job's ranges whose task failed for good (or was cancelled), with its error and what it ran.
+SELECT r.stream_key, r.range_start::text AS range_start, r.range_end::text AS range_end, t.last_error AS error,
+       t.operator, t.params, t.name
+FROM sync_ranges r JOIN tasks t ON t.task_id = r.task_id
+WHERE r.job_id = $1 AND ((t.status = 'failed' AND t.next_retry_at IS NULL) OR t.status = 'cancelled')
+ORDER BY r.stream_key, r.range_start;
+
+-- name: replanRange
+-- The ledger row of a failed range points at the new task that ingests it again.
+UPDATE sync_ranges SET task_id = $4, planned_at = now() WHERE job_id = $1 AND stream_key = $2 AND range_start = $3;

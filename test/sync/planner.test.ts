@@ -1,7 +1,7 @@
 import test from 'ava';
 import { OperatorRegistry } from '../../actors/worker/operators/registry.js';
 import { parseSyncJobSpec, SyncJobSpecError } from '../../actors/state/syncJobSpec.js';
-import { INGEST_OPERATOR } from '../../actors/state/syncJobs.js';
+import { INGEST_OPERATOR } from '../../actors/state/syncJobSpec.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { OperatorRegistry, type Operator } from './registry.js';
 import { cryoIngest } from './cryoIngest.js';
 import { balancesBackfill, duckdbQuery } from './analytics.js';
-import { INGEST_OPERATOR } from '../../state/syncJobs.js';
+import { INGEST_OPERATOR } from '../../state/syncJobSpec.js';
 
 function numberParam(params: Record<string, unknown>, name: string, fallback: number): number {
   const value = params[name];
