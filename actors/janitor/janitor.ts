@@ -14,11 +14,12 @@ const HOT_TRIM_INTERVAL_MS = 5_000;
 /**
  * Housekeeping of data, two duties. Staging: deletes staged objects that will never become
  * visible: older than the staging TTL, referenced by no committed version or pending buffer batch,
- * and written by an attempt that can no longer commit
- * (attempt numbers only grow, so such an attempt can never run again). Found through Postgres, not
- * by listing buckets; the record is dropped only after the object is gone. Hot rows: keeps the
- * hot tables to the newest TRACE_HOT_RETENTION_BLOCKS blocks per chain, deleting only rows whose
- * range has a registered cold file.
+ * and written by an attempt that can no longer commit (attempt numbers only grow and a lapsed
+ * lease is never renewed, so such an attempt never commits again). Found through Postgres, not by
+ * listing buckets. The record is dropped only after a delete that came after the key's upload
+ * deadline, when no slow upload can land on it any more; a key deleted earlier keeps its record
+ * and is deleted again after the deadline. Hot rows: keeps the hot tables to the newest
+ * TRACE_HOT_RETENTION_BLOCKS blocks per chain, deleting only rows whose range has a registered cold file.
  */
 export class JanitorActor extends Actor<never> {
   constructor(private readonly rt: Runtime) {
@@ -38,7 +39,7 @@ export class JanitorActor extends Actor<never> {
     );
   }
 
-  /** Deletes one batch of expired staging objects; returns how many. */
+  /** Deletes one batch of expired staging objects (some perhaps for the second time); returns how many. */
   async sweep(): Promise<number> {
     const expired = await this.rt.registry.expiredStaged(this.rt.config.stagingTtlSeconds);
     if (expired.length === 0) return 0;
@@ -47,7 +48,7 @@ export class JanitorActor extends Actor<never> {
     for (const o of expired) byBucket.set(o.bucket, [...(byBucket.get(o.bucket) ?? []), o.object_key]);
     for (const [bucket, keys] of byBucket) await store.delete(bucket, keys);
     await failpoint('janitor.beforeForget', { keys: expired.map((o) => o.object_key) });
-    await this.rt.registry.deleteStaged(expired);
+    await this.rt.registry.settleDeleted(expired);
     this.log.info({ deleted: expired.length }, 'deleted expired staging objects');
     return expired.length;
   }

@@ -17,7 +17,8 @@ export interface MetricsSources {
 /**
  * Prometheus metrics of one runtime, in its own registry (never prom-client's global one, so
  * several runtimes in one process, as in the tests, do not clash): process defaults, the query
- * counters the query actor records, and state gauges read from Postgres at each scrape.
+ * counters the query actor records, the worker's lost leases, and state gauges read from Postgres
+ * at each scrape.
  */
 export class RuntimeMetrics {
   readonly registry = new Registry();
@@ -36,6 +37,12 @@ export class RuntimeMetrics {
   readonly queryInflight = new Gauge({
     name: 'trace_query_inflight',
     help: 'Queries executing now',
+    registers: [this.registry],
+  });
+  readonly leasesLost = new Counter({
+    name: 'trace_leases_lost_total',
+    help: 'Attempts of this process stopped because their lease was lost, by the refused operation (heartbeat, commit, complete, fail, …)',
+    labelNames: ['operation'] as const,
     registers: [this.registry],
   });
   private readonly queueDepth = new Gauge({

@@ -1,5 +1,6 @@
 import { withTransaction, type PgPool, type PgClient } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
+import { MAX_REQUEST_MS, MAX_UPLOAD_MS } from '../../drivers/store/objectStore.js';
 import { LeaseLostError, type Fence } from './tasks/taskTypes.js';
 import { INGEST_OPERATOR } from './syncJobSpec.js';
 
@@ -11,8 +12,21 @@ const SQL = loadStatements('state/datasets.sql', [
   'recordStaged',
   'forgetStaged',
   'expiredStaged',
-  'deleteStaged',
+  'settleDeletedStaged',
 ] as const);
+
+/**
+ * How long after its record a write to a staged key can still land: the upload's own deadline, a
+ * request sent just before it, and a minute for a server still storing a request whose client gave up.
+ */
+const UPLOAD_LANDING_SECONDS = (MAX_UPLOAD_MS + MAX_REQUEST_MS) / 1000 + 60;
+
+/** A staged object the janitor may delete; listed_at is when its list was taken (database clock). */
+export interface ExpiredStaged {
+  bucket: string;
+  object_key: string;
+  listed_at: Date;
+}
 
 /** One staged range of a dataset, ready to be registered. */
 export interface StagedVersion {
@@ -117,18 +131,29 @@ export class DatasetRegistry {
     return (await this.pool.query<DatasetVersion>(SQL.listVersions, [dataset ?? null, chainId ?? null, 0, Number.MAX_SAFE_INTEGER])).rows;
   }
 
-  /** Notes objects an attempt is about to upload; call before the upload. */
-  async recordStaged(fence: Pick<Fence, 'taskId' | 'attempt'>, bucket: string, keys: readonly string[]): Promise<void> {
-    await this.pool.query(SQL.recordStaged, [bucket, keys, fence.taskId, fence.attempt]);
+  /**
+   * Notes objects an attempt is about to upload; call before the upload, and pass the returned
+   * deadline (epoch ms) to it: taken before the record, it falls before the recorded one.
+   */
+  async recordStaged(fence: Pick<Fence, 'taskId' | 'attempt'>, bucket: string, keys: readonly string[]): Promise<number> {
+    const deadline = Date.now() + MAX_UPLOAD_MS;
+    await this.pool.query(SQL.recordStaged, [bucket, keys, fence.taskId, fence.attempt, UPLOAD_LANDING_SECONDS]);
+    return deadline;
   }
 
   /** Staged objects older than `ttlSeconds` that no commit references and no live attempt can still commit. */
-  async expiredStaged(ttlSeconds: number, limit = 500): Promise<{ bucket: string; object_key: string }[]> {
-    return (await this.pool.query<{ bucket: string; object_key: string }>(SQL.expiredStaged, [ttlSeconds, limit])).rows;
+  async expiredStaged(ttlSeconds: number, limit = 500): Promise<ExpiredStaged[]> {
+    return (await this.pool.query<ExpiredStaged>(SQL.expiredStaged, [ttlSeconds, limit])).rows;
   }
 
-  async deleteStaged(objects: readonly { bucket: string; object_key: string }[]): Promise<void> {
-    await this.pool.query(SQL.deleteStaged, [objects.map((o) => o.bucket), objects.map((o) => o.object_key)]);
+  /**
+   * After the janitor deleted `objects`: forgets those whose upload deadline had passed when they
+   * were listed (nothing can land on them after the delete); the others wait for a second delete.
+   */
+  async settleDeleted(objects: readonly ExpiredStaged[]): Promise<void> {
+    const listedAt = objects[0]?.listed_at;
+    if (listedAt === undefined) return;
+    await this.pool.query(SQL.settleDeletedStaged, [objects.map((o) => o.bucket), objects.map((o) => o.object_key), listedAt]);
   }
 }
 

@@ -14,7 +14,7 @@ import type { BufferBatches } from '../state/bufferBatches.js';
 import type { DatasetRegistry } from '../state/datasetRegistry.js';
 import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
 import { bufferKey, cryoFileName, stagingPrefix } from '../state/stagingKeys.js';
-import type { Fence } from '../state/tasks/taskTypes.js';
+import { LeaseLostError, type Fence } from '../state/tasks/taskTypes.js';
 import { failpoint } from '../../runtime/failpoints.js';
 
 export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
@@ -42,13 +42,16 @@ export interface AttemptOutputsDeps {
 
 /**
  * What an operator's attempt may write, each write fenced by the attempt: staged objects (recorded
- * in Postgres before upload, under keys that carry task id and attempt), the commit that registers
- * them with a `_manifest.json` beside them, and buffered row batches for the sink.
+ * in Postgres before upload, under keys that carry task id and attempt, each upload bound to the
+ * deadline recorded with its key), the commit that registers them with a `_manifest.json` beside
+ * them, and buffered row batches for the sink. A fenced write refused because the lease is lost
+ * is reported to `onLeaseLost` before the error reaches the operator, which may swallow it.
  */
 export class AttemptOutputs {
   constructor(
     private readonly rt: AttemptOutputsDeps,
     private readonly fence: Fence,
+    private readonly onLeaseLost: (err: LeaseLostError) => void = () => undefined,
   ) {}
 
   /** The configured bucket names. */
@@ -69,8 +72,8 @@ export class AttemptOutputs {
 
   /** Uploads one staged object; it stays invisible until a commit registers it. */
   async stage(bucket: string, key: string, body: Uint8Array): Promise<PutResult> {
-    await this.recordStaged(bucket, key);
-    return (await this.rt.objects.get()).put(bucket, key, body);
+    const deadline = await this.recordStaged(bucket, key);
+    return (await this.rt.objects.get()).put(bucket, key, body, { deadline });
   }
 
   /**
@@ -83,11 +86,11 @@ export class AttemptOutputs {
     ipc: ArrayBuffer[],
     options: { compression?: ParquetCompression; rowGroupRows?: number; signal?: AbortSignal } = {},
   ): Promise<CompactionResult> {
-    await this.recordStaged(bucket, key);
+    const deadline = await this.recordStaged(bucket, key);
     const { connection } = await this.rt.objects.opened();
     return this.rt.threads.run(
       'compactToParquet',
-      { ipc, compression: options.compression ?? 'zstd', rowGroupRows: options.rowGroupRows, store: connection, bucket, key },
+      { ipc, compression: options.compression ?? 'zstd', rowGroupRows: options.rowGroupRows, store: connection, bucket, key, deadline },
       { transfer: ipc, signal: options.signal },
     );
   }
@@ -102,7 +105,7 @@ export class AttemptOutputs {
     signal?: AbortSignal,
   ): Promise<IngestRangeResult> {
     const bucket = this.buckets.datasets;
-    await this.recordStaged(bucket, key);
+    const deadline = await this.recordStaged(bucket, key);
     const { connection } = await this.rt.objects.opened();
     return this.rt.threads.run(
       'ingestRange',
@@ -112,7 +115,7 @@ export class AttemptOutputs {
         start: range.start,
         end: range.end,
         rpc: this.rt.rpc().options(range.rpcPool),
-        parquet: { store: connection, bucket, key, compression: 'zstd' },
+        parquet: { store: connection, bucket, key, compression: 'zstd', deadline },
         hot: range.hot,
         balances: range.balances,
       },
@@ -168,10 +171,12 @@ export class AttemptOutputs {
     };
     await this.stage(version.bucket, manifestKey, encoder.encode(`${JSON.stringify(manifest, null, 2)}\n`));
     const { hot, blockHashes } = options;
-    return this.rt.registry.commit(this.fence, [{ ...version, manifestKey }], async (client) => {
-      if (blockHashes) await recordBlockHashes(client, version.chainId, blockHashes);
-      if (hot) await replaceHotRange(client, this.rt.schemas.data, hot);
-    });
+    return this.fenced(() =>
+      this.rt.registry.commit(this.fence, [{ ...version, manifestKey }], async (client) => {
+        if (blockHashes) await recordBlockHashes(client, version.chainId, blockHashes);
+        if (hot) await replaceHotRange(client, this.rt.schemas.data, hot);
+      }),
+    );
   }
 
   /**
@@ -183,12 +188,26 @@ export class AttemptOutputs {
     const bucket = this.buckets.scratch;
     const key = bufferKey(this.fence, artifact);
     await this.stage(bucket, key, encoder.encode(rows.map((r) => JSON.stringify(r)).join('\n')));
-    return this.rt.buffers.record(this.fence, { artifact, bucket, objectKey: key, targetTable: table, rowCount: rows.length });
+    return this.fenced(() => this.rt.buffers.record(this.fence, { artifact, bucket, objectKey: key, targetTable: table, rowCount: rows.length }));
   }
 
-  /** Records a key as staged by this attempt before anything is uploaded to it, so the janitor can find it. */
-  private async recordStaged(bucket: string, key: string): Promise<void> {
-    await this.rt.registry.recordStaged(this.fence, bucket, [key]);
+  /**
+   * Records a key as staged by this attempt before anything is uploaded to it, so the janitor can
+   * find it; returns the deadline (epoch ms) its upload must keep.
+   */
+  private async recordStaged(bucket: string, key: string): Promise<number> {
+    const deadline = await this.rt.registry.recordStaged(this.fence, bucket, [key]);
     await failpoint('outputs.afterRecordStaged', { taskId: this.fence.taskId, attempt: this.fence.attempt, key });
+    return deadline;
+  }
+
+  /** Runs a fenced write, reporting a refusal for a lost lease to onLeaseLost before rethrowing it. */
+  private async fenced<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof LeaseLostError) this.onLeaseLost(err);
+      throw err;
+    }
   }
 }

@@ -1,7 +1,8 @@
 import type { Receipt } from '../../drivers/queue/queueDriver.js';
-import type { Fence } from '../state/tasks/taskTypes.js';
+import type { Fence, LeaseLostError } from '../state/tasks/taskTypes.js';
 
-export type AbortReason = 'lease-lost' | 'shutdown';
+/** Why an attempt is stopped: the refusal that showed its lease is lost, or the process shutting down. */
+export type AbortReason = LeaseLostError | 'shutdown';
 
 export interface RunningAttempt {
   fence: Fence;
@@ -20,6 +21,11 @@ export class RunningAttempts {
 
   remove(attempt: RunningAttempt): void {
     this.attempts.delete(attempt.fence.leaseToken);
+  }
+
+  /** Whether the attempt holding this lease token runs here. */
+  has(leaseToken: string): boolean {
+    return this.attempts.has(leaseToken);
   }
 
   list(): RunningAttempt[] {

@@ -5,6 +5,18 @@ import type { Readable } from 'node:stream';
  * Objects are only ever found through the dataset registry in Postgres; nothing lists a bucket to
  * decide what is visible (listing is for the janitor and for tools).
  */
+/**
+ * A put sends no request after its deadline, by default this long after it began. bench/parquet's
+ * largest write (1,000,000 logs rows, 72 MB) takes ~2 s and a 50-block range ~0.5 s: 10 minutes
+ * fails only a stuck upload, and stays well under the default staging TTL (1 h).
+ */
+export const MAX_UPLOAD_MS = 600_000;
+/**
+ * Every request ends within this, answered or destroyed, so none sent before a put's deadline can
+ * land more than this after it: an 8 MiB part needs ≥ 70 KB/s.
+ */
+export const MAX_REQUEST_MS = 120_000;
+
 export interface ObjectInfo {
   key: string;
   etag: string;
@@ -20,8 +32,12 @@ export interface PutResult {
 export interface ObjectStore {
   /** Creates the buckets that do not exist yet; idempotent. */
   ensureBuckets(buckets: readonly string[]): Promise<void>;
-  /** Uploads an object; bodies above the multipart threshold (or of unknown length) go up in parts. */
-  put(bucket: string, key: string, body: Uint8Array | Readable, options?: { contentType?: string }): Promise<PutResult>;
+  /**
+   * Uploads an object; bodies above the multipart threshold (or of unknown length) go up in parts.
+   * Nothing of it is sent after `deadline` (epoch ms; MAX_UPLOAD_MS from now by default): a put
+   * not done by then fails, and cannot land later than MAX_REQUEST_MS after it.
+   */
+  put(bucket: string, key: string, body: Uint8Array | Readable, options?: { contentType?: string; deadline?: number }): Promise<PutResult>;
   /** The object's bytes as a stream. Throws ObjectNotFoundError when it does not exist. */
   get(bucket: string, key: string): Promise<Readable>;
   /** The object's bytes, read whole (small objects: manifests, buffers). */

@@ -10,6 +10,9 @@
  * is left after the retries (5xx, network) is an ObjectStoreUnavailableError naming the object and
  * the endpoint.
  *
+ * A put sends nothing after its deadline (putDeadlines.ts), and every request is destroyed after
+ * MAX_REQUEST_MS, so no write of a put lands later than MAX_REQUEST_MS after its deadline.
+ *
  * ETags are returned without their quotes.
  */
 import { STATUS_CODES } from 'node:http';
@@ -30,7 +33,17 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isTransientSocketError } from '../socketErrors.js';
-import { ObjectNotFoundError, ObjectStoreError, ObjectStoreUnavailableError, type ObjectInfo, type ObjectStore, type PutResult } from './objectStore.js';
+import {
+  MAX_REQUEST_MS,
+  MAX_UPLOAD_MS,
+  ObjectNotFoundError,
+  ObjectStoreError,
+  ObjectStoreUnavailableError,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutResult,
+} from './objectStore.js';
+import { enforcePutDeadlines, withPutDeadline } from './putDeadlines.js';
 
 // The pinned SDK (3.1175) runs on Node 20 but warns, once per process and thread, that releases
 // after January 2027 need Node 22 (see the README's dependency notes); the notice is not about this
@@ -85,12 +98,19 @@ export class S3ObjectStore implements ObjectStore {
       forcePathStyle: opts.forcePathStyle,
       maxAttempts: MAX_ATTEMPTS,
       retryMode: 'standard',
-      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: SOCKET_TIMEOUT_MS },
+      requestHandler: {
+        connectionTimeout: CONNECT_TIMEOUT_MS,
+        socketTimeout: SOCKET_TIMEOUT_MS,
+        // Until the answer's headers: a get() stream may run on.
+        requestTimeout: MAX_REQUEST_MS,
+        throwOnRequestTimeout: true,
+      },
       // Since 3.729 the SDK adds CRC32 checksums by default, sending streams aws-chunked with a
       // trailer; s3rver (and older MinIO) would store the framing. Only where the API requires one.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    enforcePutDeadlines(this.client);
   }
 
   async ensureBuckets(buckets: readonly string[]): Promise<void> {
@@ -111,11 +131,23 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async put(bucket: string, key: string, body: Uint8Array | Readable, options: { contentType?: string } = {}): Promise<PutResult> {
+  async put(bucket: string, key: string, body: Uint8Array | Readable, options: { contentType?: string; deadline?: number } = {}): Promise<PutResult> {
     const target = { action: 'put', bucket, key };
-    const params = { Bucket: bucket, Key: key, ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}) };
+    const deadline = options.deadline ?? Date.now() + MAX_UPLOAD_MS;
+    try {
+      return await withPutDeadline(deadline, (stop) => this.upload(target, body, options.contentType, stop));
+    } catch (err) {
+      if (Date.now() < deadline) throw err;
+      throw new Error(`put s3://${bucket}/${key}: not done by its deadline ${new Date(deadline).toISOString()}; nothing more of it is sent`, { cause: err });
+    }
+  }
+
+  /** One put: a PutObject below the multipart threshold, else lib-storage's (multipart) upload; `stop` aborts either. */
+  private async upload(target: Target & { key: string }, body: Uint8Array | Readable, contentType: string | undefined, stop: AbortController): Promise<PutResult> {
+    const params = { Bucket: target.bucket, Key: target.key, ...(contentType !== undefined ? { ContentType: contentType } : {}) };
     if (body instanceof Uint8Array && body.byteLength < MULTIPART_THRESHOLD) {
-      const out = await this.call(target, () => this.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength })));
+      const command = new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength });
+      const out = await this.call(target, () => this.client.send(command, { abortSignal: stop.signal }));
       return { etag: unquote(out.ETag), bytes: body.byteLength };
     }
     const counted = body instanceof Uint8Array ? { body, bytes: () => body.byteLength } : countBytes(body);
@@ -124,6 +156,7 @@ export class S3ObjectStore implements ObjectStore {
       params: { ...params, Body: counted.body },
       partSize: PART_SIZE,
       queueSize: PART_CONCURRENCY,
+      abortController: stop,
     });
     try {
       const out = await this.call(target, () => upload.done());

@@ -2,9 +2,9 @@
 
 -- name: lockFence
 -- Holds the task row for the commit transaction, so the lease reaper cannot take the attempt away
--- between the fence check and the registration. No row: the attempt is stale.
+-- between the fence check and the registration. No row: the attempt is stale or its lease lapsed.
 SELECT task_id FROM tasks
-WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running' AND lease_expires_at > now()
+WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running' AND lease_held(lease_expires_at)
 FOR UPDATE;
 
 -- name: registerVersions
@@ -28,29 +28,46 @@ WHERE ($1::text IS NULL OR dataset = $1) AND ($2::bigint IS NULL OR chain_id = $
 ORDER BY dataset, chain_id, range_start, version_id;
 
 -- name: recordStaged
--- Notes objects an attempt is about to upload (before the upload, so none can be missed).
-INSERT INTO staged_objects (bucket, object_key, task_id, attempt)
-SELECT $1, key, $3, $4 FROM unnest($2::text[]) AS k(key)
-ON CONFLICT (bucket, object_key) DO NOTHING;
+-- Notes objects an attempt is about to upload (before the upload, so none can be missed), each with
+-- the time after which no write to it can land ($5 seconds from now). Recording a key again (a
+-- second upload to it) can only move that deadline later.
+INSERT INTO staged_objects (bucket, object_key, task_id, attempt, upload_deadline)
+SELECT $1, key, $3, $4, now() + make_interval(secs => $5) FROM unnest($2::text[]) AS k(key)
+ON CONFLICT (bucket, object_key) DO UPDATE
+SET upload_deadline = greatest(staged_objects.upload_deadline, EXCLUDED.upload_deadline);
 
 -- name: forgetStaged
 -- A commit registered these objects: they are no longer staging leftovers.
 DELETE FROM staged_objects WHERE bucket = $1 AND object_key = ANY ($2::text[]);
 
 -- name: expiredStaged
--- Staged objects older than $1 seconds that nothing references and whose attempt can no longer
--- commit (it is not its task's current running attempt; attempt numbers only grow).
-SELECT s.bucket, s.object_key
+-- Staged objects to delete: older than $1 seconds, referenced by nothing, and written by an attempt
+-- that can no longer commit (not its task's current attempt under a held lease; attempt numbers
+-- only grow and a lapsed lease is never renewed). One deleted before its upload deadline comes back
+-- once the deadline passed. listed_at: when this list was taken, before any of the deletes.
+SELECT s.bucket, s.object_key, now() AS listed_at
 FROM staged_objects s
 WHERE s.staged_at < now() - make_interval(secs => $1)
-  AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.task_id = s.task_id AND t.attempt = s.attempt AND t.status = 'running')
+  AND (s.deleted_at IS NULL OR s.upload_deadline < now())
+  AND NOT EXISTS (SELECT 1 FROM tasks t
+                  WHERE t.task_id = s.task_id AND t.attempt = s.attempt AND t.status = 'running' AND lease_held(t.lease_expires_at))
   AND NOT EXISTS (SELECT 1 FROM dataset_versions v
                   WHERE v.bucket = s.bucket AND (v.object_keys @> ARRAY[s.object_key] OR v.manifest_key = s.object_key))
   AND NOT EXISTS (SELECT 1 FROM buffer_batches b WHERE b.bucket = s.bucket AND b.object_key = s.object_key AND b.status = 'pending')
 ORDER BY s.staged_at
 LIMIT $2;
 
--- name: deleteStaged
-DELETE FROM staged_objects s
-USING unnest($1::text[], $2::text[]) AS d(bucket, object_key)
-WHERE s.bucket = d.bucket AND s.object_key = d.object_key;
+-- name: settleDeletedStaged
+-- After the janitor deleted these objects (bucket $1, key $2), listed at $3: a record whose upload
+-- deadline had passed by then goes, since nothing can land on its key after that delete; the
+-- others stay, marked deleted, for a second delete after their deadline.
+WITH deleted AS (
+  SELECT * FROM unnest($1::text[], $2::text[]) AS d(bucket, object_key)
+), forgotten AS (
+  DELETE FROM staged_objects s USING deleted d
+  WHERE s.bucket = d.bucket AND s.object_key = d.object_key AND s.upload_deadline < $3
+)
+UPDATE staged_objects s SET deleted_at = now()
+FROM deleted d
+WHERE s.bucket = d.bucket AND s.object_key = d.object_key AND s.upload_deadline >= $3;
+

@@ -121,13 +121,14 @@ DELETE FROM sync_ranges WHERE job_id = $1 AND range_end > $2;
 
 -- name: forgetVersions
 -- The versions registered by the tasks $1 of invalidated ranges leave the registry; their objects
--- go back to staging, where the janitor deletes them once no query can still be reading them.
+-- go back to staging, where the janitor deletes them once no query can still be reading them
+-- (their uploads ended before their commit: nothing can land on their keys any more).
 WITH forgotten AS (
   DELETE FROM dataset_versions WHERE task_id = ANY ($1::bigint[])
   RETURNING bucket, object_keys, manifest_key, task_id, attempt
 )
-INSERT INTO staged_objects (bucket, object_key, task_id, attempt)
-SELECT f.bucket, key, f.task_id, f.attempt FROM forgotten f, unnest(f.object_keys || f.manifest_key) AS key
+INSERT INTO staged_objects (bucket, object_key, task_id, attempt, upload_deadline)
+SELECT f.bucket, key, f.task_id, f.attempt, now() FROM forgotten f, unnest(f.object_keys || f.manifest_key) AS key
 ON CONFLICT (bucket, object_key) DO NOTHING;
 
 -- name: rewindCursor

@@ -1,5 +1,6 @@
 -- Statements of the task lifecycle (actors/state/tasks/). Every transition of a running
--- attempt is fenced by (task_id, attempt, lease_token): a stale attempt matches no row.
+-- attempt is fenced by (task_id, attempt, lease_token) and a held lease (lease_held, migration
+-- 0010: valid until lease_expires_at by the database clock): a stale attempt matches no row.
 -- Retry backoff: least($max, $base * 2 ^ failures) seconds.
 
 -- name: insertRun
@@ -18,31 +19,41 @@ INSERT INTO task_dependencies (task_id, depends_on)
 SELECT task_id, depends_on FROM unnest($1::bigint[], $2::bigint[]) AS d(task_id, depends_on);
 
 -- name: claim
--- queued → running with a fresh lease; records the attempt. No row: the claim lost.
+-- queued → running with a fresh lease; records the attempt. The same worker claiming again for the
+-- same wake-up message $4 (the reply to its first claim was lost) gets the running attempt back,
+-- lease renewed, while that lease is held: a lost reply costs no attempt. No row: the claim lost.
 WITH claimed AS (
   UPDATE tasks
-  SET status = 'running', lease_token = gen_random_uuid(), worker_id = $2,
+  SET status = 'running', lease_token = gen_random_uuid(), worker_id = $2, claim_message_id = $4,
       lease_expires_at = now() + make_interval(secs => $3), updated_at = now()
   WHERE task_id = $1 AND status = 'queued'
+  RETURNING task_id, run_id, attempt, lease_token, operator, params, lease_expires_at
+), reclaimed AS (
+  UPDATE tasks
+  SET lease_expires_at = now() + make_interval(secs => $3), updated_at = now()
+  WHERE task_id = $1 AND status = 'running' AND worker_id = $2 AND claim_message_id = $4 AND lease_held(lease_expires_at)
   RETURNING task_id, run_id, attempt, lease_token, operator, params, lease_expires_at
 ), history AS (
   INSERT INTO task_attempts (task_id, attempt, worker_id, lease_token)
   SELECT task_id, attempt, $2, lease_token FROM claimed
 )
 SELECT task_id::text AS task_id, run_id::text AS run_id, attempt, lease_token, operator, params, lease_expires_at
-FROM claimed;
+FROM claimed
+UNION ALL
+SELECT task_id::text, run_id::text, attempt, lease_token, operator, params, lease_expires_at
+FROM reclaimed;
 
 -- name: heartbeat
 UPDATE tasks
 SET lease_expires_at = now() + make_interval(secs => $4), updated_at = now()
-WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running'
+WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running' AND lease_held(lease_expires_at)
 RETURNING lease_expires_at;
 
 -- name: succeed
 UPDATE tasks
 SET status = 'succeeded', result = $4, lease_token = NULL, lease_expires_at = NULL, last_error = NULL,
     finished_at = now(), updated_at = now()
-WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running'
+WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running' AND lease_held(lease_expires_at)
 RETURNING run_id::text AS run_id;
 
 -- name: fail
@@ -53,7 +64,7 @@ SET status = 'failed', failures = failures + 1, last_error = $4, lease_token = N
                          THEN now() + make_interval(secs => least($6::float8, $5::float8 * 2 ^ failures)) END,
     finished_at = CASE WHEN failures + 1 >= max_attempts THEN now() END,
     updated_at = now()
-WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running'
+WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running' AND lease_held(lease_expires_at)
 RETURNING run_id::text AS run_id, next_retry_at IS NULL AS terminal;
 
 -- name: handBack
@@ -61,7 +72,7 @@ RETURNING run_id::text AS run_id, next_retry_at IS NULL AS terminal;
 UPDATE tasks
 SET status = 'queued', attempt = attempt + 1, lease_token = NULL, lease_expires_at = NULL, worker_id = NULL,
     woken_at = now(), updated_at = now()
-WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running'
+WHERE task_id = $1 AND attempt = $2 AND lease_token = $3 AND status = 'running' AND lease_held(lease_expires_at)
 RETURNING task_id::text AS task_id;
 
 -- name: endAttempt
@@ -114,16 +125,19 @@ RETURNING r.status;
 
 -- name: reapExpiredLeases
 -- running tasks whose lease lapsed → failed (retry or terminal), their attempt marked lease_expired.
+-- $4..$6: only that attempt (its worker reports the loss at once), NULL: any; $7 says how the
+-- lease was lost.
 WITH expired AS (
   SELECT task_id FROM tasks
-  WHERE status = 'running' AND lease_expires_at < now()
+  WHERE status = 'running' AND NOT lease_held(lease_expires_at)
+    AND ($4::bigint IS NULL OR (task_id = $4 AND attempt = $5::int AND lease_token = $6::uuid))
   ORDER BY lease_expires_at
   LIMIT $1
   FOR UPDATE SKIP LOCKED
 ), failed AS (
   UPDATE tasks t
   SET status = 'failed', failures = t.failures + 1,
-      last_error = 'lease expired: worker ' || coalesce(t.worker_id, '?') || ' stopped heartbeating',
+      last_error = 'lease expired: worker ' || coalesce(t.worker_id, '?') || ' ' || $7,
       lease_token = NULL, lease_expires_at = NULL,
       next_retry_at = CASE WHEN t.failures + 1 < t.max_attempts
                            THEN now() + make_interval(secs => least($3::float8, $2::float8 * 2 ^ t.failures)) END,

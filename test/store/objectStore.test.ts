@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../drivers/store/embeddedS3.js';
 import { ObjectNotFoundError, ObjectStoreError, type ObjectInfo } from '../../drivers/store/objectStore.js';
 import { MULTIPART_THRESHOLD, S3ObjectStore } from '../../drivers/store/s3ObjectStore.js';
@@ -134,6 +135,24 @@ test('a failing source stream fails the put', async (t) => {
   const err = await t.throwsAsync(store.put(BUCKET, `${p}broken`, source));
   t.regex(err.message, /source broke/);
   t.is(await store.head(BUCKET, `${p}broken`), undefined);
+});
+
+test('a put sends nothing once its deadline passed: a body still arriving then never lands', async (t) => {
+  const key = `${prefix(t)}late`;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  async function* slowBody(): AsyncGenerator<Buffer> {
+    yield Buffer.from('first half, ');
+    await released;
+    yield Buffer.from('second half');
+  }
+  const deadline = Date.now() + 200;
+  const put = store.put(BUCKET, key, Readable.from(slowBody()), { deadline });
+  await sleep(deadline - Date.now() + 50); // the clock passes the deadline with the body unfinished
+  release();
+  await t.throwsAsync(put, { message: /deadline/ });
+  await sleep(300); // what the upload would send after the body ended
+  t.is(await store.head(BUCKET, key), undefined);
 });
 
 test('list follows continuation tokens past 1,000 keys; delete goes in batches of 1,000', async (t) => {

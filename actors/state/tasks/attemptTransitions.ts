@@ -1,5 +1,6 @@
 import { withTransaction, type PgClient, type PgPool } from '../../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../../drivers/postgres/sqlStatements.js';
+import { failpoint } from '../../../runtime/failpoints.js';
 import { outboxStore } from '../outbox/outboxStore.js';
 import { announceAttemptBatches } from '../bufferBatches.js';
 import { fenceParams, LeaseLostError, TASK_QUEUE, type ClaimedTask, type Fence, type JsonValue, type RetryPolicy } from './taskTypes.js';
@@ -19,8 +20,8 @@ const SQL = loadStatements('state/tasks.sql', [
 
 /**
  * The transitions of one attempt: the claim under a fresh lease, then heartbeat, success, failure
- * or hand-back, each fenced by (task_id, attempt, lease_token): a stale attempt gets LeaseLostError
- * and changes nothing.
+ * or hand-back, each fenced by (task_id, attempt, lease_token) and a held lease (valid until
+ * lease_expires_at by the database clock): a stale attempt gets LeaseLostError and changes nothing.
  */
 export class AttemptTransitions {
   constructor(
@@ -28,8 +29,12 @@ export class AttemptTransitions {
     private readonly policy: Pick<RetryPolicy, 'retryBaseSeconds' | 'retryMaxSeconds'>,
   ) {}
 
-  /** queued → running under a fresh lease; undefined when the claim lost (already running, done, cancelled). */
-  async claim(taskId: string, workerId: string, leaseSeconds: number): Promise<ClaimedTask | undefined> {
+  /**
+   * queued → running under a fresh lease; undefined when the claim lost (already running, done,
+   * cancelled). Claiming again with the same worker and wake-up message id (the first reply was
+   * lost) returns the running attempt, lease renewed, while its lease is held.
+   */
+  async claim(taskId: string, workerId: string, leaseSeconds: number, wakeupId?: string): Promise<ClaimedTask | undefined> {
     const { rows } = await this.db.query<{
       task_id: string;
       run_id: string;
@@ -38,7 +43,8 @@ export class AttemptTransitions {
       operator: string;
       params: Record<string, unknown>;
       lease_expires_at: Date;
-    }>(SQL.claim, [taskId, workerId, leaseSeconds]);
+    }>(SQL.claim, [taskId, workerId, leaseSeconds, wakeupId ?? null]);
+    await failpoint('attempts.afterClaim', { taskId, workerId });
     const r = rows[0];
     if (!r) return undefined;
     return {

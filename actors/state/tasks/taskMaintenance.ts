@@ -2,14 +2,17 @@ import { withTransaction, type PgPool } from '../../../drivers/postgres/postgres
 import { loadStatements, type Statement } from '../../../drivers/postgres/sqlStatements.js';
 import { outboxStore } from '../outbox/outboxStore.js';
 import { settleRun } from './attemptTransitions.js';
-import { TASK_QUEUE, type RetryPolicy } from './taskTypes.js';
+import { fenceParams, TASK_QUEUE, type Fence, type RetryPolicy } from './taskTypes.js';
 
 const SQL = loadStatements('state/tasks.sql', ['reapExpiredLeases', 'requeueDueRetries', 'rewakeStaleQueued'] as const);
 
 /** Rows one maintenance transaction handles at most, so one tick never holds many locks for long. */
 const MAINTENANCE_BATCH = 100;
 
-/** The dispatcher's durable duties over task state, each one transaction that skips rows another dispatcher holds. */
+/**
+ * The dispatcher's durable duties over task state, each one transaction that skips rows another
+ * dispatcher holds; a worker that finds its own lease lapsed reaps that attempt through it too.
+ */
 export class TaskMaintenance {
   constructor(
     private readonly db: PgPool,
@@ -18,11 +21,26 @@ export class TaskMaintenance {
 
   /** Lease reaper: expired running attempts fail (retry or terminal). Returns how many were reaped. */
   async reapExpiredLeases(limit = MAINTENANCE_BATCH): Promise<number> {
+    return this.reap(limit, undefined, 'stopped heartbeating');
+  }
+
+  /**
+   * The worker of `fence` found its lease lapsed (`refused` was refused): the attempt fails now, as
+   * the reaper would fail it at its next tick. false when it was reaped already or is not current.
+   */
+  async reapLapsedAttempt(fence: Fence, refused: string): Promise<boolean> {
+    return (await this.reap(1, fence, `reported it (${refused} refused)`)) === 1;
+  }
+
+  /** Fails lapsed running attempts (only `only`'s, when given); `how` ends their last_error. */
+  private async reap(limit: number, only: Fence | undefined, how: string): Promise<number> {
     return withTransaction(this.db, async (client) => {
       const { rows } = await client.query<{ task_id: string; run_id: string; terminal: boolean }>(SQL.reapExpiredLeases, [
         limit,
         this.policy.retryBaseSeconds,
         this.policy.retryMaxSeconds,
+        ...(only ? fenceParams(only) : [null, null, null]),
+        how,
       ]);
       // Rows come ordered by run: runs are locked in one global order, so two reapers cannot deadlock.
       for (const r of rows) await settleRun(client, r.task_id, r.run_id, r.terminal);

@@ -59,12 +59,13 @@ export function taskIsFinished(task: Pick<TaskRow, 'status' | 'next_retry_at'>):
   return task.status === 'succeeded' || task.status === 'cancelled' || (task.status === 'failed' && task.next_retry_at === null);
 }
 
-/** A write of a stale attempt: its lease expired or the task moved on. Nothing was changed. */
+/** A write of a stale attempt: its lease lapsed or the task moved on. Nothing was changed. */
 export class LeaseLostError extends Error {
   override name = 'LeaseLostError';
   constructor(
     readonly fence: Fence,
-    operation: string,
+    /** What was refused: heartbeat, commit, complete, fail, hand back, buffer publish. */
+    readonly operation: string,
   ) {
     super(`${operation} refused for task ${fence.taskId} attempt ${fence.attempt}: the lease is no longer held by this attempt`);
   }

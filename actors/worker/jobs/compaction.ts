@@ -10,6 +10,8 @@ export interface ParquetTarget {
   key: string;
   compression: ParquetCompression;
   rowGroupRows?: number;
+  /** Epoch ms after which the upload sends nothing (ObjectStore.put): the staged key's deadline. */
+  deadline: number;
 }
 
 export interface CompactionInput extends ParquetTarget {
@@ -50,7 +52,10 @@ export async function uploadParquet(chunks: Uint8Array[], target: ParquetTarget)
       yield next.value;
     }
   }
-  const { etag } = await store.put(target.bucket, target.key, Readable.from(counted()), { contentType: 'application/vnd.apache.parquet' });
+  const { etag } = await store.put(target.bucket, target.key, Readable.from(counted()), {
+    contentType: 'application/vnd.apache.parquet',
+    deadline: target.deadline,
+  });
   return { rows, bytes, etag };
 }
 
