@@ -12,7 +12,7 @@ import type { Config } from '../../runtime/config.js';
 import type { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
 import type { NodeThreadPool } from '../threadJobs.js';
 import { ColdFileCache } from './coldFileCache.js';
-import type { QueryThreadFailure, QueryThreadInput } from './queryThreadJob.js';
+import type { QueryThreadFailure } from './queryThreadJob.js';
 import {
   QueryInputError,
   QueryTimeoutError,
@@ -28,7 +28,7 @@ import {
   type ResultColumn,
   type TemplateInfo,
 } from './queryTypes.js';
-import { pinRegistrySnapshot, relationPlans } from './registrySnapshot.js';
+import { pinRegistrySnapshot, threadInput } from './registrySnapshot.js';
 import { loadQueryMacros, queryNeeds, type QueryMacro } from './queryMacros.js';
 import { CONTENT_TYPES } from './resultEncoding.js';
 import { SqlGate } from './sqlGate.js';
@@ -118,16 +118,17 @@ export class QueryService {
       await options.onPinned?.();
       const held = await this.cache.hold(pinned.relations.flatMap((r) => r.coldObjects));
       try {
-        const input: QueryThreadInput = {
+        const input = threadInput({
           sql,
           params,
-          macros: needs.macros.map((m) => m.sql),
-          relations: relationPlans(pinned, held.paths),
-          hot: pinned.snapshotId === null ? null : { url, snapshotId: pinned.snapshotId },
+          macros: needs.macros,
+          pinned,
+          coldPaths: held.paths,
+          url,
           limits: { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes },
           format,
           threads: config.queryThreads,
-        };
+        });
         const output = await threads.run('runQuery', input, { signal: options.signal });
         if (!output.ok) throw failureError(output.failure, config.queryTimeoutMs);
         return {

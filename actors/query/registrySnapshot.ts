@@ -9,6 +9,9 @@ import { checkOut, type PgPool, type PgClient } from '../../drivers/postgres/pos
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { hotTable } from '../state/hotRows.js';
 import { cryoColumns, distinctKey, relationKind, type HotServedRange, type RelationPlan } from './relations.js';
+import type { QueryMacro } from './queryMacros.js';
+import type { QueryLimits, QueryThreadInput } from './queryThreadJob.js';
+import type { QueryFormat } from './queryTypes.js';
 
 const SQL = loadStatements('state/query.sql', ['exportSnapshot', 'committedVersions'] as const);
 const HOT_SQL = loadStatements('data/hot.sql', ['rangesWithRows'] as const);
@@ -126,7 +129,7 @@ async function planRelation(client: PgClient, dataSchema: string, name: string, 
  * The pool job's relations for a pinned snapshot, given the local paths of its cold objects in the
  * order `relations.flatMap((r) => r.coldObjects)` lists them (as the file cache hands them back).
  */
-export function relationPlans(pinned: Pick<PinnedSnapshot, 'relations'>, coldPaths: readonly string[]): RelationPlan[] {
+function relationPlans(pinned: Pick<PinnedSnapshot, 'relations'>, coldPaths: readonly string[]): RelationPlan[] {
   let next = 0;
   return pinned.relations.map((r) => ({
     name: r.name,
@@ -137,4 +140,32 @@ export function relationPlans(pinned: Pick<PinnedSnapshot, 'relations'>, coldPat
     hotRanges: r.hotRanges,
     distinctOn: distinctKey(r.name),
   }));
+}
+
+/** What a checked query runs with on a pool thread: its SQL, its macros, the pinned relations and limits. */
+export interface ThreadQuery {
+  sql: string;
+  params: QueryThreadInput['params'];
+  macros: readonly QueryMacro[];
+  pinned: PinnedSnapshot;
+  /** Local paths of the pinned cold files, as the cache holds them. */
+  coldPaths: readonly string[];
+  url: string;
+  limits: QueryLimits;
+  format: QueryFormat;
+  threads: number;
+}
+
+/** The thread job's input for a query over a pinned snapshot. */
+export function threadInput(q: ThreadQuery): QueryThreadInput {
+  return {
+    sql: q.sql,
+    params: q.params,
+    macros: q.macros.map((m) => m.sql),
+    relations: relationPlans(q.pinned, q.coldPaths),
+    hot: q.pinned.snapshotId === null ? null : { url: q.url, snapshotId: q.pinned.snapshotId },
+    limits: q.limits,
+    format: q.format,
+    threads: q.threads,
+  };
 }

@@ -11,11 +11,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ColdFileCache } from '../../actors/query/coldFileCache.js';
-import { runQuery, type QueryLimits, type QueryThreadInput, type QueryThreadOutput } from '../../actors/query/queryThreadJob.js';
+import { runQuery, type QueryLimits, type QueryThreadOutput } from '../../actors/query/queryThreadJob.js';
 import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
 import { QueryService } from '../../actors/query/queryService.js';
 import type { QueryResult } from '../../actors/query/queryTypes.js';
-import { pinRegistrySnapshot, relationPlans } from '../../actors/query/registrySnapshot.js';
+import { pinRegistrySnapshot, threadInput } from '../../actors/query/registrySnapshot.js';
 import { SqlGate } from '../../actors/query/sqlGate.js';
 import { TemplateCatalog, type BoundValue } from '../../actors/query/templates.js';
 import { openThreadPool } from '../../actors/threadJobs.js';
@@ -166,16 +166,7 @@ export class Measurer {
         const held = await this.cache.hold(pinned.relations.flatMap((x) => x.coldObjects));
         let holdMs = performance.now() - t;
         try {
-          const input: QueryThreadInput = {
-            sql,
-            params,
-            macros: needs.macros.map((m) => m.sql),
-            relations: relationPlans(pinned, held.paths),
-            hot: pinned.snapshotId === null ? null : { url, snapshotId: pinned.snapshotId },
-            limits,
-            format: 'json',
-            threads: config.queryThreads,
-          };
+          const input = threadInput({ sql, params, macros: needs.macros, pinned, coldPaths: held.paths, url, limits, format: 'json', threads: config.queryThreads });
           const ok = (output: QueryThreadOutput): void => {
             if (!output.ok) throw new Error(`${c.key}: a breakdown job failed: ${JSON.stringify(output.failure)}`);
           };

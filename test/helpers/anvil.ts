@@ -186,3 +186,13 @@ export async function seedWorkload(url: string, rounds = 12): Promise<SeededWork
   const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
   return { fixture, head, transactions };
 }
+
+/** A follow_head job over the devnet's blocks and transactions at the tip, small ranges, fast head polls (reorg tests). */
+export const TIP_FOLLOW_JOB = `kind: chain_sync
+name: tip
+chain_id: ${ANVIL_CHAIN_ID}
+mode: {kind: follow_head, from_block: 0, tail_lag: 0, head_poll_interval_seconds: 0.2}
+streams:
+  blocks: {cryo_dataset_name: blocks, rpc_pool: devnet, chunk_size: 3, max_inflight: 2}
+  transactions: {cryo_dataset_name: transactions, rpc_pool: devnet, chunk_size: 3, max_inflight: 2}
+`;

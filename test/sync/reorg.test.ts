@@ -5,16 +5,7 @@ import { canonicalHashes, fetchBlocks } from '../../drivers/chain/fetch.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
-import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil } from '../helpers/anvil.js';
-
-const JOB = `kind: chain_sync
-name: tip
-chain_id: ${ANVIL_CHAIN_ID}
-mode: {kind: follow_head, from_block: 0, tail_lag: 0, head_poll_interval_seconds: 0.2}
-streams:
-  blocks: {cryo_dataset_name: blocks, rpc_pool: devnet, chunk_size: 3, max_inflight: 2}
-  transactions: {cryo_dataset_name: transactions, rpc_pool: devnet, chunk_size: 3, max_inflight: 2}
-`;
+import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, TIP_FOLLOW_JOB } from '../helpers/anvil.js';
 
 test('anvil_reorg at the tip: the follower re-ingests, and hot tables match the node canonical chain', async (t) => {
   const anvil = await startAnvil();
@@ -23,7 +14,7 @@ test('anvil_reorg at the tip: the follower re-ingests, and hot tables match the 
   const inst = await createInstallation(t, { retryBaseSeconds: 0.2 });
   const { objects } = await embeddedObjects(t, inst);
   const node = await startNode(t, inst, { objects, env: { TRACE_RPC_POOL_DEVNET_URL: anvil.url } });
-  const { jobId } = await node.rt.syncJobs.apply(parseSyncJobSpec(JOB));
+  const { jobId } = await node.rt.syncJobs.apply(parseSyncJobSpec(TIP_FOLLOW_JOB));
   const rpc = new RpcPool({ name: 'reference', url: anvil.url });
 
   /** Hot block hashes equal the node's for [0, head], and hot transactions equal the block bodies. */

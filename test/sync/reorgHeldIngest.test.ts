@@ -6,18 +6,9 @@ import { pauseAt } from '../../runtime/failpoints.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
-import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil } from '../helpers/anvil.js';
+import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, TIP_FOLLOW_JOB } from '../helpers/anvil.js';
 
 // Its own file: the failpoint it arms is process-wide, and ava runs a file's tests at once.
-const JOB = `kind: chain_sync
-name: tip
-chain_id: ${ANVIL_CHAIN_ID}
-mode: {kind: follow_head, from_block: 0, tail_lag: 0, head_poll_interval_seconds: 0.2}
-streams:
-  blocks: {cryo_dataset_name: blocks, rpc_pool: devnet, chunk_size: 3, max_inflight: 2}
-  transactions: {cryo_dataset_name: transactions, rpc_pool: devnet, chunk_size: 3, max_inflight: 2}
-`;
-
 async function anvilCall(url: string, method: string, params: unknown[]): Promise<unknown> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
   const body = (await response.json()) as { result?: unknown; error?: { message: string } };
@@ -32,7 +23,7 @@ test('a range fetched from the old fork and held past the reorg never reaches qu
   const inst = await createInstallation(t, { retryBaseSeconds: 0.2 });
   const { objects } = await embeddedObjects(t, inst);
   const node = await startNode(t, inst, { objects, env: { TRACE_RPC_POOL_DEVNET_URL: anvil.url } });
-  await node.rt.syncJobs.apply(parseSyncJobSpec(JOB));
+  await node.rt.syncJobs.apply(parseSyncJobSpec(TIP_FOLLOW_JOB));
   const rpc = new RpcPool({ name: 'reference', url: anvil.url });
   const service = await node.rt.query();
 
