@@ -1,5 +1,6 @@
 import type { Logger } from './logger.js';
 import { BoundedMailbox } from './boundedMailbox.js';
+import { IdleBackoff } from './idleBackoff.js';
 
 export interface ActorOptions {
   /** Messages that may wait in the mailbox; more are refused (offer) or wait (put). */
@@ -10,6 +11,15 @@ export interface ActorOptions {
 
 /** A database restart takes a few seconds: retrying at most 5 s apart resumes a tick soon after it returns. */
 const MAX_TRANSIENT_BACKOFF_MS = 5000;
+
+export interface TickOptions {
+  /** Errors to retry with backoff instead of crashing (a dropped connection, a deadlock). */
+  isTransient?: (err: unknown) => boolean;
+  /** The longest interval an idle tick (one that returned false) backs off to. */
+  idleMaxMs?: number;
+  /** Names the tick for `wakeTicks(name)`. */
+  name?: string;
+}
 
 export type CrashHandler = (actor: Supervisable, error: Error) => void;
 
@@ -32,6 +42,7 @@ export abstract class Actor<M> implements Supervisable {
   private readonly loops: Promise<void>[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly ticking = new Set<Promise<void>>();
+  private readonly wakers = new Map<() => void, string | undefined>();
   private crashHandler: CrashHandler | undefined;
   /** Aborted when the actor stops or crashes; long waits inside loops should honour it. */
   protected readonly stopSignal: AbortSignal;
@@ -72,37 +83,65 @@ export abstract class Actor<M> implements Supervisable {
   }
 
   /**
-   * Runs `tick` every `intervalMs` (never overlapping itself) while the actor runs. An error that
-   * `isTransient` accepts (a dropped connection, a deadlock) is logged and the tick retried after an
-   * exponential backoff, without spending the supervisor's restart budget; any other error crashes.
+   * Runs `tick` every `intervalMs` (never overlapping itself) while the actor runs. A tick that
+   * returns false found nothing to do: the interval then doubles up to `idleMaxMs`, so an idle
+   * process costs little, and `wakeTicks()` (an event says there is work) or a tick that found work
+   * brings it back. An error that `isTransient` accepts (a dropped connection, a deadlock) is logged
+   * and the tick retried after an exponential backoff, without spending the supervisor's restart
+   * budget; any other error crashes.
    */
-  protected every(intervalMs: number, tick: () => Promise<void>, isTransient: (err: unknown) => boolean = () => false): void {
+  protected every(intervalMs: number, tick: () => Promise<boolean | void>, options: TickOptions = {}): void {
+    const { isTransient = () => false, idleMaxMs = intervalMs } = options;
+    const idle = new IdleBackoff(intervalMs, idleMaxMs);
     let failures = 0;
+    let pending: NodeJS.Timeout | undefined;
+    let wokenDuringTick = false;
+    const fire = () => {
+      pending = undefined;
+      if (!this.running) return;
+      const run = tick()
+        .then(
+          (foundWork) => {
+            failures = 0;
+            schedule(wokenDuringTick ? 0 : idle.next(foundWork !== false));
+          },
+          (err: unknown) => {
+            if (!isTransient(err)) return this.crash(err);
+            failures++;
+            const retryInMs = Math.min(MAX_TRANSIENT_BACKOFF_MS, intervalMs * 2 ** failures);
+            this.log.warn({ err, failures, retryInMs }, 'transient error in a periodic tick; retrying');
+            schedule(retryInMs);
+          },
+        )
+        .finally(() => this.ticking.delete(run));
+      this.ticking.add(run);
+    };
     const schedule = (delayMs: number) => {
+      wokenDuringTick = false;
       if (!this.running) return;
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        if (!this.running) return;
-        const run = tick()
-          .then(
-            () => {
-              failures = 0;
-              schedule(intervalMs);
-            },
-            (err: unknown) => {
-              if (!isTransient(err)) return this.crash(err);
-              failures++;
-              const retryInMs = Math.min(MAX_TRANSIENT_BACKOFF_MS, intervalMs * 2 ** failures);
-              this.log.warn({ err, failures, retryInMs }, 'transient error in a periodic tick; retrying');
-              schedule(retryInMs);
-            },
-          )
-          .finally(() => this.ticking.delete(run));
-        this.ticking.add(run);
+        fire();
       }, delayMs);
+      pending = timer;
       this.timers.add(timer);
     };
+    this.wakers.set(() => {
+      idle.reset();
+      if (pending === undefined) {
+        wokenDuringTick = true;
+        return;
+      }
+      clearTimeout(pending);
+      this.timers.delete(pending);
+      fire();
+    }, options.name);
     schedule(intervalMs);
+  }
+
+  /** Runs the named periodic ticks (all, without names) now, at their short interval again: an event says there may be work. */
+  protected wakeTicks(...names: string[]): void {
+    for (const [wake, name] of this.wakers) if (names.length === 0 || (name !== undefined && names.includes(name))) wake();
   }
 
   /** Runs `body` again and again while the actor runs (a receive loop, a drain loop). */

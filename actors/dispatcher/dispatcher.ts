@@ -1,6 +1,7 @@
 import { Actor } from '../../runtime/actor.js';
 import { isTransientDatabaseError } from '../../drivers/postgres/transientErrors.js';
 import type { Runtime } from '../node/context.js';
+import { dispatchChannel } from '../state/dispatchEvents.js';
 import type { DispatcherDuty } from './duty.js';
 import { headPoller } from './headPoller.js';
 import { leaseReaper } from './leaseReaper.js';
@@ -14,7 +15,9 @@ import { tipFollower } from './tipFollower.js';
 export const DISPATCHER_DUTIES: readonly DispatcherDuty[] = [leaseReaper, retryScheduler, lostWakeupSweeper, pendingBatchSweeper, syncPlanner, headPoller, tipFollower];
 
 /**
- * Runs the dispatcher's durable duties, each a periodic transaction over state. Task creation (run
+ * Runs the dispatcher's durable duties, each a periodic transaction over state. A duty that finds
+ * nothing backs off to its idle interval, and events (NOTIFY on the dispatch channel: a job
+ * applied, a range ended, a retry scheduled) wake the duties they concern, so an idle node sleeps. Task creation (run
  * submission) is the same TaskStore call from every entry point. Any number of dispatchers may
  * run: each duty locks its rows with SKIP LOCKED. A transient database error (deadlock, dropped
  * connection, restart) is retried with backoff; only a programming error crashes the actor.
@@ -25,9 +28,19 @@ export class DispatcherActor extends Actor<never> {
   }
 
   protected override async onStart(): Promise<void> {
+    const { config, listener, schemas } = this.rt;
     for (const duty of DISPATCHER_DUTIES) {
       const log = this.log.child({ duty: duty.name });
-      this.every(duty.intervalMs(this.rt.config), () => duty.tick(this.rt, log), isTransientDatabaseError);
+      this.every(duty.intervalMs(config), () => duty.tick(this.rt, log), {
+        isTransient: isTransientDatabaseError,
+        idleMaxMs: duty.idleMaxMs(config),
+        name: duty.name,
+      });
     }
+    const unsubscribe = await listener.subscribe(dispatchChannel(schemas), (event) => {
+      const woken = DISPATCHER_DUTIES.filter((d) => (d.wokenBy as readonly string[]).includes(event));
+      if (woken.length > 0) this.wakeTicks(...woken.map((d) => d.name));
+    });
+    this.stopSignal.addEventListener('abort', unsubscribe, { once: true });
   }
 }

@@ -1,14 +1,23 @@
 import type { DispatcherDuty } from './duty.js';
 
-/** A lease is reaped within a quarter of its TTL after it expires, and at most 1 s late. */
-const MAX_REAP_INTERVAL_MS = 1000;
+/** While attempts run, reap every second at most a quarter of the lease TTL apart: a lapsed lease is reaped within TTL/4… */
+const BUSY_REAP_INTERVAL_MS = 1000;
+const REAPS_PER_LEASE_TTL = 4;
 
-/** Running attempts whose lease expired fail: retried with backoff, or terminal with the budget spent. */
+/**
+ * Running attempts whose lease expired fail: retried with backoff, or terminal with the budget
+ * spent. With no attempt running it checks once per lease TTL: a lease taken right after a check
+ * lapses no sooner than a TTL later, when the next check finds it running and reaps on the short
+ * interval again.
+ */
 export const leaseReaper: DispatcherDuty = {
   name: 'lease reaper',
-  intervalMs: (config) => Math.min(MAX_REAP_INTERVAL_MS, (config.leaseTtlSeconds * 1000) / 4),
+  intervalMs: (config) => Math.min(BUSY_REAP_INTERVAL_MS, (config.leaseTtlSeconds * 1000) / REAPS_PER_LEASE_TTL),
+  idleMaxMs: (config) => config.leaseTtlSeconds * 1000,
+  wokenBy: [],
   async tick(rt, log) {
     const reaped = await rt.tasks.maintenance.reapExpiredLeases();
     if (reaped > 0) log.warn({ reaped }, 'reaped expired leases');
+    return reaped > 0 || (await rt.tasks.maintenance.attemptsRunning());
   },
 };

@@ -8,8 +8,10 @@ import { failpoint } from '../../runtime/failpoints.js';
 const SWEEPS_PER_STAGING_TTL = 4;
 /** …and at least every 5 minutes, so a long TTL still frees space within minutes of expiry. */
 const MAX_SWEEP_INTERVAL_MS = 300_000;
-/** Every 5 s keeps a busy follower's hot tables near their retention, for one indexed DELETE per tick. */
+/** Every 5 s keeps a busy follower's hot tables near their retention, for one indexed DELETE per hot dataset a tick… */
 const HOT_TRIM_INTERVAL_MS = 5_000;
+/** …backing off to once a minute while nothing is trimmed (hot tables grow only as fast as ranges land). */
+const HOT_TRIM_IDLE_MAX_MS = 60_000;
 
 /**
  * Housekeeping of data, two duties. Staging: deletes staged objects that will never become
@@ -28,14 +30,15 @@ export class JanitorActor extends Actor<never> {
 
   protected override async onStart(): Promise<void> {
     const sweepEveryMs = Math.min(MAX_SWEEP_INTERVAL_MS, (this.rt.config.stagingTtlSeconds * 1000) / SWEEPS_PER_STAGING_TTL);
-    this.every(sweepEveryMs, () => this.sweep().then(() => undefined), isTransientDatabaseError);
+    this.every(sweepEveryMs, async () => void (await this.sweep()), { isTransient: isTransientDatabaseError });
     this.every(
       HOT_TRIM_INTERVAL_MS,
       async () => {
         const trimmed = await trimHotRows(this.rt.db, this.rt.schemas.data, this.rt.config.hotRetentionBlocks);
         if (trimmed > 0) this.log.info({ trimmed }, 'trimmed hot rows of ranges past the retention');
+        return trimmed > 0;
       },
-      isTransientDatabaseError,
+      { isTransient: isTransientDatabaseError, idleMaxMs: HOT_TRIM_IDLE_MAX_MS },
     );
   }
 

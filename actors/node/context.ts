@@ -12,7 +12,6 @@ import { TaskStore } from '../state/tasks/taskStore.js';
 import { DatasetRegistry } from '../state/datasetRegistry.js';
 import { BufferBatches } from '../state/bufferBatches.js';
 import { SyncJobs } from '../state/syncJobs.js';
-import { openObjectStore } from '../../drivers/store/embeddedS3.js';
 import { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
 import { rpcPoolsFromEnv, type RpcPools } from '../../drivers/chain/rpcPools.js';
 import type { Config } from '../../runtime/config.js';
@@ -20,7 +19,8 @@ import type { Logger } from '../../runtime/logger.js';
 import { openThreadPool, type NodeThreadPool } from '../threadJobs.js';
 import { WakeupMailbox } from '../../runtime/wakeupMailbox.js';
 import { RuntimeMetrics } from './metrics.js';
-import { QueryService } from '../query/queryService.js';
+import type { QueryService } from '../query/queryService.js';
+import { dispatchChannel } from '../state/dispatchEvents.js';
 
 /** What the actors of one process share. */
 export interface Runtime {
@@ -70,14 +70,16 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
   const schemas = schemaNames(config.schemaPrefix);
   // Connections: one per concurrently running attempt (claim/complete) plus the actors' own loops.
   const db = createPgPool({ url, schemas, max: config.workerConcurrency + 6 });
-  const tasks = new TaskStore(db, {
-    defaultMaxAttempts: config.maxAttempts,
-    retryBaseSeconds: config.retryBaseSeconds,
-    retryMaxSeconds: config.retryMaxSeconds,
-  });
+  const tasks = new TaskStore(
+    db,
+    { defaultMaxAttempts: config.maxAttempts, retryBaseSeconds: config.retryBaseSeconds, retryMaxSeconds: config.retryMaxSeconds },
+    dispatchChannel(schemas),
+  );
   let rpcPools: RpcPools | undefined;
   let queryService: Promise<QueryService> | undefined;
-  const lazyObjects = objects ?? new LazyObjectStore(() => openObjectStore({ config, dataDir: config.dataDir, log }));
+  // The S3 SDK and DuckDB load when first used, so commands that touch neither (status, task submit) start fast.
+  const lazyObjects =
+    objects ?? new LazyObjectStore(async () => (await import('../../drivers/store/embeddedS3.js')).openObjectStore({ config, dataDir: config.dataDir, log }));
   const threads = openThreadPool();
   let metrics: RuntimeMetrics | undefined;
   const queue = queueDriver ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries });
@@ -91,7 +93,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     listener: new PgListener(() => new pg.Client({ connectionString: url })),
     queue,
     tasks,
-    syncJobs: new SyncJobs(db, tasks, schemas.data),
+    syncJobs: new SyncJobs(db, tasks, schemas.data, dispatchChannel(schemas)),
     registry: new DatasetRegistry(db),
     buffers: new BufferBatches(db, schemas.data),
     objects: lazyObjects,
@@ -99,7 +101,10 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     wakeups: new WakeupMailbox(),
     running: new RunningAttempts(),
     operators: operators ?? builtinOperators(),
-    query: () => (queryService ??= QueryService.open({ config, db, url, dataSchema: schemas.data, objects: lazyObjects, threads })),
+    query: () =>
+      (queryService ??= import('../query/queryService.js').then(({ QueryService }) =>
+        QueryService.open({ config, db, url, dataSchema: schemas.data, objects: lazyObjects, threads }),
+      )),
     metrics: () => (metrics ??= new RuntimeMetrics({ queue, tasks, log })),
     closeQuery: async () => {
       const opened = await queryService?.catch(() => undefined);

@@ -3,9 +3,15 @@ import { Actor } from '../../runtime/actor.js';
 import type { Runtime } from '../node/context.js';
 import { failpoint } from '../../runtime/failpoints.js';
 import { waitForWake } from '../../runtime/waiting.js';
+import { IdleBackoff } from '../../runtime/idleBackoff.js';
 import { outboxStore, type OutboxRow, type PublishFailurePolicy } from '../state/outbox/outboxStore.js';
 
 const BATCH = 500;
+/**
+ * Every outbox insert NOTIFYs the publisher; its poll only covers a notification lost while LISTEN
+ * reconnects and rows backing off, so while there is nothing it backs off to a poll per 30 s.
+ */
+const IDLE_POLL_MAX_MS = 30_000;
 /**
  * Failed rows back off from 0.5 s up to 60 s; 20 failures (~13 min of them) park a row, which is
  * then tried every 10 min by itself (one publish per parked row, ten times the longest backoff),
@@ -30,15 +36,17 @@ export class PublisherActor extends Actor<never> {
   protected override async onStart(): Promise<void> {
     const unsubscribe = await this.rt.listener.subscribe(`${this.rt.schemas.state}_outbox`, () => this.wake?.());
     this.stopSignal.addEventListener('abort', unsubscribe, { once: true });
+    const poll = new IdleBackoff(this.rt.config.pollIntervalMs, IDLE_POLL_MAX_MS);
     this.loop(async () => {
-      while (this.running && (await this.publishBatch()) === BATCH);
-      await this.idle();
+      let claimed = 0;
+      for (let batch = BATCH; this.running && batch === BATCH; claimed += batch) batch = await this.publishBatch();
+      await this.idle(poll.next(claimed > 0));
     });
   }
 
-  /** Waits for an outbox NOTIFY, the poll interval, or stop. */
-  private idle(): Promise<void> {
-    return waitForWake(this.rt.config.pollIntervalMs, this.stopSignal, (wake) => {
+  /** Waits for an outbox NOTIFY, `ms`, or stop. */
+  private idle(ms: number): Promise<void> {
+    return waitForWake(ms, this.stopSignal, (wake) => {
       this.wake = wake;
       return () => (this.wake = undefined);
     });

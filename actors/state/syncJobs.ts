@@ -3,6 +3,7 @@ import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { INGEST_OPERATOR, type SyncJobSpec, type SyncMode } from './syncJobSpec.js';
 import type { TaskStore } from './tasks/taskStore.js';
 import { invalidateFrom } from './rangeInvalidation.js';
+import { notifyDispatchers } from './dispatchEvents.js';
 import { failedRanges, replanFailedRanges, type FailedRange } from './rangeRetry.js';
 import { failpoint } from '../../runtime/failpoints.js';
 
@@ -112,6 +113,8 @@ export class SyncJobs {
     private readonly pool: PgPool,
     private readonly tasks: TaskStore,
     private readonly dataSchema: string,
+    /** LISTEN/NOTIFY channel that wakes dispatchers (dispatchEvents.ts). */
+    private readonly dispatchChannel: string,
   ) {}
 
   async apply(spec: SyncJobSpec): Promise<{ jobId: string; created: boolean }> {
@@ -136,6 +139,7 @@ export class SyncJobs {
           target,
         ]);
       }
+      await notifyDispatchers(client, this.dispatchChannel, 'plan');
       return { jobId, created };
     });
   }
@@ -152,11 +156,15 @@ export class SyncJobs {
 
   async setStatus(idOrName: string, status: 'active' | 'paused'): Promise<void> {
     const job = await this.find(idOrName);
-    await this.pool.query(SQL.setJobStatus, [job.job_id, status]);
+    await withTransaction(this.pool, async (client) => {
+      await client.query(SQL.setJobStatus, [job.job_id, status]);
+      await notifyDispatchers(client, this.dispatchChannel, 'plan');
+    });
   }
 
   /** Plans ranges for every stream with room (max_inflight) and blocks left before its target; returns how many. */
   async planOnce(): Promise<number> {
+    await failpoint('planner.tick');
     return withTransaction(this.pool, async (client) => {
       const streams = (await client.query<PlannableStream>(SQL.lockPlannableStreams)).rows;
       let planned = 0;
@@ -189,14 +197,15 @@ export class SyncJobs {
     });
   }
 
-  /** follow_head streams whose head poll is due. */
-  async headPollsDue(): Promise<{ job_id: string; stream_key: string; rpc_pool: string; mode: SyncMode }[]> {
+  /** The streams of active follow_head jobs, each with whether its head poll is due. */
+  async followHeadStreams(): Promise<{ job_id: string; stream_key: string; rpc_pool: string; mode: SyncMode; due: boolean }[]> {
     return (await this.pool.query(SQL.followHeadStreams)).rows;
   }
 
-  /** Moves a follow_head stream's target to `endExclusive` (never backwards). */
+  /** Moves a follow_head stream's target to `endExclusive` (never backwards); a move wakes the planners. */
   async setTarget(jobId: string, streamKey: string, endExclusive: number): Promise<void> {
-    await this.pool.query(SQL.setTarget, [jobId, streamKey, endExclusive]);
+    const { rows } = await this.pool.query<{ moved: boolean }>(SQL.setTarget, [jobId, streamKey, endExclusive]);
+    if (rows[0]?.moved) await notifyDispatchers(this.pool, this.dispatchChannel, 'plan');
   }
 
   /**
@@ -204,7 +213,7 @@ export class SyncJobs {
    * canonical hashes; from the first block that differs, records the reorg and invalidates the
    * job's ranges in the same transaction (see rangeInvalidation.ts), so the planner ingests them again.
    */
-  async detectReorgs(canonical: CanonicalHashes): Promise<ReorgFound[]> {
+  async detectReorgs(canonical: CanonicalHashes): Promise<{ followed: number; reorgs: ReorgFound[] }> {
     const rows = (
       await this.pool.query<{ job_id: string; chain_id: string; rpc_pool: string; block_number: string; block_hash: Buffer }>(SQL.followedTips, [
         REORG_CHECK_DEPTH,
@@ -233,16 +242,21 @@ export class SyncJobs {
           fromBlock,
           reason: `range invalidated: chain reorganised from block ${fromBlock}`,
         });
+        await notifyDispatchers(client, this.dispatchChannel, 'plan');
       });
       found.push({ jobId, fromBlock });
     }
-    return found;
+    return { followed: byJob.size, reorgs: found };
   }
 
   /** Plans the job's failed ranges again (see rangeRetry.ts); returns them. */
   async retryFailed(idOrName: string): Promise<FailedRange[]> {
     const job = await this.find(idOrName);
-    return withTransaction(this.pool, (client) => replanFailedRanges(client, this.tasks, job.job_id));
+    return withTransaction(this.pool, async (client) => {
+      const retried = await replanFailedRanges(client, this.tasks, job.job_id);
+      await notifyDispatchers(client, this.dispatchChannel, 'plan');
+      return retried;
+    });
   }
 
   async status(idOrName: string): Promise<JobStatus> {

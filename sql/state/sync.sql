@@ -45,17 +45,19 @@ INSERT INTO sync_ranges (job_id, stream_key, range_start, range_end, task_id) VA
 UPDATE sync_streams SET cursor = $3 WHERE job_id = $1 AND stream_key = $2;
 
 -- name: followHeadStreams
--- follow_head streams due for a head poll.
-SELECT s.job_id::text AS job_id, s.stream_key, s.rpc_pool, j.mode
+-- The streams of active follow_head jobs, each with whether its head poll is due.
+SELECT s.job_id::text AS job_id, s.stream_key, s.rpc_pool, j.mode,
+       (s.head_polled_at IS NULL
+        OR s.head_polled_at < now() - make_interval(secs => coalesce((j.mode ->> 'head_poll_interval_seconds')::float8, 2))) AS due
 FROM sync_streams s JOIN sync_jobs j ON j.job_id = s.job_id
-WHERE j.status = 'active' AND j.mode ->> 'kind' = 'follow_head'
-  AND (s.head_polled_at IS NULL
-       OR s.head_polled_at < now() - make_interval(secs => coalesce((j.mode ->> 'head_poll_interval_seconds')::float8, 2)));
+WHERE j.status = 'active' AND j.mode ->> 'kind' = 'follow_head';
 
 -- name: setTarget
--- The head moved: plan up to $3 (never backwards).
-UPDATE sync_streams SET target = greatest(coalesce(target, 0), $3), head_polled_at = now()
-WHERE job_id = $1 AND stream_key = $2;
+-- The head moved: plan up to $3 (never backwards). Says whether the target moved.
+UPDATE sync_streams s SET target = greatest(coalesce(s.target, 0), $3), head_polled_at = now()
+FROM (SELECT target FROM sync_streams WHERE job_id = $1 AND stream_key = $2) AS before
+WHERE s.job_id = $1 AND s.stream_key = $2
+RETURNING s.target IS DISTINCT FROM before.target AS moved;
 
 -- name: streamStatus
 -- Per stream: cursor, target and ranges by the state of their tasks, with rows and timing.

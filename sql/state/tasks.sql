@@ -200,3 +200,11 @@ FROM task_attempts WHERE task_id = $1 ORDER BY attempt;
 
 -- name: countTasksByStatus
 SELECT status, count(*)::int AS count FROM tasks GROUP BY status;
+
+-- name: retriesPending
+-- Whether any failed task waits for its retry (the retry scheduler stays on its short interval).
+SELECT EXISTS (SELECT 1 FROM tasks WHERE status = 'failed' AND next_retry_at IS NOT NULL) AS pending;
+
+-- name: attemptsRunning
+-- Whether any attempt runs (the lease reaper stays on its short interval while one does).
+SELECT EXISTS (SELECT 1 FROM tasks WHERE status = 'running') AS running;

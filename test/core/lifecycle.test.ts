@@ -38,7 +38,7 @@ test('a stale attempt (lease expired, task re-claimed) cannot heartbeat, complet
   await new Promise((r) => setTimeout(r, 300));
   t.is(await rt.tasks.maintenance.reapExpiredLeases(), 1);
   await new Promise((r) => setTimeout(r, 100));
-  t.is(await rt.tasks.maintenance.requeueDueRetries(), 1);
+  t.like(await rt.tasks.maintenance.requeueDueRetries(), { requeued: 1 });
   const current = await rt.tasks.attempts.claim(taskId, 'worker-b', 30);
   t.is(current?.attempt, 2);
 

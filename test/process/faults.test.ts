@@ -2,9 +2,10 @@ import test from 'ava';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { TaskStore } from '../../actors/state/tasks/taskStore.js';
 import { spawnNode } from './childNode.js';
+import { dispatchChannel } from '../../actors/state/dispatchEvents.js';
 
 function storeFor(inst: Awaited<ReturnType<typeof createInstallation>>): TaskStore {
-  return new TaskStore(inst.pool, { defaultMaxAttempts: 3, retryBaseSeconds: 0.1, retryMaxSeconds: 1 });
+  return new TaskStore(inst.pool, { defaultMaxAttempts: 3, retryBaseSeconds: 0.1, retryMaxSeconds: 1 }, dispatchChannel(inst.schemas));
 }
 
 test('worker process killed with SIGKILL mid-task: the lease expires, the task is retried and completes', async (t) => {

@@ -80,7 +80,7 @@ test('a reorg cancels the running attempt of an invalidated range: it can neithe
   const stale = await claimRange(node, jobId, 15);
   await ingestedBlocks(inst, 15);
 
-  const [reorg] = await node.rt.syncJobs.detectReorgs(reorgedAt(12));
+  const [reorg] = (await node.rt.syncJobs.detectReorgs(reorgedAt(12))).reorgs;
   t.deepEqual(reorg, { jobId, fromBlock: 12 });
   await t.throwsAsync(commitRange(node, stale, 15, 20), { instanceOf: LeaseLostError });
   await t.throwsAsync(node.rt.tasks.attempts.heartbeat(stale, 60), { instanceOf: LeaseLostError });
@@ -91,7 +91,7 @@ test('a reorg cancels the running attempt of an invalidated range: it can neithe
   t.is((await node.rt.tasks.reads.attemptHistory(stale.taskId))[0]?.outcome, 'cancelled');
   const hot = await inst.pool.query(`SELECT block_number FROM ${inst.schemas.data}.blocks WHERE block_number >= 12`);
   t.is(hot.rowCount, 0, 'hot rows of the old fork are gone, so the follower does not find the same reorg again');
-  t.deepEqual(await node.rt.syncJobs.detectReorgs(reorgedAt(12)), []);
+  t.deepEqual((await node.rt.syncJobs.detectReorgs(reorgedAt(12))).reorgs, []);
 });
 
 test('a commit of a range the ledger no longer holds is refused', async (t) => {
@@ -115,7 +115,7 @@ test('a reorg found while a planning transaction is in flight waits for it and f
   const reorg = node.rt.syncJobs.detectReorgs(reorgedAt(12));
   planning.release();
   t.is(await planned, 4, 'the planner in flight planned [20, 40)');
-  t.deepEqual(await reorg, [{ jobId, fromBlock: 12 }]);
+  t.deepEqual((await reorg).reorgs, [{ jobId, fromBlock: 12 }]);
 
   // Before, the invalidation missed the ranges the planner had not committed yet and rewound the
   // cursor beneath them: the next plan hit the ledger's primary key and crashed the dispatcher.
@@ -145,7 +145,7 @@ test('a range read from another fork than a committed range saw is refused, and 
   t.regex(error!.message, /block\(s\) 10, 11, 12, 13, 14 were read with another hash/);
   t.deepEqual(await node.rt.registry.listVersions('transactions', CHAIN), [], 'nothing of the other fork is registered');
   // The node is on fork b from block 10: the hashes recorded from fork a are what the follower finds.
-  t.deepEqual(await node.rt.syncJobs.detectReorgs(reorgedAt(10)), [{ jobId, fromBlock: 10 }]);
+  t.deepEqual((await node.rt.syncJobs.detectReorgs(reorgedAt(10))).reorgs, [{ jobId, fromBlock: 10 }]);
 });
 
 test('files of versions a reorg invalidated go back to staging and the janitor deletes them', async (t) => {

@@ -3,8 +3,9 @@ import { loadStatements, type Statement } from '../../../drivers/postgres/sqlSta
 import { outboxStore } from '../outbox/outboxStore.js';
 import { settleRun } from './attemptTransitions.js';
 import { fenceParams, TASK_QUEUE, type Fence, type RetryPolicy } from './taskTypes.js';
+import { notifyDispatchers, notifyIfSyncRange } from '../dispatchEvents.js';
 
-const SQL = loadStatements('state/tasks.sql', ['reapExpiredLeases', 'requeueDueRetries', 'rewakeStaleQueued'] as const);
+const SQL = loadStatements('state/tasks.sql', ['reapExpiredLeases', 'requeueDueRetries', 'rewakeStaleQueued', 'retriesPending', 'attemptsRunning'] as const);
 
 /** Rows one maintenance transaction handles at most, so one tick never holds many locks for long. */
 const MAINTENANCE_BATCH = 100;
@@ -17,6 +18,8 @@ export class TaskMaintenance {
   constructor(
     private readonly db: PgPool,
     private readonly policy: Pick<RetryPolicy, 'retryBaseSeconds' | 'retryMaxSeconds'>,
+    /** LISTEN/NOTIFY channel that wakes dispatchers (dispatchEvents.ts). */
+    private readonly dispatchChannel: string,
   ) {}
 
   /** Lease reaper: expired running attempts fail (retry or terminal). Returns how many were reaped. */
@@ -44,13 +47,23 @@ export class TaskMaintenance {
       ]);
       // Rows come ordered by run: runs are locked in one global order, so two reapers cannot deadlock.
       for (const r of rows) await settleRun(client, r.task_id, r.run_id, r.terminal);
+      // Wake the dispatchers: a retry is now scheduled, or a sync range ended for good.
+      if (rows.some((r) => !r.terminal)) await notifyDispatchers(client, this.dispatchChannel, 'retry');
+      for (const r of rows.filter((x) => x.terminal)) await notifyIfSyncRange(client, this.dispatchChannel, r.task_id);
       return rows.length;
     });
   }
 
   /** Retry scheduler: failed tasks due for retry are queued as their next attempt, with a wake-up. */
-  async requeueDueRetries(limit = MAINTENANCE_BATCH): Promise<number> {
-    return this.wakeAll(SQL.requeueDueRetries, [limit]);
+  /** Whether any attempt runs (its lease may lapse). */
+  async attemptsRunning(): Promise<boolean> {
+    return (await this.db.query<{ running: boolean }>(SQL.attemptsRunning)).rows[0]!.running;
+  }
+
+  async requeueDueRetries(limit = MAINTENANCE_BATCH): Promise<{ requeued: number; pending: boolean }> {
+    const requeued = await this.wakeAll(SQL.requeueDueRetries, [limit]);
+    const { rows } = await this.db.query<{ pending: boolean }>(SQL.retriesPending);
+    return { requeued, pending: rows[0]!.pending };
   }
 
   /** Lost wake-up sweeper: queued tasks whose wake-up is older than the grace period get a new one. */

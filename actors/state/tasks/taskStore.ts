@@ -16,10 +16,10 @@ export class TaskStore {
   readonly maintenance: TaskMaintenance;
   readonly reads: TaskReads;
 
-  constructor(db: PgPool, policy: RetryPolicy) {
+  constructor(db: PgPool, policy: RetryPolicy, dispatchChannel: string) {
     this.runs = new RunSubmission(db, policy);
-    this.attempts = new AttemptTransitions(db, policy);
-    this.maintenance = new TaskMaintenance(db, policy);
+    this.attempts = new AttemptTransitions(db, policy, dispatchChannel);
+    this.maintenance = new TaskMaintenance(db, policy, dispatchChannel);
     this.reads = new TaskReads(db);
   }
 }
