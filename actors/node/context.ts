@@ -5,6 +5,7 @@ import { RunningAttempts } from '../worker/runningAttempts.js';
 import { PgListener } from '../../drivers/postgres/pgListener.js';
 import { createPgPool, schemaNames, type PgPool, type SchemaNames } from '../../drivers/postgres/postgres.js';
 import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
+import { NatsQueueDriver } from '../../drivers/queue/nats/natsQueueDriver.js';
 import type { Delivery, QueueDriver } from '../../drivers/queue/queueDriver.js';
 import { builtinOperators } from '../worker/operators/builtin.js';
 import type { OperatorRegistry } from '../worker/operators/registry.js';
@@ -80,7 +81,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
   const lazyObjects = objects ?? new LazyObjectStore(() => openObjectStore({ config, dataDir: config.dataDir, log }));
   const threads = openThreadPool();
   let metrics: RuntimeMetrics | undefined;
-  const queue = queueDriver ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries });
+  const queue = queueDriver ?? openQueueDriver(config, db, url, schemas);
   return {
     config,
     rpc: () => (rpcPools ??= rpcPoolsFromEnv(env)),
@@ -108,6 +109,20 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     },
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   };
+}
+
+/** The queue driver config.queueDriver names (TRACE_QUEUE_DRIVER, pgqueue by default). */
+function openQueueDriver(config: Config, db: PgPool, url: string, schemas: SchemaNames): QueueDriver {
+  if (config.queueDriver === 'nats') {
+    // The installation's messaging prefix (pgqueue's NOTIFY channels use it too) names its streams.
+    return new NatsQueueDriver({
+      url: config.natsUrl,
+      namespace: schemas.channelPrefix,
+      visibilitySeconds: config.visibilitySeconds,
+      defaultMaxAttempts: config.queueMaxDeliveries,
+    });
+  }
+  return new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries });
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
