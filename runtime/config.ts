@@ -12,6 +12,9 @@ const positiveNumber = z.coerce.number().positive();
 // S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens.
 const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name');
 
+/** Where the NATS queue driver finds its server when TRACE_NATS_URL does not say: a local nats-server -js. */
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
 export const ConfigSchema = z
   .object({
     databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
@@ -28,6 +31,9 @@ export const ConfigSchema = z
     visibilitySeconds: positiveInt.default(30),
     maxAttempts: positiveInt.default(3),
     queueMaxDeliveries: positiveInt.default(5),
+    // pgqueue keeps wake-ups in the state database; nats puts them on a NATS JetStream server.
+    queueDriver: z.enum(['pgqueue', 'nats']).default('pgqueue'),
+    natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must be a nats:// or tls:// URL').default(DEFAULT_NATS_URL),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     pollIntervalMs: positiveInt.default(1000),
     sweepGraceSeconds: positiveInt.default(60),
@@ -89,6 +95,8 @@ export const ENV_KEYS = {
   TRACE_VISIBILITY_SECONDS: 'visibilitySeconds',
   TRACE_MAX_ATTEMPTS: 'maxAttempts',
   TRACE_QUEUE_MAX_DELIVERIES: 'queueMaxDeliveries',
+  TRACE_QUEUE_DRIVER: 'queueDriver',
+  TRACE_NATS_URL: 'natsUrl',
   TRACE_LOG_LEVEL: 'logLevel',
   TRACE_POLL_INTERVAL_MS: 'pollIntervalMs',
   TRACE_SWEEP_GRACE_SECONDS: 'sweepGraceSeconds',

@@ -5,6 +5,7 @@ import { RunningAttempts } from '../worker/runningAttempts.js';
 import { PgListener } from '../../drivers/postgres/pgListener.js';
 import { createPgPool, schemaNames, type PgPool, type SchemaNames } from '../../drivers/postgres/postgres.js';
 import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
+import { NatsQueueDriver } from '../../drivers/queue/nats/natsQueueDriver.js';
 import type { Delivery, QueueDriver } from '../../drivers/queue/queueDriver.js';
 import { builtinOperators } from '../worker/operators/builtin.js';
 import type { OperatorRegistry } from '../worker/operators/registry.js';
@@ -82,7 +83,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     objects ?? new LazyObjectStore(async () => (await import('../../drivers/store/embeddedS3.js')).openObjectStore({ config, dataDir: config.dataDir, log }));
   const threads = openThreadPool();
   let metrics: RuntimeMetrics | undefined;
-  const queue = queueDriver ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries });
+  const queue = queueDriver ?? openQueueDriver(config, db, url, schemas);
   return {
     config,
     rpc: () => (rpcPools ??= rpcPoolsFromEnv(env)),
@@ -113,6 +114,20 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     },
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   };
+}
+
+/** The queue driver config.queueDriver names (TRACE_QUEUE_DRIVER, pgqueue by default). */
+function openQueueDriver(config: Config, db: PgPool, url: string, schemas: SchemaNames): QueueDriver {
+  if (config.queueDriver === 'nats') {
+    // The installation's messaging prefix (pgqueue's NOTIFY channels use it too) names its streams.
+    return new NatsQueueDriver({
+      url: config.natsUrl,
+      namespace: schemas.channelPrefix,
+      visibilitySeconds: config.visibilitySeconds,
+      defaultMaxAttempts: config.queueMaxDeliveries,
+    });
+  }
+  return new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries });
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {

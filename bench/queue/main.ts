@@ -1,6 +1,6 @@
 /**
  * Queue benchmark: pgqueue beside a plain-SQL baseline, graphile-worker and pg-boss, on the same
- * Postgres in one run. Usage: node dist/bench/queue/main.js [--json] [--quick] [--rounds N] [--messages N] [--cycles N]
+ * Postgres in one run, and the NATS JetStream driver (TRACE_NATS_URL) with pgqueue's workload. Usage: node dist/bench/queue/main.js [--json] [--quick] [--rounds N] [--messages N] [--cycles N]
  * The last stdout line is always one JSON object (keys are a contract); progress goes to stderr.
  */
 import { performance } from 'node:perf_hooks';
@@ -9,7 +9,10 @@ import { BaselineSubject } from './baseline.js';
 import { BENCH_DATABASE_URL, benchPrefix, Cleanups, postgresVersion } from './database.js';
 import { GRAPHILE_WORKER_CONFIG, GraphileWorkerSubject } from './graphileWorker.js';
 import { PG_BOSS_CONFIG, PgBossSubject } from './pgBoss.js';
-import { PgQueueSubject, type LatencyResult, type PgQueueRates } from './pgqueue.js';
+import { PgQueueSubject } from './pgqueue.js';
+import type { DriverRates, LatencyResult } from './driverSubject.js';
+import { NatsQueueSubject } from './nats.js';
+import { DEFAULT_NATS_URL } from '../../runtime/config.js';
 import { median, progress } from './stats.js';
 import { positiveIntOption } from '../options.js';
 import { runQueueRound, type QueueRates, type QueueSubject, type WorkloadShape } from './workload.js';
@@ -54,9 +57,11 @@ interface BaselineRates extends QueueRates {
 }
 
 interface RoundResult {
-  pgqueue: PgQueueRates;
+  pgqueue: DriverRates;
   baseline: BaselineRates;
   latency: LatencyResult;
+  nats: DriverRates;
+  natsLatency: LatencyResult;
   graphileWorker: number;
   pgBoss: number;
 }
@@ -66,14 +71,17 @@ const r2 = (n: number): number => Math.round(n * 100) / 100;
 
 function summarize(rounds: readonly RoundResult[], options: Options, postgres: string, hotUpdateRatio: number, runtimeS: number) {
   const med = (pick: (r: RoundResult) => number): number => median(rounds.map(pick));
-  const pgqueue = {
-    enqueue_per_s: r0(med((r) => r.pgqueue.enqueue_per_s)),
-    enqueue_batch_per_s: r0(med((r) => r.pgqueue.enqueue_batch_per_s)),
-    consume_per_s: r0(med((r) => r.pgqueue.consume_per_s)),
-    consume_batch_per_s: r0(med((r) => r.pgqueue.consume_batch_per_s)),
-    latency_p50_ms: r2(med((r) => r.latency.p50_ms)),
-    latency_p99_ms: r2(med((r) => r.latency.p99_ms)),
-  };
+  // The same figures for each driver, as medians over the rounds.
+  const driverFigures = (rates: (r: RoundResult) => DriverRates, latency: (r: RoundResult) => LatencyResult) => ({
+    enqueue_per_s: r0(med((r) => rates(r).enqueue_per_s)),
+    enqueue_batch_per_s: r0(med((r) => rates(r).enqueue_batch_per_s)),
+    consume_per_s: r0(med((r) => rates(r).consume_per_s)),
+    consume_batch_per_s: r0(med((r) => rates(r).consume_batch_per_s)),
+    latency_p50_ms: r2(med((r) => latency(r).p50_ms)),
+    latency_p99_ms: r2(med((r) => latency(r).p99_ms)),
+  });
+  const pgqueue = driverFigures((r) => r.pgqueue, (r) => r.latency);
+  const nats = driverFigures((r) => r.nats, (r) => r.natsLatency);
   const baseline = {
     enqueue_batch_per_s: r0(med((r) => r.baseline.enqueue_batch_per_s)),
     consume_per_s: r0(med((r) => r.baseline.consume_per_s)),
@@ -114,9 +122,17 @@ function summarize(rounds: readonly RoundResult[], options: Options, postgres: s
     latency: { p50_ms: r2(r.latency.p50_ms), p99_ms: r2(r.latency.p99_ms) },
     graphile_worker: r0(r.graphileWorker),
     pg_boss: r0(r.pgBoss),
+    nats: {
+      enqueue_per_s: r0(r.nats.enqueue_per_s),
+      enqueue_batch_per_s: r0(r.nats.enqueue_batch_per_s),
+      consume_per_s: r0(r.nats.consume_per_s),
+      consume_batch_per_s: r0(r.nats.consume_batch_per_s),
+    },
+    nats_latency: { p50_ms: r2(r.natsLatency.p50_ms), p99_ms: r2(r.natsLatency.p99_ms) },
   }));
   return {
     pgqueue,
+    nats,
     baseline,
     peers,
     ratio,
@@ -156,6 +172,9 @@ function table(s: Summary): string {
     ['graphile-worker process', `${fmt(s.peers.graphile_worker.process_per_s)} jobs/s`],
     ['pg-boss process', `${fmt(s.peers.pg_boss.process_per_s)} jobs/s`],
     ['pgqueue latency p50 / p99', `${s.pgqueue.latency_p50_ms} / ${s.pgqueue.latency_p99_ms} ms`],
+    ['nats enqueue (single / batch of 100)', `${fmt(s.nats.enqueue_per_s)} / ${fmt(s.nats.enqueue_batch_per_s)} msg/s`],
+    ['nats consume (1 / 100 per receive)', `${fmt(s.nats.consume_per_s)} / ${fmt(s.nats.consume_batch_per_s)} msg/s`],
+    ['nats latency p50 / p99', `${s.nats.latency_p50_ms} / ${s.nats.latency_p99_ms} ms`],
     ['WAL per message, pgqueue / baseline', `${s.diagnostics.pgqueue_wal_bytes_per_message_batched} / ${s.diagnostics.baseline_wal_bytes_per_message_batched} B`],
     ['pgqueue HOT receive updates', `${Math.round(s.diagnostics.pgqueue_hot_update_ratio * 100)}%`],
     ['consume (1) vs baseline', `${s.ratio.consume_vs_baseline}×`],
@@ -192,6 +211,7 @@ async function main(): Promise<void> {
     const baseline = await BaselineSubject.create(url, `${prefix}baseline`, WORKERS, cleanups);
     const graphile = await GraphileWorkerSubject.create(url, `${prefix}graphile_worker`, cleanups);
     const boss = await PgBossSubject.create(url, `${prefix}pgboss`, cleanups);
+    const nats = await NatsQueueSubject.create(process.env.TRACE_NATS_URL || DEFAULT_NATS_URL, `${prefix}nats`, cleanups);
     const shape: WorkloadShape = { messages: options.messages, workers: WORKERS, batch: BATCH, batchCycles: options.batchCycles };
 
     const rounds: RoundResult[] = [];
@@ -202,7 +222,7 @@ async function main(): Promise<void> {
       };
       // pgqueue and the baseline alternate which goes first, so drift (autovacuum, WAL recycling) spreads evenly.
       const order: QueueSubject[] = round % 2 === 1 ? [pgqueue, baseline] : [baseline, pgqueue];
-      let pgqueueRates: PgQueueRates | undefined;
+      let pgqueueRates: DriverRates | undefined;
       let baselineRates: BaselineRates | undefined;
       for (const subject of order) {
         if (subject === pgqueue) pgqueueRates = await step('pgqueue throughput', () => pgqueue.round(shape));
@@ -215,7 +235,9 @@ async function main(): Promise<void> {
       const latency = await step('pgqueue latency', () => pgqueue.latency(options.latencySamples));
       const graphileWorker = await step('graphile-worker', () => graphile.round(options.messages));
       const pgBoss = await step('pg-boss', () => boss.round(options.messages));
-      const result: RoundResult = { pgqueue: pgqueueRates!, baseline: baselineRates!, latency, graphileWorker, pgBoss };
+      const natsRates = await step('nats throughput', () => nats.round(shape));
+      const natsLatency = await step('nats latency', () => nats.latency(options.latencySamples));
+      const result: RoundResult = { pgqueue: pgqueueRates!, baseline: baselineRates!, latency, graphileWorker, pgBoss, nats: natsRates, natsLatency };
       progress(`round ${round}: ${JSON.stringify(result, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v))}`);
       rounds.push(result);
     }

@@ -1,7 +1,7 @@
-import pg from 'pg';
 import type { PgPool, SchemaNames } from '../postgres/postgres.js';
 import { loadStatements } from '../postgres/sqlStatements.js';
 import {
+  DEFAULT_MAX_DELIVERIES,
   ReceiptRefusedError,
   type DeadLetter,
   type Delivery,
@@ -11,6 +11,8 @@ import {
   type QueuePayload,
   type Receipt,
 } from './queueDriver.js';
+import { PgNotices } from './pgNotices.js';
+import { checkDelay, checkExtension, checkReceive, publishSettings } from './queueArguments.js';
 import { QueueWakeups, VISIBILITY_SLACK_MS } from './queueWakeups.js';
 
 const SQL = loadStatements('state/queue.sql', [
@@ -57,8 +59,8 @@ export class PgQueueDriver implements QueueDriver {
   constructor(options: PgQueueDriverOptions) {
     this.pool = options.pool;
     this.channel = `${options.schemas.channelPrefix}_queue`;
-    this.defaultMaxAttempts = options.defaultMaxAttempts ?? 5;
-    this.wakeups = new QueueWakeups(() => new pg.Client({ connectionString: options.url }), this.channel);
+    this.defaultMaxAttempts = options.defaultMaxAttempts ?? DEFAULT_MAX_DELIVERIES;
+    this.wakeups = new QueueWakeups(new PgNotices(options.url, this.channel));
   }
 
   async publish(queue: string, payload: QueuePayload, options: PublishOptions = {}): Promise<void> {
@@ -67,16 +69,12 @@ export class PgQueueDriver implements QueueDriver {
 
   async publishBatch(queue: string, payloads: readonly QueuePayload[], options: PublishOptions = {}): Promise<void> {
     if (payloads.length === 0) return;
-    const delay = options.delaySeconds ?? 0;
-    checkDelay(delay);
-    const maxAttempts = options.maxAttempts ?? this.defaultMaxAttempts;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
-    await this.pool.query(SQL.publish, [queue, payloads.map((p) => JSON.stringify(p)), delay, maxAttempts, this.channel]);
+    const { delaySeconds, maxAttempts } = publishSettings(options, this.defaultMaxAttempts);
+    await this.pool.query(SQL.publish, [queue, payloads.map((p) => JSON.stringify(p)), delaySeconds, maxAttempts, this.channel]);
   }
 
   async receive(queue: string, max: number, visibilitySeconds: number): Promise<Delivery[]> {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be a positive integer, got ${max}`);
-    if (!(visibilitySeconds > 0)) throw new RangeError(`visibilitySeconds must be > 0, got ${visibilitySeconds}`);
+    checkReceive(max, visibilitySeconds);
     const { rows } = await this.pool.query<ReceivedRow>(SQL.receive, [queue, max, visibilitySeconds]);
     return rows.map((r) => ({
       receipt: { queue, messageId: r.message_id, deliveryCount: r.delivery_count },
@@ -125,7 +123,7 @@ export class PgQueueDriver implements QueueDriver {
   }
 
   async extendVisibility(receipt: Receipt, seconds: number): Promise<void> {
-    if (!(seconds > 0)) throw new RangeError(`seconds must be > 0, got ${seconds}`);
+    checkExtension(seconds);
     const { rowCount } = await this.pool.query(SQL.extendVisibility, [
       receipt.queue,
       receipt.messageId,
@@ -196,10 +194,6 @@ export class PgQueueDriver implements QueueDriver {
   async close(): Promise<void> {
     await this.wakeups.close();
   }
-}
-
-function checkDelay(delaySeconds: number): void {
-  if (!(delaySeconds >= 0)) throw new RangeError(`delaySeconds must be >= 0, got ${delaySeconds}`);
 }
 
 function groupByQueue(receipts: readonly Receipt[]): Map<string, Receipt[]> {

@@ -22,6 +22,9 @@ export interface Delivery {
   enqueuedAt: Date;
 }
 
+/** Deliveries before a message is dead-lettered when neither publish nor the driver's options say. */
+export const DEFAULT_MAX_DELIVERIES = 5;
+
 export interface PublishOptions {
   delaySeconds?: number;
   /** Deliveries before the message is dead-lettered; the driver's default when omitted. */

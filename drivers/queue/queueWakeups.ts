@@ -1,14 +1,21 @@
-import type pg from 'pg';
-import { PgListener } from '../postgres/pgListener.js';
 import { waitForWake } from '../../runtime/waiting.js';
 
 /**
  * Timers for delayed messages fire this much after the visibility time: Postgres keeps microseconds
- * and JavaScript milliseconds, so waking at the exact millisecond could find the message still hidden.
+ * and JavaScript milliseconds, and a JetStream redelivery timer fires a few milliseconds late, so
+ * waking at the exact millisecond could find the message still hidden.
  */
 export const VISIBILITY_SLACK_MS = 5;
 
-interface Notice {
+/** Where a driver's notices arrive: pgqueue's LISTEN channel, the NATS driver's notice subject. */
+export interface NoticeSource {
+  /** Hands every notice payload to `onNotice` from now on; resolves once notices flow (again, after a dropped connection). */
+  listen(onNotice: (payload: string) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a driver announces when messages of a queue become visible at once or later. */
+export interface Notice {
   queue: string;
   /** Epoch milliseconds at which the announced messages become visible. */
   at: number;
@@ -24,21 +31,14 @@ function parseNotice(payload: string): Notice | undefined {
 }
 
 /**
- * Turns the queue's NOTIFY messages into wake-ups for idle consumers: at once for visible messages,
- * and by timer at the announced time for delayed ones (publish with delay, nack with delay).
+ * Turns a driver's notices into wake-ups for idle consumers: at once for visible messages, and by
+ * timer at the announced time for delayed ones (publish with delay, nack with delay).
  */
 export class QueueWakeups {
-  private readonly listener: PgListener;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private subscribed: Promise<unknown> | undefined;
 
-  constructor(
-    connect: () => pg.Client,
-    private readonly channel: string,
-  ) {
-    this.listener = new PgListener(connect);
-  }
+  constructor(private readonly source: NoticeSource) {}
 
   private onNotice(payload: string): void {
     const notice = parseNotice(payload);
@@ -61,11 +61,9 @@ export class QueueWakeups {
     for (const resolve of set) resolve();
   }
 
-  /** Makes sure the LISTEN is in place (again, after a dropped connection). */
+  /** Makes sure notices are heard (again, after a dropped connection). */
   async listen(): Promise<void> {
-    this.subscribed ??= this.listener.subscribe(this.channel, (p) => this.onNotice(p));
-    await this.subscribed;
-    await this.listener.ready();
+    await this.source.listen((payload) => this.onNotice(payload));
   }
 
   /** Resolves on a wake-up for `queue`, after `maxWaitMs`, or on abort; call listen() first. */
@@ -85,6 +83,6 @@ export class QueueWakeups {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const queue of [...this.waiters.keys()]) this.wake(queue);
-    await this.listener.close();
+    await this.source.close();
   }
 }

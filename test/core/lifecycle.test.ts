@@ -114,32 +114,36 @@ test('queue table wiped while tasks are queued: the sweeper re-emits and every t
   t.deepEqual(ids.map((id) => probe.runs.get(id)), [1, 1, 1, 1, 1]);
 });
 
-test('a three-task DAG (a → b, a → c) runs in dependency order', async (t) => {
-  const inst = await createInstallation(t);
-  const probe = probeOperators();
-  const node = await startNode(t, inst, { operators: probe.operators });
-  const { runId, tasks } = await node.rt.tasks.runs.submitRun({
-    name: 'fan-out',
-    tasks: [
-      { name: 'a', operator: 'probe', params: { ms: 200 }, depends_on: [] },
-      { name: 'b', operator: 'probe', params: { ms: 10 }, depends_on: ['a'] },
-      { name: 'c', operator: 'probe', params: { ms: 10 }, depends_on: ['a'] },
-    ],
+// Once on each queue driver: the core depends on the QueueDriver interface only.
+for (const queueDriver of ['pgqueue', 'nats'] as const) {
+  test(`a three-task DAG (a → b, a → c) runs in dependency order (${queueDriver})`, async (t) => {
+    const inst = await createInstallation(t, { queueDriver });
+    const probe = probeOperators();
+    const node = await startNode(t, inst, { operators: probe.operators });
+    t.is(node.rt.queue.name, queueDriver);
+    const { runId, tasks } = await node.rt.tasks.runs.submitRun({
+      name: 'fan-out',
+      tasks: [
+        { name: 'a', operator: 'probe', params: { ms: 200 }, depends_on: [] },
+        { name: 'b', operator: 'probe', params: { ms: 10 }, depends_on: ['a'] },
+        { name: 'c', operator: 'probe', params: { ms: 10 }, depends_on: ['a'] },
+      ],
+    });
+    t.is((await node.rt.tasks.reads.getTask(tasks.b!))?.status, 'pending');
+    const done = await eventually(async () => {
+      const run = await node.rt.tasks.reads.getRun(runId);
+      return run?.run.finished_at ? run : undefined;
+    }, 10_000, 'the run');
+    t.is(done.run.status, 'succeeded');
+    t.is(probe.order[0], tasks.a);
+    t.deepEqual(probe.order.slice(1).sort(), [tasks.b, tasks.c].sort());
+    const a = done.tasks.find((x) => x.name === 'a')!;
+    for (const name of ['b', 'c']) {
+      const dependent = done.tasks.find((x) => x.name === name)!;
+      t.true(dependent.created_at <= a.finished_at!, 'created with the run');
+    }
   });
-  t.is((await node.rt.tasks.reads.getTask(tasks.b!))?.status, 'pending');
-  const done = await eventually(async () => {
-    const run = await node.rt.tasks.reads.getRun(runId);
-    return run?.run.finished_at ? run : undefined;
-  }, 10_000, 'the run');
-  t.is(done.run.status, 'succeeded');
-  t.is(probe.order[0], tasks.a);
-  t.deepEqual(probe.order.slice(1).sort(), [tasks.b, tasks.c].sort());
-  const a = done.tasks.find((x) => x.name === 'a')!;
-  for (const name of ['b', 'c']) {
-    const dependent = done.tasks.find((x) => x.name === name)!;
-    t.true(dependent.created_at <= a.finished_at!, 'created with the run');
-  }
-});
+}
 
 test('a terminal failure of a cancels b and c and fails the run', async (t) => {
   const inst = await createInstallation(t, { retryBaseSeconds: 0.05 });

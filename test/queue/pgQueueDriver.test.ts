@@ -4,5 +4,5 @@ import { queueDriverConformance } from './queueDriverConformance.js';
 
 queueDriverConformance('pgqueue', async (t) => {
   const { pool, url, schemas } = await createInstallation(t);
-  return new PgQueueDriver({ pool, url, schemas });
+  return () => new PgQueueDriver({ pool, url, schemas });
 });

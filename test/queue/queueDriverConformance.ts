@@ -1,17 +1,25 @@
 import test, { type ExecutionContext } from 'ava';
 import { ReceiptRefusedError, type QueueDriver } from '../../drivers/queue/queueDriver.js';
 
+/** Opens a driver onto one test's isolated queues; every driver it opens shares them, as processes of one installation do. */
+export type OpenDriver = () => QueueDriver;
+
 /**
  * The behaviour every QueueDriver must have. A driver's test file calls this once with a factory
- * that returns a fresh, isolated driver for one test (and registers its own teardown).
+ * that sets up fresh, isolated queues for one test (registering their teardown) and returns how
+ * to open drivers onto them.
  */
-export function queueDriverConformance(label: string, makeDriver: (t: ExecutionContext) => Promise<QueueDriver>): void {
-  const it = (title: string, body: (t: ExecutionContext, q: QueueDriver) => Promise<void>) =>
+export function queueDriverConformance(label: string, isolatedQueues: (t: ExecutionContext) => Promise<OpenDriver>): void {
+  const withDrivers = (title: string, body: (t: ExecutionContext, open: OpenDriver) => Promise<void>) =>
     test(`${label}: ${title}`, async (t) => {
-      const driver = await makeDriver(t);
-      t.teardown(() => driver.close());
-      await body(t, driver);
+      const openDriver = await isolatedQueues(t);
+      await body(t, () => {
+        const driver = openDriver();
+        t.teardown(() => driver.close());
+        return driver;
+      });
     });
+  const it = (title: string, body: (t: ExecutionContext, q: QueueDriver) => Promise<void>) => withDrivers(title, (t, open) => body(t, open()));
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('publish, receive and ack', async (t, q) => {
@@ -86,6 +94,20 @@ export function queueDriverConformance(label: string, makeDriver: (t: ExecutionC
     t.deepEqual(await q.ackBatch([stale!.receipt]), [stale!.receipt]);
     await q.ack(current!.receipt);
     t.is((await q.metrics('jobs')).depth, 0);
+  });
+
+  withDrivers('a lapsed receipt held in another process cannot ack, nack or extend the delivery that replaced it', async (t, open) => {
+    const [first, second] = [open(), open()];
+    await first.publish('jobs', { n: 1 });
+    const [stale] = await first.receive('jobs', 1, 0.3);
+    await sleep(400);
+    const [current] = await second.receive('jobs', 1, 30);
+    t.is(current?.receipt.deliveryCount, 2);
+    await t.throwsAsync(first.extendVisibility(stale!.receipt, 30), { instanceOf: ReceiptRefusedError });
+    await t.throwsAsync(first.nack(stale!.receipt, 0), { instanceOf: ReceiptRefusedError });
+    await t.throwsAsync(first.ack(stale!.receipt), { instanceOf: ReceiptRefusedError });
+    await second.ack(current!.receipt);
+    t.is((await first.metrics('jobs')).depth, 0);
   });
 
   it('a lapsed receipt that nobody else received still acks', async (t, q) => {

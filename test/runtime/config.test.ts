@@ -24,6 +24,18 @@ test('gateway and query admission: loopback:8787, port 0 for any free port, two 
   t.throws(() => loadConfig({ TRACE_HTTP_PORT: '70000', TRACE_QUERY_CONCURRENCY: '0' }), { message: /httpPort.*queryConcurrency/ });
 });
 
+test('queue driver: pgqueue unless TRACE_QUEUE_DRIVER says nats, at TRACE_NATS_URL; bad values are refused naming the field', (t) => {
+  const defaults = loadConfig({});
+  t.is(defaults.queueDriver, 'pgqueue');
+  t.is(defaults.natsUrl, 'nats://127.0.0.1:4222');
+  const nats = loadConfig({ TRACE_QUEUE_DRIVER: 'nats', TRACE_NATS_URL: 'nats://10.0.0.7:4222' });
+  t.is(nats.queueDriver, 'nats');
+  t.is(nats.natsUrl, 'nats://10.0.0.7:4222');
+  const error = t.throws(() => loadConfig({ TRACE_QUEUE_DRIVER: 'kafka', TRACE_NATS_URL: 'http://127.0.0.1:4222' }), { instanceOf: ConfigError });
+  t.regex(error!.message, /queueDriver: /);
+  t.regex(error!.message, /natsUrl: must be a nats:\/\/ or tls:\/\/ URL/);
+});
+
 test('environment wins over the config file, which wins over defaults', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'trace-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
