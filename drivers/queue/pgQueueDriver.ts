@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { PgPool, SchemaNames } from '../postgres/postgres.js';
+import { connectionName, type PgPool, type SchemaNames } from '../postgres/postgres.js';
 import { loadStatements } from '../postgres/sqlStatements.js';
 import {
   ReceiptRefusedError,
@@ -58,7 +58,7 @@ export class PgQueueDriver implements QueueDriver {
     this.pool = options.pool;
     this.channel = `${options.schemas.channelPrefix}_queue`;
     this.defaultMaxAttempts = options.defaultMaxAttempts ?? 5;
-    this.wakeups = new QueueWakeups(() => new pg.Client({ connectionString: options.url }), this.channel);
+    this.wakeups = new QueueWakeups(() => new pg.Client({ connectionString: options.url, application_name: connectionName('wake-ups') }), this.channel);
   }
 
   async publish(queue: string, payload: QueuePayload, options: PublishOptions = {}): Promise<void> {
