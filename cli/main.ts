@@ -8,6 +8,7 @@ import { registerApply } from './commands/apply.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDevnet } from './commands/devnet.js';
+import { registerHarness } from './commands/harness.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOutboxUnpark } from './commands/outboxUnpark.js';
 import { registerPauseResume } from './commands/pauseResume.js';
@@ -42,6 +43,7 @@ const COMMANDS = [
   registerRun,
   registerQueue,
   registerOutboxUnpark,
+  registerHarness,
 ];
 for (const register of COMMANDS) register(program);
 

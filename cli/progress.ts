@@ -26,7 +26,7 @@ export function formatJobStatus(job: JobStatus): string {
 }
 
 /** Nothing left to run: complete, or stopped on ranges that failed terminally. */
-function settled(status: JobStatus): boolean {
+export function jobSettled(status: JobStatus): boolean {
   return (
     status.complete ||
     (status.mode.kind === 'fixed_target' &&
@@ -39,14 +39,15 @@ function total(s: JobStatus['streams'][string], from: number): number {
 }
 
 /**
- * Follows a chain_sync job until `done` (default: nothing is left to run, never for follow_head): progress bars per stream
- * (blocks done/total, rows, blocks/s, ETA) on a TTY, periodic status lines otherwise.
+ * Follows a chain_sync job (read in this process, or over the HTTP API) until `done` (default: nothing is left to
+ * run, never for follow_head): progress bars per stream (blocks done/total, rows, blocks/s, ETA) on a TTY, periodic
+ * status lines otherwise.
  */
 export async function watchJob(
-  jobs: SyncJobs,
+  jobs: Pick<SyncJobs, 'status'>,
   idOrName: string,
   out: NodeJS.WriteStream = process.stderr,
-  done: (status: JobStatus) => boolean = settled,
+  done: (status: JobStatus) => boolean = jobSettled,
 ): Promise<JobStatus> {
   const first = await jobs.status(idOrName);
   const from = first.mode.from_block;

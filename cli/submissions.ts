@@ -1,14 +1,8 @@
-/** What submitting a task or a run shares: checking its operators first, and waiting for its end. */
+/** What submitting a task or a run shares: waiting for its end. */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Runtime } from '../actors/node/context.js';
-import { RunSpecError, type RunSpec } from '../actors/state/tasks/runSpec.js';
 import { taskIsFinished, type RunRow, type TaskRow } from '../actors/state/tasks/taskTypes.js';
 import { UsageError } from './usageError.js';
-
-export function checkOperators(rt: Runtime, spec: RunSpec): void {
-  const unknown = spec.tasks.filter((t) => !rt.operators.has(t.operator)).map((t) => `${t.name}: ${t.operator}`);
-  if (unknown.length > 0) throw new RunSpecError(`unknown operator(s) ${unknown.join(', ')}; known: ${rt.operators.names().join(', ')}`);
-}
 
 /** How often --wait looks at the task: prompt enough for a person, a handful of queries a second. */
 const WAIT_POLL_MS = 200;

@@ -7,6 +7,10 @@ import { z } from 'zod';
  * environment variables, then the optional file named by TRACE_CONFIG_FILE (YAML or JSON),
  * then the defaults below. Every knob is documented in the README.
  */
+
+/** The QueueDriver implementations a node can run (TRACE_QUEUE_DRIVER). */
+export const QUEUE_DRIVERS = ['pgqueue', 'nats'] as const;
+export type QueueDriverName = (typeof QUEUE_DRIVERS)[number];
 const positiveInt = z.coerce.number().int().positive();
 const positiveNumber = z.coerce.number().positive();
 // S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens.
@@ -32,7 +36,7 @@ export const ConfigSchema = z
     maxAttempts: positiveInt.default(3),
     queueMaxDeliveries: positiveInt.default(5),
     // pgqueue keeps wake-ups in the state database; nats puts them on a NATS JetStream server.
-    queueDriver: z.enum(['pgqueue', 'nats']).default('pgqueue'),
+    queueDriver: z.enum(QUEUE_DRIVERS).default('pgqueue'),
     natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must be a nats:// or tls:// URL').default(DEFAULT_NATS_URL),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     pollIntervalMs: positiveInt.default(1000),

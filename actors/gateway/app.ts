@@ -8,6 +8,7 @@ import { QUERY_FORMATS } from '../query/queryTypes.js';
 import type { Runtime } from '../node/context.js';
 import type { Logger } from '../../runtime/logger.js';
 import { parseSyncJobSpec } from '../state/syncJobSpec.js';
+import { parseRunSpec, parseRunSpecText } from '../state/tasks/runSpec.js';
 import { describeHttpFailure, errorBody, HttpError, loggableError, type HttpFailure } from './httpFailures.js';
 import { ReportFiles } from './reportFiles.js';
 
@@ -29,6 +30,8 @@ const QueryBodySchema = z
   .strict();
 
 const JobJsonBodySchema = z.object({ yaml: z.string() }).strict();
+/** Run ids are bigint identities; anything else names no run (and must not reach the bigint cast). */
+const RUN_ID = /^\d{1,18}$/;
 
 export interface GatewayDeps {
   rt: Runtime;
@@ -106,6 +109,22 @@ export function buildGatewayApp({ rt, log, queryActor }: GatewayDeps) {
 
   // Same as `trace-lite retry --job ID`: the job's failed ranges, planned again.
   app.post<{ Params: { id: string } }>('/v1/jobs/:id/retry', async (request) => ({ retried: await rt.syncJobs.retryFailed(request.params.id) }));
+
+  // Same as `trace-lite run submit`: a DAG run as YAML (text/yaml, text/plain) or as a JSON object.
+  app.post('/v1/runs', async (request, reply) => {
+    const spec = typeof request.body === 'string' ? parseRunSpecText(request.body) : parseRunSpec(request.body);
+    rt.operators.checkRun(spec);
+    const { runId, tasks } = await rt.tasks.runs.submitRun(spec);
+    return reply.code(201).send({ run_id: runId, tasks });
+  });
+
+  // Same JSON as `trace-lite run status ID --json`.
+  app.get<{ Params: { id: string } }>('/v1/runs/:id', async (request) => {
+    const { id } = request.params;
+    const found = RUN_ID.test(id) ? await rt.tasks.reads.getRun(id) : undefined;
+    if (found === undefined) throw new HttpError(404, 'unknown_run', `no run ${id}`);
+    return found;
+  });
 
   app.get<{ Params: { '*': string } }>('/*', async (request, reply) => {
     const path = request.params['*'];

@@ -1,6 +1,7 @@
 import { classifyQueryFailure } from '../query/queryFailures.js';
 import { SyncJobSpecError } from '../state/syncJobSpec.js';
 import { UnknownJobError } from '../state/syncJobs.js';
+import { RunSpecError } from '../state/tasks/runSpec.js';
 
 /** A failure the gateway itself decided (bad request shape, nothing here), with its status. */
 export class HttpError extends Error {
@@ -46,6 +47,7 @@ export function describeHttpFailure(err: unknown): HttpFailure {
   if (err instanceof HttpError) return { status: err.status, reason: err.reason, message: err.message };
   if (err instanceof SyncJobSpecError) return { status: 400, reason: 'invalid_job', message: err.message };
   if (err instanceof UnknownJobError) return { status: 404, reason: 'unknown_job', message: err.message };
+  if (err instanceof RunSpecError) return { status: 400, reason: 'invalid_run', message: err.message };
   return frameworkFailure(err) ?? classifyQueryFailure(err);
 }
 

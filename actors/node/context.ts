@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { RunningAttempts } from '../worker/runningAttempts.js';
 import { PgListener } from '../../drivers/postgres/pgListener.js';
-import { createPgPool, schemaNames, type PgPool, type SchemaNames } from '../../drivers/postgres/postgres.js';
+import { connectionName, createPgPool, schemaNames, type PgPool, type SchemaNames } from '../../drivers/postgres/postgres.js';
 import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
 import { NatsQueueDriver } from '../../drivers/queue/nats/natsQueueDriver.js';
 import type { Delivery, QueueDriver } from '../../drivers/queue/queueDriver.js';
@@ -91,7 +91,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     url,
     schemas,
     db,
-    listener: new PgListener(() => new pg.Client({ connectionString: url })),
+    listener: new PgListener(() => new pg.Client({ connectionString: url, application_name: connectionName('listen') })),
     queue,
     tasks,
     syncJobs: new SyncJobs(db, tasks, schemas.data, dispatchChannel(schemas)),

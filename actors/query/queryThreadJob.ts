@@ -14,7 +14,7 @@
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { openMemoryDuckDb } from '../../drivers/duckdb/memoryDuckDb.js';
 import pg from 'pg';
-import { checkOut } from '../../drivers/postgres/postgres.js';
+import { checkOut, connectionName } from '../../drivers/postgres/postgres.js';
 import Cursor from 'pg-cursor';
 import { perThread } from '../../runtime/threads/perThread.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
@@ -59,7 +59,7 @@ export type QueryThreadOutput =
 const pgPoolFor = perThread<{ url: string }, pg.Pool>(async ({ url }) => {
   // Hot rows are read by one connection per running query; idle ones close soon, so pool threads do
   // not sit on connections of a server that may allow only 100.
-  const pool = new pg.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 2_000, application_name: 'trace-lite-query' });
+  const pool = new pg.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 2_000, application_name: connectionName('query') });
   pool.on('error', () => undefined);
   return pool;
 });

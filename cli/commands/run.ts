@@ -16,9 +16,9 @@ export function registerRun(program: Command): void {
   addWaitOptions(submit, 'block until the run finishes; exit 1 if it failed')
     .action((opts: { file: string; wait?: boolean; timeout: number }) =>
       withSession(async ({ rt }) => {
-        const { checkOperators, waitForRun } = await import('../submissions.js');
+        const { waitForRun } = await import('../submissions.js');
         const spec = await readRunFile(opts.file);
-        checkOperators(rt, spec);
+        rt.operators.checkRun(spec);
         const { runId } = await rt.tasks.runs.submitRun(spec);
         print(runId);
         if (!opts.wait) return;

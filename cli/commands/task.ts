@@ -24,9 +24,9 @@ export function registerTask(program: Command): void {
   addWaitOptions(submit, 'block until the task ends; exit 1 if it failed')
     .action((opts: SubmitOptions) =>
       withSession(async ({ rt }) => {
-        const { checkOperators, waitForTask } = await import('../submissions.js');
+        const { waitForTask } = await import('../submissions.js');
         const params = parseParams(opts.params);
-        checkOperators(rt, { name: opts.operator, tasks: [{ name: opts.operator, operator: opts.operator, params, depends_on: [] }] });
+        rt.operators.checkRun({ tasks: [{ name: opts.operator, operator: opts.operator, params, depends_on: [] }] });
         const taskId = await rt.tasks.runs.submitTask(opts.operator, params, opts.maxAttempts);
         print(taskId);
         if (!opts.wait) return;

@@ -16,6 +16,8 @@ export interface AnalyticsWindow {
   token: string | null;
   topN: number;
   topK: number;
+  /** Native supply at genesis, in wei; the node's configured one (TRACE_NATIVE_GENESIS_SUPPLY_WEI) when omitted. */
+  genesisSupplyWei?: string;
 }
 
 /** Output dataset names: one template may feed several outputs (native and ERC-20 holders). */
@@ -49,7 +51,7 @@ export function analyticsRunSpec(w: AnalyticsWindow): RunSpec {
     depends_on,
   });
   const tasks: RunSpec['tasks'] = [
-    query('native_supply', OUTPUTS.nativeSupply, 'total_supply_native', series),
+    query('native_supply', OUTPUTS.nativeSupply, 'total_supply_native', w.genesisSupplyWei === undefined ? series : { ...series, genesis_supply_wei: w.genesisSupplyWei }),
     {
       name: 'balances_at_tip',
       operator: 'balances_backfill',

@@ -22,6 +22,7 @@ import { openSession } from '../session.js';
 import { watchJob } from '../progress.js';
 import { formatTable } from '../resultTable.js';
 import { analyticsRunSpec, OUTPUTS, type AnalyticsWindow } from './analyticsRun.js';
+import { DEMO_RPC_POOL, DEMO_RPC_POOL_VARIABLE, demoSyncJobYaml } from './demoJob.js';
 import { loadConfig } from '../../runtime/config.js';
 
 export interface DemoOptions {
@@ -45,7 +46,6 @@ export interface DemoOptions {
   schemaPrefix: string;
 }
 
-const RPC_POOL = 'demo';
 /** Every role but the gateway: the demo must not take port 8787 from a running `trace-lite up`. */
 const DEMO_ROLES: readonly Role[] = ['dispatcher', 'publisher', 'heartbeat', 'worker', 'sink', 'janitor', 'query'];
 const ANALYTICS_TIMEOUT_MS = 10 * 60_000;
@@ -69,7 +69,7 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
     const session = await openSession({
       quiet: true,
       overrides: { schemaPrefix: options.schemaPrefix, ...(chain.genesisSupplyWei ? { nativeGenesisSupplyWei: chain.genesisSupplyWei } : {}) },
-      env: { ...process.env, [`TRACE_RPC_POOL_${RPC_POOL.toUpperCase()}_URL`]: rpcUrl },
+      env: { ...process.env, [DEMO_RPC_POOL_VARIABLE]: rpcUrl },
       reset: true,
     });
     const supervisor = buildSupervisor(session.rt, DEMO_ROLES);
@@ -79,7 +79,7 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
 
       step(3, `syncing blocks ${chain.fromBlock}..${chain.head} (${options.traces ? 'blocks, transactions, logs, geth_calls' : 'blocks, transactions, logs'})`);
       const syncStarted = performance.now();
-      const { jobId } = await rt.syncJobs.apply(parseSyncJobSpec(syncJobYaml(chain.chainId, chain.fromBlock, options.traces), 'demo job'));
+      const { jobId } = await rt.syncJobs.apply(parseSyncJobSpec(demoSyncJobYaml({ chainId: chain.chainId, fromBlock: chain.fromBlock, traces: options.traces }), 'demo job'));
       await watchJob(rt.syncJobs, jobId, process.stderr, caughtUpTo(chain.head));
       let head = chain.head;
       if (devnet && options.followBlocks > 0) {
@@ -109,7 +109,7 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
       step(5, 'analytics: supply by block, top holders with history, stake concentration (duckdb_query tasks)');
       const window: AnalyticsWindow = {
         chainId: chain.chainId,
-        rpcPool: RPC_POOL,
+        rpcPool: DEMO_RPC_POOL,
         fromBlock: chain.fromBlock,
         toBlock: head,
         step: Math.max(1, Math.ceil((head - chain.fromBlock) / SERIES_POINTS)),
@@ -189,18 +189,6 @@ async function describeChain(rpcUrl: string, options: DemoOptions, devnet: Devne
     token: options.token?.toLowerCase() ?? null,
     genesisSupplyWei: undefined,
   };
-}
-
-function syncJobYaml(chainId: number, fromBlock: number, traces: boolean): string {
-  const streams = ['blocks', 'transactions', 'logs', ...(traces ? ['geth_calls'] : [])];
-  return [
-    'kind: chain_sync',
-    'name: demo',
-    `chain_id: ${chainId}`,
-    `mode: {kind: follow_head, from_block: ${fromBlock}, head_poll_interval_seconds: 0.5}`,
-    'streams:',
-    ...streams.map((s) => `  ${s}: {cryo_dataset_name: ${s}, rpc_pool: ${RPC_POOL}, chunk_size: ${s === 'geth_calls' ? 20 : 100}, max_inflight: 4}`),
-  ].join('\n');
 }
 
 /** Every stream has ingested through `head` and has nothing in flight. */

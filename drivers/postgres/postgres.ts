@@ -16,6 +16,14 @@ export function schemaNames(prefix: string): SchemaNames {
   return { state: `${prefix}state`, data: `${prefix}data`, channelPrefix: `${prefix}trace` };
 }
 
+/**
+ * The application_name of this process's connections: `trace-lite <pid>` and what they are for, so
+ * pg_stat_activity shows which process holds which connections (bench/scale counts them so).
+ */
+export function connectionName(purpose?: string): string {
+  return purpose === undefined ? `trace-lite ${process.pid}` : `trace-lite ${process.pid} ${purpose}`;
+}
+
 export interface PgPoolOptions {
   url: string;
   schemas: SchemaNames;
@@ -27,7 +35,7 @@ export interface PgPoolOptions {
  * A pool whose connections resolve unqualified table names in this installation's schemas, so
  * the statements in sql/ are written once, without schema names, and serve every prefix.
  */
-export function createPgPool({ url, schemas, max = 10, applicationName = 'trace-lite' }: PgPoolOptions): pg.Pool {
+export function createPgPool({ url, schemas, max = 10, applicationName = connectionName() }: PgPoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { PgListener } from '../postgres/pgListener.js';
 import type { NoticeSource } from './queueWakeups.js';
+import { connectionName } from '../postgres/postgres.js';
 
 /** pgqueue's notices: NOTIFY on the installation's queue channel, heard on one LISTEN connection. */
 export class PgNotices implements NoticeSource {
@@ -11,7 +12,7 @@ export class PgNotices implements NoticeSource {
     url: string,
     private readonly channel: string,
   ) {
-    this.listener = new PgListener(() => new pg.Client({ connectionString: url }));
+    this.listener = new PgListener(() => new pg.Client({ connectionString: url, application_name: connectionName('wake-ups') }));
   }
 
   async listen(onNotice: (payload: string) => void): Promise<void> {

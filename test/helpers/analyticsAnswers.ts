@@ -2,24 +2,9 @@
  * Reading the analytics templates' answers: cells (HUGEINT as decimal strings, BIGINT as numbers,
  * blobs as lower-case 0x hex), column shapes, and the sampling rule of the windowed templates.
  */
-import type { Address } from 'viem';
 import type { QueryResult, ResultCell } from '../../actors/query/queryTypes.js';
 
-export function big(cell: ResultCell | undefined): bigint {
-  if (typeof cell !== 'string' || !/^-?\d+$/.test(cell)) throw new TypeError(`expected a decimal string, got ${JSON.stringify(cell)}`);
-  return BigInt(cell);
-}
-
-export function int(cell: ResultCell | undefined): number {
-  const n = typeof cell === 'string' ? Number(cell) : cell;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new TypeError(`expected an integer, got ${JSON.stringify(cell)}`);
-  return n;
-}
-
-export function addr(cell: ResultCell | undefined): Address {
-  if (typeof cell !== 'string' || !/^0x[0-9a-f]{40}$/.test(cell)) throw new TypeError(`expected a lower-case 0x address, got ${JSON.stringify(cell)}`);
-  return cell as Address;
-}
+export { addr, big, int } from '../../actors/query/resultCells.js';
 
 export function double(cell: ResultCell | undefined): number {
   if (typeof cell !== 'number') throw new TypeError(`expected a number, got ${JSON.stringify(cell)}`);

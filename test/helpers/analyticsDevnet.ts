@@ -7,10 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { getAddress, type Address } from 'viem';
-import { createDevnetClient, type DevnetClient } from '../../drivers/devnet/client.js';
+import type { Address } from 'viem';
+import { DevnetAnswers } from '../../drivers/devnet/devnetAnswers.js';
 import { startDevnet, type Devnet, type DevnetDescription } from '../../drivers/devnet/devnet.js';
-import { STAKING_ADDRESS } from '../../drivers/devnet/monad.js';
 import type { QueryService } from '../../actors/query/queryService.js';
 import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
 import { addr } from './analyticsAnswers.js';
@@ -25,7 +24,8 @@ const quiet = (): void => {};
 export interface AnalyticsDevnet {
   devnet: Devnet;
   d: DevnetDescription;
-  client: DevnetClient;
+  /** The chain's own answers (eth_call, eth_getBalance at historic blocks). */
+  answers: DevnetAnswers;
   node: TestNode;
   qs: QueryService;
   token: string;
@@ -74,7 +74,7 @@ streams:
     setup = {
       devnet,
       d,
-      client: createDevnetClient(d.rpc_url, { batch: true }),
+      answers: new DevnetAnswers(d),
       node,
       qs: await node.rt.query(),
       token: d.contracts.erc20.toLowerCase(),
@@ -102,10 +102,5 @@ export async function fundedAddresses(s: AnalyticsDevnet): Promise<Address[]> {
             UNION ALL SELECT author FROM blocks
           ) WHERE address IS NOT NULL`,
   });
-  const all = [...s.d.accounts, s.d.system_sender, STAKING_ADDRESS, s.d.contracts.erc20, ...seen.rows.map((r) => addr(r[0]))];
-  return [...new Set(all.map((a) => getAddress(a)))];
-}
-
-export async function nativeBalance(s: AnalyticsDevnet, address: Address, block: number): Promise<bigint> {
-  return s.client.getBalance({ address, blockNumber: BigInt(block) });
+  return s.answers.fundedAddresses(seen.rows.map((r) => addr(r[0])));
 }

@@ -5,9 +5,8 @@
  * and are compared with the staking precompile's getValidator at the same historic blocks.
  */
 import test from 'ava';
-import { MONAD_STAKING_ABI, STAKING_ADDRESS } from '../../drivers/devnet/monad.js';
 import { big, columns, descending, double, int } from '../helpers/analyticsAnswers.js';
-import { useAnalyticsDevnet, type AnalyticsDevnet } from '../helpers/analyticsDevnet.js';
+import { useAnalyticsDevnet } from '../helpers/analyticsDevnet.js';
 
 const ready = useAnalyticsDevnet();
 
@@ -17,28 +16,12 @@ function ratio(numerator: bigint, denominator: bigint): number {
   return Number((numerator * SCALE) / denominator) / 1e18;
 }
 
-/** getValidator(id).stake at a block, for every validator created by then (authAddress set). */
-async function chainStakes(s: AnalyticsDevnet, block: number): Promise<Map<number, bigint>> {
-  const stakes = new Map<number, bigint>();
-  for (const id of s.d.validator_ids) {
-    const [authAddress, , stake] = await s.client.readContract({
-      address: STAKING_ADDRESS,
-      abi: MONAD_STAKING_ABI,
-      functionName: 'getValidator',
-      args: [BigInt(id)],
-      blockNumber: BigInt(block),
-    });
-    if (BigInt(authAddress) !== 0n) stakes.set(id, stake);
-  }
-  return stakes;
-}
-
 test('stake_by_validator = getValidator(id).stake for every validator, at sampled historic blocks', async (t) => {
   const s = ready();
   for (const block of [1, 2, 15, 38, s.last]) {
     const result = await s.qs.query({ template: 'stake_by_validator', params: { block } });
     t.deepEqual(columns(result), ['validator_id:BIGINT', 'stake_wei:HUGEINT']);
-    const stakes = await chainStakes(s, block);
+    const stakes = await s.answers.validatorStakes(block);
     t.true(stakes.size > 0, `block ${block}: validators exist`);
     t.deepEqual(
       result.rows.map((r) => [int(r[0]), big(r[1])]),
@@ -54,9 +37,9 @@ test('stake_history = getValidator(id).stake of every validator at every sampled
   t.deepEqual(columns(result), ['block_number:BIGINT', 'validator_id:BIGINT', 'stake_wei:HUGEINT']);
   const blocks = [...new Set(result.rows.map((r) => int(r[0])))];
   t.deepEqual(blocks, [...new Set([0, 15, 30, 45, s.last])]);
-  const everyValidator = [...(await chainStakes(s, s.last)).keys()].sort((a, b) => a - b);
+  const everyValidator = [...(await s.answers.validatorStakes(s.last)).keys()].sort((a, b) => a - b);
   for (const block of blocks) {
-    const stakes = await chainStakes(s, block);
+    const stakes = await s.answers.validatorStakes(block);
     t.deepEqual(
       result.rows.filter((r) => int(r[0]) === block).map((r) => [int(r[1]), big(r[2])]),
       everyValidator.map((id) => [id, stakes.get(id) ?? 0n]),
@@ -70,7 +53,7 @@ test('stake_concentration = Gini, top-3 share, Nakamoto and HHI recomputed from 
   for (const block of [2, 20, s.last]) {
     const result = await s.qs.query({ template: 'stake_concentration', params: { block, k: 3 } });
     t.deepEqual(columns(result), ['gini:DOUBLE', 'top_k_share:DOUBLE', 'nakamoto_33:INTEGER', 'hhi:DOUBLE', 'validators:BIGINT']);
-    const x = [...(await chainStakes(s, block)).values()].filter((stake) => stake > 0n).sort(descending);
+    const x = [...(await s.answers.validatorStakes(block)).values()].filter((stake) => stake > 0n).sort(descending);
     const n = BigInt(x.length);
     const total = x.reduce((a, b) => a + b, 0n);
     // Gini as the mean absolute difference over twice the mean: Σ_i Σ_j |x_i − x_j| / (2 n² μ) = … / (2 n S).

@@ -5,9 +5,8 @@
  * and are compared with eth_getBalance / eth_call at the same historic blocks.
  */
 import test from 'ava';
-import { TraceToken } from '../../drivers/devnet/contracts.generated.js';
 import { big, columns, int, sampledBlocks } from '../helpers/analyticsAnswers.js';
-import { fundedAddresses, nativeBalance, useAnalyticsDevnet } from '../helpers/analyticsDevnet.js';
+import { fundedAddresses, useAnalyticsDevnet } from '../helpers/analyticsDevnet.js';
 
 const ready = useAnalyticsDevnet();
 
@@ -35,7 +34,7 @@ test('total_supply_native = Σ eth_getBalance over every funded account, at samp
   t.deepEqual(result.rows.map((r) => int(r[0])), sampledBlocks(0, s.last, 7));
   t.is(big(result.rows[0]![1]), BigInt(s.d.genesis_supply_wei), 'block 0 holds exactly the genesis allocation');
   for (const [block, supply] of result.rows) {
-    const balances = await Promise.all(holders.map((address) => nativeBalance(s, address, int(block))));
+    const balances = await Promise.all(holders.map((address) => s.answers.nativeBalance(address, int(block))));
     t.is(big(supply), balances.reduce((a, b) => a + b, 0n), `block ${block}`);
   }
 });
@@ -56,7 +55,7 @@ test('total_supply_erc20 = totalSupply() by eth_call at sampled historic blocks'
   t.deepEqual(columns(result), ['block_number:BIGINT', 'total_supply:HUGEINT']);
   t.deepEqual(result.rows.map((r) => int(r[0])), sampledBlocks(2, s.last, 6));
   for (const [block, supply] of result.rows) {
-    const onChain = await s.client.readContract({ address: s.d.contracts.erc20, abi: TraceToken.abi, functionName: 'totalSupply', blockNumber: BigInt(int(block)) });
+    const onChain = await s.answers.tokenTotalSupply(int(block));
     t.is(big(supply), onChain, `block ${block}`);
   }
   // Before the token existed (its deploy is in block 1) there is nothing.

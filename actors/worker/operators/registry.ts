@@ -3,6 +3,7 @@ import type { Logger } from '../../../runtime/logger.js';
 import type { NodeThreadPool } from '../../threadJobs.js';
 import type { QueryService } from '../../query/queryService.js';
 import type { ClaimedTask, JsonValue } from '../../state/tasks/taskTypes.js';
+import { RunSpecError, type RunSpec } from '../../state/tasks/runSpec.js';
 
 export interface OperatorContext {
   task: ClaimedTask;
@@ -46,5 +47,11 @@ export class OperatorRegistry {
 
   names(): string[] {
     return [...this.operators.keys()].sort();
+  }
+
+  /** Refuses a run naming an operator this registry lacks, before anything is written. */
+  checkRun(spec: Pick<RunSpec, 'tasks'>): void {
+    const unknown = spec.tasks.filter((t) => !this.has(t.operator)).map((t) => `${t.name}: ${t.operator}`);
+    if (unknown.length > 0) throw new RunSpecError(`unknown operator(s) ${unknown.join(', ')}; known: ${this.names().join(', ')}`);
   }
 }
