@@ -16,7 +16,7 @@ export const headPoller: DispatcherDuty = {
     for (const stream of streams.filter((s) => s.due)) {
       if (stream.mode.kind !== 'follow_head') continue;
       try {
-        const head = Number(await rt.rpc().get(stream.rpc_pool).call('eth_blockNumber', undefined));
+        const head = Number(await (await rt.rpc()).get(stream.rpc_pool).call('eth_blockNumber', undefined));
         await rt.syncJobs.setTarget(stream.job_id, stream.stream_key, Math.max(0, head - stream.mode.tail_lag + 1));
       } catch (err) {
         // An unreachable node is weather: the stream waits and the next poll tries again.

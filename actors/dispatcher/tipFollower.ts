@@ -17,7 +17,8 @@ export const tipFollower: DispatcherDuty = {
   wokenBy: ['plan'],
   async tick(rt, log) {
     try {
-      const { followed, reorgs } = await rt.syncJobs.detectReorgs((pool, blocks) => canonicalHashes(rt.rpc().get(pool), blocks));
+      const pools = await rt.rpc();
+      const { followed, reorgs } = await rt.syncJobs.detectReorgs((pool, blocks) => canonicalHashes(pools.get(pool), blocks));
       for (const reorg of reorgs) log.warn(reorg, 'reorg detected; re-ingesting from the first changed block');
       return followed > 0;
     } catch (err) {

@@ -14,7 +14,7 @@ import { DatasetRegistry } from '../state/datasetRegistry.js';
 import { BufferBatches } from '../state/bufferBatches.js';
 import { SyncJobs } from '../state/syncJobs.js';
 import { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
-import { rpcPoolsFromEnv, type RpcPools } from '../../drivers/chain/rpcPools.js';
+import type { RpcPools } from '../../drivers/chain/rpcPools.js';
 import type { Config } from '../../runtime/config.js';
 import type { Logger } from '../../runtime/logger.js';
 import { openThreadPool, type NodeThreadPool } from '../threadJobs.js';
@@ -38,7 +38,7 @@ export interface Runtime {
   buffers: BufferBatches;
   syncJobs: SyncJobs;
   /** RPC pools from TRACE_RPC_POOL_<POOL>_URL, read on first use (a bad variable fails there, naming it). */
-  rpc: () => RpcPools;
+  rpc: () => Promise<RpcPools>;
   /** The S3 store (embedded server unless S3_ENDPOINT is set), opened on first use. */
   objects: LazyObjectStore;
   threads: NodeThreadPool;
@@ -76,7 +76,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     { defaultMaxAttempts: config.maxAttempts, retryBaseSeconds: config.retryBaseSeconds, retryMaxSeconds: config.retryMaxSeconds },
     dispatchChannel(schemas),
   );
-  let rpcPools: RpcPools | undefined;
+  let rpcPools: Promise<RpcPools> | undefined;
   let queryService: Promise<QueryService> | undefined;
   // The S3 SDK and DuckDB load when first used, so commands that touch neither (status, task submit) start fast.
   const lazyObjects =
@@ -86,7 +86,8 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
   const queue = queueDriver ?? openQueueDriver(config, db, url, schemas);
   return {
     config,
-    rpc: () => (rpcPools ??= rpcPoolsFromEnv(env)),
+    // viem (the RPC transport) loads on first use too: status and task submit never reach a chain.
+    rpc: () => (rpcPools ??= import('../../drivers/chain/rpcPools.js').then(({ rpcPoolsFromEnv }) => rpcPoolsFromEnv(env))),
     log,
     url,
     schemas,

@@ -37,7 +37,7 @@ export interface AttemptOutputsDeps {
   buffers: BufferBatches;
   objects: LazyObjectStore;
   threads: NodeThreadPool;
-  rpc: () => RpcPools;
+  rpc: () => Promise<RpcPools>;
 }
 
 /**
@@ -114,7 +114,7 @@ export class AttemptOutputs {
         chainId: range.chainId,
         start: range.start,
         end: range.end,
-        rpc: this.rt.rpc().options(range.rpcPool),
+        rpc: (await this.rt.rpc()).options(range.rpcPool),
         parquet: { store: connection, bucket, key, compression: 'zstd', deadline },
         hot: range.hot,
         balances: range.balances,
