@@ -12,6 +12,7 @@ import { TaskStore } from '../state/tasks/taskStore.js';
 import { DatasetRegistry } from '../state/datasetRegistry.js';
 import { BufferBatches } from '../state/bufferBatches.js';
 import { SyncJobs } from '../state/syncJobs.js';
+import { Compactions } from '../state/compactions.js';
 import { openObjectStore } from '../../drivers/store/embeddedS3.js';
 import { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
 import { rpcPoolsFromEnv, type RpcPools } from '../../drivers/chain/rpcPools.js';
@@ -36,6 +37,7 @@ export interface Runtime {
   registry: DatasetRegistry;
   buffers: BufferBatches;
   syncJobs: SyncJobs;
+  compactions: Compactions;
   /** RPC pools from TRACE_RPC_POOL_<POOL>_URL, read on first use (a bad variable fails there, naming it). */
   rpc: () => RpcPools;
   /** The S3 store (embedded server unless S3_ENDPOINT is set), opened on first use. */
@@ -81,6 +83,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
   const threads = openThreadPool();
   let metrics: RuntimeMetrics | undefined;
   const queue = queueDriver ?? new PgQueueDriver({ pool: db, url, schemas, defaultMaxAttempts: config.queueMaxDeliveries });
+  const compactions = new Compactions(db, tasks, { retentionBlocks: config.hotRetentionBlocks, blocks: config.compactionBlocks, bytes: config.compactionBytes });
   return {
     config,
     rpc: () => (rpcPools ??= rpcPoolsFromEnv(env)),
@@ -91,7 +94,8 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     listener: new PgListener(() => new pg.Client({ connectionString: url })),
     queue,
     tasks,
-    syncJobs: new SyncJobs(db, tasks, schemas.data),
+    syncJobs: new SyncJobs(db, tasks, schemas.data, { retentionBlocks: config.hotRetentionBlocks, compactionBlocks: config.compactionBlocks }, compactions),
+    compactions,
     registry: new DatasetRegistry(db),
     buffers: new BufferBatches(db, schemas.data),
     objects: lazyObjects,
