@@ -33,8 +33,8 @@ export const threadJobs = {
   mergeParquetFiles,
   /** One cryo_ingest range: RPC → Arrow → Parquet staging object + hot rows as COPY text (see ingest.ts). */
   ingestRange,
-  /** One Query Service query in a fresh, locked DuckDB (see query/queryJob.ts); DuckDB loads on first use. */
-  async runQuery(input: QueryThreadInput): Promise<QueryThreadOutput> {
+  /** One Query Service query in a fresh, locked DuckDB (see query/queryThreadJob.ts); DuckDB loads on first use. */
+  async runQuery(input: QueryThreadInput): Promise<QueryThreadOutput | null> {
     const { runQuery } = await import('./query/queryThreadJob.js');
     return runQuery(input);
   },

@@ -179,8 +179,8 @@ export class Measurer {
             format: 'json',
             threads: config.queryThreads,
           };
-          const ok = (output: QueryThreadOutput): void => {
-            if (!output.ok) throw new Error(`${c.key}: a breakdown job failed: ${JSON.stringify(output.failure)}`);
+          const ok = (output: QueryThreadOutput | null): void => {
+            if (!output?.ok) throw new Error(`${c.key}: a breakdown job failed: ${JSON.stringify(output)}`);
           };
           const steps: Array<() => Promise<void>> = [
             async () => {
