@@ -14,6 +14,7 @@
  * join. Relations named like a CTE, or read by a table macro, are read whole.
  */
 import type { QueryMacro } from './queryMacros.js';
+import { readColumns } from './readColumns.js';
 import type { GateResult } from './sqlGate.js';
 import { isObject, objectsOf, str, type Json, type JsonObject } from './sqlAst.js';
 import type { BoundValue } from './templates.js';
@@ -30,6 +31,8 @@ export const WHOLE_CHAIN: BlockWindow = { from: 0, to: Infinity };
 export interface ReadPlan {
   /** The blocks the query reads of each relation; a relation not listed is read whole. */
   windows: ReadonlyMap<string, BlockWindow>;
+  /** The columns it can read of each relation (readColumns.ts); null or not listed: all. */
+  columns: ReadonlyMap<string, readonly string[] | null>;
   /** TRACE_HOT_RETENTION_BLOCKS: the newest blocks of a dataset that form its hot tier. */
   retentionBlocks: number;
 }
@@ -42,7 +45,11 @@ export function readPlan(
   retentionBlocks: number,
 ): ReadPlan {
   const readByMacros = new Set(needs.macros.flatMap((m) => m.reads));
-  return { windows: blockWindows(checked.ast, params, needs.relations, readByMacros), retentionBlocks };
+  return {
+    windows: blockWindows(checked.ast, params, needs.relations, readByMacros),
+    columns: readColumns(checked.ast, needs.relations, readByMacros),
+    retentionBlocks,
+  };
 }
 
 const BLOCK_COLUMN = 'block_number';

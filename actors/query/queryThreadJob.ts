@@ -125,22 +125,27 @@ async function answer(connection: DuckDBConnection, input: QueryThreadInput, int
 }
 
 /**
- * The trusted part: files allowed, hot rows loaded, views and macros created, then locked. The
- * statements go in two batches around the hot-row load (one round trip each instead of ~15).
+ * The trusted part: files allowed, the hot tables, views and macros created (one batch), hot rows
+ * loaded from Postgres, then the configuration locked.
  */
 async function setUp(connection: DuckDBConnection, input: QueryThreadInput, deadline: number): Promise<number> {
   const files = input.relations.flatMap((r) => r.coldFiles);
   const hot = input.relations.filter((r) => r.hotTable !== null && r.hotRanges.length > 0);
   await connection.run(
-    [...(files.length > 0 ? [`SET allowed_paths = ${listLiteral(files)}`] : []), 'SET enable_external_access = false', ...hot.map(hotTableSql)].join(';\n'),
+    [
+      ...(files.length > 0 ? [`SET allowed_paths = ${listLiteral(files)}`] : []),
+      'SET enable_external_access = false',
+      ...hot.map(hotTableSql),
+      ...input.relations.map(relationSql).filter((sql): sql is string => sql !== null),
+      ...input.macros,
+    ].join(';\n'),
   );
   let hotRows = 0;
   if (hot.length > 0) {
     if (!input.hot) throw new Error(`relation ${hot[0]!.name} has hot ranges but no snapshot to read them in`);
     hotRows = await loadHotRows(connection, hot, input.hot, deadline);
   }
-  const statements = [...input.relations.map(relationSql).filter((sql): sql is string => sql !== null), ...input.macros, 'SET lock_configuration = true'];
-  await connection.run(statements.join(';\n'));
+  await connection.run('SET lock_configuration = true');
   return hotRows;
 }
 
@@ -227,7 +232,8 @@ async function appendHotRows(connection: DuckDBConnection, client: pg.PoolClient
 
 /** The relation's hot rows in batches: one prepared statement for a few blocks, a cursor for more. */
 async function* hotRowBatches(client: pg.PoolClient, relation: RelationPlan): AsyncGenerator<Record<string, unknown>[]> {
-  const text = HOT_SQL.readRanges.text.replaceAll('{{table}}', relation.hotTable!);
+  const columns = relation.columns!.map((c) => `t.${quoteIdent(c.name)}`).join(', ');
+  const text = HOT_SQL.readRanges.text.replaceAll('{{table}}', relation.hotTable!).replaceAll('{{columns}}', columns);
   const values = [relation.hotRanges.map((r) => r.chainId), relation.hotRanges.map((r) => r.start), relation.hotRanges.map((r) => r.end)];
   const blocks = relation.hotRanges.reduce((n, r) => n + Number(r.end) - Number(r.start), 0);
   if (blocks <= HOT_SINGLE_READ_BLOCKS) {

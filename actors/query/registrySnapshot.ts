@@ -32,6 +32,8 @@ export interface ColdObject {
 /** One dataset's sources in the pinned snapshot (before cold objects are fetched into the cache). */
 export interface PinnedRelation {
   name: string;
+  /** The columns the query can read (null: all). */
+  columns: readonly string[] | null;
   coldObjects: ColdObject[];
   hotTable: string | null;
   hotRanges: HotServedRange[];
@@ -78,7 +80,8 @@ export async function pinRegistrySnapshot(db: PgPool, dataSchema: string, datase
     const relations: PinnedRelation[] = [];
     for (const name of datasets) {
       const read = { window: plan.windows.get(name) ?? WHOLE_CHAIN, retentionBlocks: plan.retentionBlocks };
-      relations.push(await planRelation(client, dataSchema, name, versions.filter((v) => v.dataset === name), read));
+      const planned = await planRelation(client, dataSchema, name, versions.filter((v) => v.dataset === name), read);
+      relations.push({ ...planned, columns: plan.columns.get(name) ?? null });
     }
     return { snapshotId: relations.some((r) => r.hotRanges.length > 0) ? snapshotId : null, relations, release: end };
   } catch (err) {
@@ -97,7 +100,7 @@ async function planRelation(
   name: string,
   versions: VersionRow[],
   read: { window: BlockWindow; retentionBlocks: number },
-): Promise<PinnedRelation> {
+): Promise<Omit<PinnedRelation, 'columns'>> {
   const cold = (vs: VersionRow[]): ColdObject[] => vs.flatMap((v) => v.object_keys.map((key) => ({ bucket: v.bucket, key })));
   switch (relationKind(name)) {
     case 'cold_facts':
@@ -153,7 +156,7 @@ export function relationPlans(pinned: Pick<PinnedSnapshot, 'relations'>, coldPat
   return pinned.relations.map((r) => ({
     name: r.name,
     // Analytics outputs take their columns from their files.
-    columns: isCryoDataset(r.name) ? cryoColumns(r.name) : null,
+    columns: isCryoDataset(r.name) ? cryoColumns(r.name).filter((c) => r.columns === null || r.columns.includes(c.name)) : null,
     coldFiles: r.coldObjects.map(() => coldPaths[next++]!),
     hotTable: r.hotTable,
     hotRanges: r.hotRanges,

@@ -74,7 +74,7 @@ export class Measurer {
     // Never evicts: it must not delete files the service's own cache counts on.
     const cache = new ColdFileCache(path.resolve(rt.config.dataDir, 'query-cache'), Number.MAX_SAFE_INTEGER, () => inst.objects.get());
     // Read whole, the window reaches into the cold tier, so the service reads files only.
-    const pinned = await pinRegistrySnapshot(rt.db, inst.schemas.data, BENCH_DATASETS, { windows: new Map(), retentionBlocks: rt.config.hotRetentionBlocks });
+    const pinned = await pinRegistrySnapshot(rt.db, inst.schemas.data, BENCH_DATASETS, { windows: new Map(), columns: new Map(), retentionBlocks: rt.config.hotRetentionBlocks });
     const files: Record<string, string[]> = {};
     try {
       for (const relation of pinned.relations) {

@@ -1,5 +1,5 @@
 -- Statements on hot data tables (actors/state/hotRows.ts). {{table}} is a data table, resolved and
--- quoted by the caller from a fixed list of datasets.
+-- quoted by the caller from a fixed list of datasets; {{columns}} its quoted catalog columns.
 
 -- name: deleteRange
 -- Clears a chain's rows in [$2, $3) before the range is loaded again.
@@ -24,9 +24,9 @@ WHERE EXISTS (SELECT 1 FROM {{table}} t
               WHERE t.chain_id = r.chain_id AND t.block_number >= r.range_start AND t.block_number < r.range_end);
 
 -- name: readRanges
--- The rows of {{table}} in the ranges (chain ids $1, starts $2, ends $3), read by the Query Service
--- through a cursor inside the query's imported snapshot.
-SELECT t.*
+-- The {{columns}} of the rows of {{table}} in the ranges (chain ids $1, starts $2, ends $3), read by
+-- the Query Service inside the query's imported snapshot.
+SELECT {{columns}}
 FROM {{table}} t
 JOIN unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(chain_id, range_start, range_end)
   ON t.chain_id = r.chain_id AND t.block_number >= r.range_start AND t.block_number < r.range_end;

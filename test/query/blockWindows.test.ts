@@ -1,10 +1,11 @@
 /**
- * The block windows the Query Service reads: what each query is proved to need, and that leaving
- * everything outside those windows out never changes an answer (checked on DuckDB itself).
+ * The block windows and columns the Query Service reads: what each query is proved to need, and
+ * that leaving everything else out never changes an answer (checked on DuckDB itself).
  */
 import test from 'ava';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { blockWindows, WHOLE_CHAIN, type BlockWindow } from '../../actors/query/blockWindows.js';
+import { readColumns } from '../../actors/query/readColumns.js';
 import { SqlGate } from '../../actors/query/sqlGate.js';
 import type { BoundValue } from '../../actors/query/templates.js';
 
@@ -30,12 +31,21 @@ async function windowsOf(sql: string, params: Record<string, BoundValue> = {}, r
   return Object.fromEntries(blockWindows(checked.ast, params, RELATIONS, new Set(readWhole)));
 }
 
-/** The query's rows, every relation a view over its full table or over the rows in its window only. */
-async function answer(sql: string, windows?: Record<string, BlockWindow>): Promise<string> {
+/** The columns of the test tables. */
+const TABLE_COLUMNS: Record<string, string[]> = {
+  blocks: ['block_number', 'chain_id', 'timestamp'],
+  transactions: ['block_number', 'chain_id', 'transaction_hash', 'from_address'],
+  logs: ['block_number', 'chain_id', 'topic0'],
+};
+
+/** The query's rows, every relation a view over its full table or over its window's rows and read columns only. */
+async function answer(sql: string, read?: { windows: Record<string, BlockWindow>; columns: Map<string, string[] | null> }): Promise<string> {
   for (const r of RELATIONS) {
-    const w = windows?.[r] ?? WHOLE_CHAIN;
+    const w = read?.windows[r] ?? WHOLE_CHAIN;
     const bound = Number.isFinite(w.to) ? ` AND block_number < ${w.to}` : '';
-    await db.run(`CREATE OR REPLACE VIEW ${r} AS SELECT * FROM all_${r} WHERE block_number >= ${w.from}${bound}`);
+    const needed = read?.columns.get(r);
+    const columns = needed ? TABLE_COLUMNS[r]!.filter((c) => needed.includes(c)).join(', ') : '*';
+    await db.run(`CREATE OR REPLACE VIEW ${r} AS SELECT ${columns} FROM all_${r} WHERE block_number >= ${w.from}${bound}`);
   }
   const rows = (await db.runAndReadAll(sql)).getRows();
   return JSON.stringify(rows, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -106,12 +116,27 @@ const CASES: { sql: string; expected: Record<string, BlockWindow> }[] = [
 
 for (const [i, c] of CASES.entries()) {
   // Serial: the cases share one DuckDB whose views each answer() replaces.
-  test.serial(`case ${i}: windows as proved, and the answer is the same from the windows alone`, async (t) => {
+  test.serial(`case ${i}: windows as proved, and the answer is the same from the windows and read columns alone`, async (t) => {
     const windows = await windowsOf(c.sql);
     t.deepEqual(windows, c.expected);
-    t.is(await answer(c.sql, windows), await answer(c.sql));
+    const columns = readColumns((await gate.check(c.sql)).ast, RELATIONS, new Set());
+    t.is(await answer(c.sql, { windows, columns }), await answer(c.sql));
   });
 }
+
+test('read columns: the names a query mentions and the keys; all of them for a star, a whole row or a table macro', async (t) => {
+  const columns = async (sql: string, readWhole: string[] = []) => Object.fromEntries(readColumns((await gate.check(sql)).ast, RELATIONS, new Set(readWhole)));
+  const tip = await columns(`SELECT b.block_number, count(t.transaction_hash) FROM blocks b JOIN transactions t USING (chain_id) GROUP BY 1`);
+  t.deepEqual(tip.transactions, ['block_number', 'transaction_hash', 'chain_id']);
+  t.deepEqual(tip.logs, ['block_number', 'transaction_hash', 'chain_id'], 'the names count for every relation that has them');
+  const balances = readColumns((await gate.check('SELECT count(*) FROM balances')).ast, ['balances'], new Set());
+  t.deepEqual(balances.get('balances'), ['block_number', 'address', 'chain_id'], 'balances keeps its key (one row per key)');
+  t.is((await columns('SELECT * FROM blocks')).blocks, null);
+  t.is((await columns('SELECT t FROM transactions t')).transactions, null);
+  t.is((await columns('SELECT to_json(b) FROM blocks AS b')).blocks, null);
+  t.is((await columns('SELECT block_number FROM blocks NATURAL JOIN transactions')).blocks, null);
+  t.is((await columns('SELECT block_number FROM blocks', ['blocks'])).blocks, null);
+});
 
 test('bound parameters are constants; relations read by a table macro are read whole', async (t) => {
   const sql = 'SELECT count(*) FROM blocks b WHERE b.block_number > $block - $n AND b.block_number <= $block::UINTEGER';
