@@ -7,7 +7,7 @@
  * are fetched into the local cache, and a pool thread runs it in a fresh, locked DuckDB.
  */
 import path from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { HOT_DATASETS } from '../../drivers/datasets/catalog.js';
 import type { PgPool } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
@@ -133,7 +133,7 @@ export class QueryService {
           format,
           threads: config.queryThreads,
         };
-        const output = await runOnPool(threads, input, options.signal);
+        const output = await replyOf((reply) => threads.run('runQuery', { ...input, reply }, { transfer: [reply] }), options.signal);
         if (!output.ok) throw failureError(output.failure, config.queryTimeoutMs);
         return {
           columns: output.columns,
@@ -183,18 +183,18 @@ export class QueryService {
 }
 
 /**
- * Runs a query job on the pool and takes its output from the reply port as soon as it is posted
- * (the job goes on creating the thread's next DuckDB). Aborting interrupts the query in DuckDB,
+ * Starts a query job with a reply port and takes its output from the port as soon as it is posted
+ * (the job goes on creating its thread's next DuckDB). Aborting interrupts the query in DuckDB,
  * never the thread: a thread ended while DuckDB works aborts the process.
  */
-async function runOnPool(threads: NodeThreadPool, input: QueryThreadInput, signal: AbortSignal | undefined): Promise<QueryThreadOutput> {
+export async function replyOf(start: (reply: MessagePort) => Promise<QueryThreadOutput | null>, signal?: AbortSignal): Promise<QueryThreadOutput> {
   signal?.throwIfAborted();
   const { port1, port2 } = new MessageChannel();
   const interrupt = (): void => port1.postMessage('interrupt');
   signal?.addEventListener('abort', interrupt, { once: true });
   try {
     const replied = new Promise<QueryThreadOutput>((resolve) => port1.once('message', resolve));
-    const job = threads.run('runQuery', { ...input, reply: port2 }, { transfer: [port2] });
+    const job = start(port2);
     job.catch(() => undefined); // a failure after the reply has nobody waiting for it
     const output = await Promise.race([replied, job.then((output) => output ?? replied)]);
     signal?.throwIfAborted();

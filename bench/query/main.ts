@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     const baseline = Math.min(options.blocks, Math.ceil(TIP_BASELINE_BLOCKS / options.rangeBlocks) * options.rangeBlocks);
     const first = await commitChain(inst, chain, { from: 0, to: baseline, hotFrom: baseline - options.hotBlocks }, log);
     const service = await inst.rt.query();
-    const tipAtBaseline = await measureTip(service, chain, CHAIN_ID, baseline - 1, options.runs);
+    const tipAtBaseline = await measureTip(service, chain, CHAIN_ID, baseline - 1);
     log(`tip at ${baseline} blocks: ${tipAtBaseline.warm_ms} ms warm (${tipAtBaseline.cold_files} cold files, ${tipAtBaseline.hot_rows} hot rows)`);
     const rest = baseline < options.blocks ? await commitChain(inst, chain, { from: baseline, to: options.blocks, hotFrom: options.blocks - options.hotBlocks }, log) : undefined;
     await trimHotRows(inst.rt.db, inst.schemas.data, options.hotBlocks);
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     };
     log(`committed ${committed.tasks} (dataset, range) tasks in ${committed.seconds.toFixed(1)} s; hot rows in Postgres ${JSON.stringify(committed.hotRows)}`);
     // Both tip figures with the node still running (its duties idle), so they differ only in history.
-    const tip = tipFigures(await measureTip(service, chain, CHAIN_ID, truth.lastBlock, options.runs), tipAtBaseline, baseline);
+    const tip = tipFigures(await measureTip(service, chain, CHAIN_ID, truth.lastBlock), tipAtBaseline, baseline);
     log(`tip at ${options.blocks} blocks: ${tip.warm_ms} ms warm (${tip.ratio_vs_5000_blocks}× the time at ${baseline}; ${tip.cold_files} cold files, ${tip.hot_rows} hot rows)`);
     await inst.stopNode();
     for (const [dataset, expected] of Object.entries(truth.rows)) {
