@@ -41,7 +41,16 @@ async function compactBehind(rt: Runtime, chainId: number): Promise<number> {
   for (;;) {
     const planned = await compactions.planOnce({ maxInFlight: 2 });
     const tiers = Object.values(await compactions.tiers(chainId, MAIN_STREAMS));
-    if (planned.length === 0 && tiers.every((t) => t.backlog.in_flight === 0)) return (performance.now() - started) / 1000;
+    if (planned.length === 0 && tiers.every((t) => t.backlog.in_flight === 0)) {
+      const seconds = (performance.now() - started) / 1000;
+      const { rows } = await rt.db.query<{ d: string; s: string; run_s: number; wait_s: number }>(
+        `SELECT t.params->>'dataset' AS d, t.params->>'start' AS s, extract(epoch FROM a.ended_at - a.started_at)::float8 AS run_s,
+                extract(epoch FROM a.started_at - t.created_at)::float8 AS wait_s
+         FROM tasks t JOIN task_attempts a USING (task_id) WHERE t.operator = 'compact' ORDER BY t.task_id`,
+      );
+      for (const r of rows) log(`  compact ${r.d} from ${r.s}: ${r.run_s.toFixed(2)} s, waited ${r.wait_s.toFixed(2)} s`);
+      return seconds;
+    }
     await sleep(COMPACTION_POLL_MS);
   }
 }

@@ -20,23 +20,24 @@ RETURNING concat_ws('/', dataset, chain_id, range_start, range_end, config_hash)
 
 -- name: listVersions
 -- Versions overlapping [$3, $4), of one dataset ($1) and chain ($2) or of all (NULL): the live ones,
--- and with $5 also those a compaction superseded.
+-- and with $5 also those a compaction superseded. Ordered by the columns (v.…), not the text
+-- aliases of the select list, so ranges come in block order.
 SELECT version_id::text AS version_id, dataset, chain_id::text AS chain_id, range_start::text AS range_start,
        range_end::text AS range_end, config_hash, bucket, object_keys, manifest_key, row_count::text AS row_count,
        bytes::text AS bytes, task_id::text AS task_id, attempt, committed_at, superseded_by::text AS superseded_by,
        superseded_at, objects_deleted_at
-FROM dataset_versions
-WHERE ($1::text IS NULL OR dataset = $1) AND ($2::bigint IS NULL OR chain_id = $2) AND range_start < $4 AND range_end > $3
+FROM dataset_versions v
+WHERE ($1::text IS NULL OR dataset = $1) AND ($2::bigint IS NULL OR chain_id = $2) AND v.range_start < $4 AND v.range_end > $3
   AND ($5::boolean OR superseded_at IS NULL)
-ORDER BY dataset, chain_id, range_start, version_id;
+ORDER BY v.dataset, v.chain_id, v.range_start, v.version_id;
 
 -- name: lockSuperseded
 -- The versions $1 a compaction merges, locked until its commit ends (an invalidation that would
--- forget them waits for it, or it for the invalidation), lowest range first.
+-- forget them waits for it, or it for the invalidation), lowest range first (by the column).
 SELECT version_id::text AS version_id, dataset, chain_id::text AS chain_id, range_start::text AS range_start,
        range_end::text AS range_end, superseded_at IS NOT NULL AS superseded
-FROM dataset_versions WHERE version_id = ANY ($1::bigint[])
-ORDER BY range_start
+FROM dataset_versions v WHERE version_id = ANY ($1::bigint[])
+ORDER BY v.range_start
 FOR UPDATE;
 
 -- name: markSuperseded

@@ -15,9 +15,12 @@ import { embeddedObjects } from '../helpers/objectStore.js';
 import { writeBlocks } from '../helpers/writeBlocksOperator.js';
 import { spawnNode } from '../process/childNode.js';
 
-/** Hot tier: the newest 20 blocks; a compacted file spans 100. Ranges of 10 blocks up to 140: [0, 100) is one full span below the boundary. */
-const TIERS = { hotRetentionBlocks: 20, compactionBlocks: 100 };
-const TIP = 140;
+/**
+ * Hot tier: the newest 20 blocks; a compacted file spans 120. Ranges of 10 blocks up to 160: [0, 120)
+ * is one full span below the boundary (and crosses block 100: its ranges sort as numbers, not text).
+ */
+const TIERS = { hotRetentionBlocks: 20, compactionBlocks: 120 };
+const TIP = 160;
 const EVERY_BLOCK_ONCE = [TIP, TIP, 0, TIP - 1];
 const SUMMARY = 'SELECT count(*) AS n, count(DISTINCT block_number) AS blocks, min(block_number) AS lo, max(block_number) AS hi FROM blocks';
 
@@ -61,11 +64,11 @@ test('queries pinned before the switch read the small versions; their files are 
   const second = pinnedQuery(node);
   await Promise.all([first.pinned, second.pinned]);
   const [planned] = await node.rt.compactions.planOnce({ maxInFlight: 2 });
-  t.like(planned, { dataset: 'blocks', start: 0, end: 100 });
-  t.is(planned!.versionIds.length, 10);
+  t.like(planned, { dataset: 'blocks', start: 0, end: 120 });
+  t.is(planned!.versionIds.length, 12);
   t.is((await waitForTask(node.rt, planned!.taskId, 30_000)).status, 'succeeded');
   const superseded = await smallKeys(node);
-  t.is(superseded.length, 10);
+  t.is(superseded.length, 12);
 
   t.is(await janitor.deleteSuperseded(), 0, 'two queries pinned before the switch may still read them');
   const after = await summary(node);
@@ -75,17 +78,17 @@ test('queries pinned before the switch read the small versions; their files are 
   first.release();
   const firstResult = await first.result;
   t.deepEqual(firstResult.rows[0], EVERY_BLOCK_ONCE);
-  t.is(firstResult.stats.coldFiles, 14, 'the pinned query read the small versions it pinned');
+  t.is(firstResult.stats.coldFiles, 16, 'the pinned query read the small versions it pinned');
   t.is(await janitor.deleteSuperseded(), 0, 'the second query still pins them');
   for (const key of superseded) t.truthy(await store.head('datasets', key));
 
   second.release();
   t.deepEqual((await second.result).rows[0], EVERY_BLOCK_ONCE);
   // Eventually: a snapshot of another client of this database may be older for a moment.
-  t.is(await eventually(async () => (await janitor.deleteSuperseded()) || undefined, 20_000, 'the superseded files to go'), 10);
+  t.is(await eventually(async () => (await janitor.deleteSuperseded()) || undefined, 20_000, 'the superseded files to go'), 12);
   for (const key of superseded) t.is(await store.head('datasets', key), undefined);
   const marked = await node.rt.registry.listAll({ dataset: 'blocks', superseded: true });
-  t.is(marked.filter((v) => v.objects_deleted_at !== null).length, 10, 'their rows stay, marked');
+  t.is(marked.filter((v) => v.objects_deleted_at !== null).length, 12, 'their rows stay, marked');
   t.deepEqual((await summary(node)).rows[0], EVERY_BLOCK_ONCE);
 });
 
@@ -102,7 +105,7 @@ test('a crash between the compaction upload and its commit leaves the small vers
   const victim = spawnNode(t, inst, ['--roles', 'publisher,heartbeat,worker'], { S3_ENDPOINT: endpoint, TRACE_TEST_FAILPOINTS: 'compact.beforeCommit=crash' });
   t.is((await victim.exited).signal, 'SIGKILL', victim.output());
   const live = await node.rt.registry.listVersions('blocks', 1);
-  t.is(live.length, 14, 'the small versions are still the live ones');
+  t.is(live.length, 16, 'the small versions are still the live ones');
   t.true(live.every((v) => v.superseded_by === null));
   const staged = await inst.pool.query<{ object_key: string }>('SELECT object_key FROM staged_objects WHERE task_id = $1', [planned!.taskId]);
   const compactedKey = staged.rows.map((r) => r.object_key).find((k) => k.endsWith('.parquet'));
@@ -117,7 +120,7 @@ test('a crash between the compaction upload and its commit leaves the small vers
   }, 30_000, 'the retried compaction');
   t.is(done.attempt, 2);
   const after = await node.rt.registry.listVersions('blocks', 1);
-  t.deepEqual(after.map((v) => [Number(v.range_start), Number(v.range_end)]), [[0, 100], [100, 110], [110, 120], [120, 130], [130, 140]]);
+  t.deepEqual(after.map((v) => [Number(v.range_start), Number(v.range_end)]), [[0, 120], [120, 130], [130, 140], [140, 150], [150, 160]]);
   t.deepEqual((await summary(node)).rows[0], EVERY_BLOCK_ONCE);
   await assertNotRegistered(t, node, compactedKey!);
 });
