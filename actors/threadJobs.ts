@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { move } from 'piscina';
 import { ThreadPool } from '../runtime/threads/threadPool.js';
-import { compactToParquet } from './worker/jobs/compaction.js';
+import { compactToParquet, mergeParquetFiles } from './worker/jobs/compaction.js';
 import { ingestRange } from './worker/jobs/ingest.js';
 import type { QueryThreadInput, QueryThreadOutput } from './query/queryThreadJob.js';
 
@@ -29,10 +29,12 @@ export const threadJobs = {
   },
   /** Arrow IPC → Parquet → staging object in the store (see compaction.ts). */
   compactToParquet,
+  /** Parquet objects → one Parquet staging object (a compaction of small versions; see compaction.ts). */
+  mergeParquetFiles,
   /** One cryo_ingest range: RPC → Arrow → Parquet staging object + hot rows as COPY text (see ingest.ts). */
   ingestRange,
-  /** One Query Service query in a fresh, locked DuckDB (see query/queryJob.ts); DuckDB loads on first use. */
-  async runQuery(input: QueryThreadInput): Promise<QueryThreadOutput> {
+  /** One Query Service query in a fresh, locked DuckDB (see query/queryThreadJob.ts); DuckDB loads on first use. */
+  async runQuery(input: QueryThreadInput): Promise<QueryThreadOutput | null> {
     const { runQuery } = await import('./query/queryThreadJob.js');
     return runQuery(input);
   },

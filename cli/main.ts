@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerApply } from './commands/apply.js';
+import { registerCompact } from './commands/compact.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDevnet } from './commands/devnet.js';
@@ -37,6 +38,7 @@ const COMMANDS = [
   registerPauseResume,
   registerRetry,
   registerDatasets,
+  registerCompact,
   registerQuery,
   registerTemplates,
   registerTask,

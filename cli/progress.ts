@@ -17,12 +17,23 @@ export function formatJobStatus(job: JobStatus): string {
       `  ${key.padEnd(14)} ${s.dataset.padEnd(12)} cursor ${s.cursor}/${target}  ranges ${s.ranges_done} done, ${s.ranges_in_flight} in flight, ${s.ranges_failed} failed  ${s.rows} rows${rate}`,
     );
   }
+  lines.push(...tierLines(job));
   if (job.failed_ranges.length > 0) {
-    lines.push(`  failed ranges (the cold watermark stops at the first; later ranges are served from their files once past the hot retention):`);
+    lines.push(`  failed ranges (a gap: compaction merges the ranges on each side of it separately):`);
     for (const r of job.failed_ranges) lines.push(`    ${r.stream} [${r.start}, ${r.end}): ${r.error ?? 'cancelled'}`);
     lines.push(`  plan them again with: trace-lite retry --job ${job.name}`);
   }
   return lines.join('\n');
+}
+
+/** Per dataset: the blocks served from hot rows, those served from files, and the compaction backlog. */
+export function tierLines(job: Pick<JobStatus, 'tiers'>): string[] {
+  return Object.entries(job.tiers).map(([dataset, t]) => {
+    const hot = t.hot ? `hot [${t.hot.from}, ${t.hot.to})` : 'hot -';
+    const cold = t.cold ? `cold [${t.cold.from}, ${t.cold.to}) in ${t.cold.files} files` : 'cold -';
+    const backlog = `compaction backlog ${t.backlog.versions} ranges / ${t.backlog.blocks} blocks (${t.backlog.in_flight} compacting)`;
+    return `  ${dataset.padEnd(14)} ${hot}  ${cold}  ${backlog}`;
+  });
 }
 
 /** Nothing left to run: complete, or stopped on ranges that failed terminally. */

@@ -56,7 +56,11 @@ export const ConfigSchema = z
     bucketResults: bucketName.default('results'),
     bucketScratch: bucketName.default('scratch'),
     stagingTtlSeconds: positiveInt.default(3600),
-    hotRetentionBlocks: positiveInt.default(10_000),
+    // The newest blocks of each dataset served from hot rows: the tier a tip query reads whole.
+    hotRetentionBlocks: positiveInt.default(1_000),
+    // A compacted file spans this many blocks (Cryo's file size), or fewer once it reaches compactionBytes.
+    compactionBlocks: positiveInt.default(1_000),
+    compactionBytes: positiveInt.default(256 * 1024 * 1024),
     queryTimeoutMs: positiveInt.default(30_000),
     queryMaxRows: positiveInt.default(100_000),
     queryMaxBytes: positiveInt.default(64 * 1024 * 1024),
@@ -117,6 +121,8 @@ export const ENV_KEYS = {
   TRACE_BUCKET_SCRATCH: 'bucketScratch',
   TRACE_STAGING_TTL_SECONDS: 'stagingTtlSeconds',
   TRACE_HOT_RETENTION_BLOCKS: 'hotRetentionBlocks',
+  TRACE_COMPACTION_BLOCKS: 'compactionBlocks',
+  TRACE_COMPACTION_BYTES: 'compactionBytes',
   TRACE_QUERY_TIMEOUT_MS: 'queryTimeoutMs',
   TRACE_QUERY_MAX_ROWS: 'queryMaxRows',
   TRACE_QUERY_MAX_BYTES: 'queryMaxBytes',

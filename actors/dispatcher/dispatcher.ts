@@ -2,6 +2,7 @@ import { Actor } from '../../runtime/actor.js';
 import { isTransientDatabaseError } from '../../drivers/postgres/transientErrors.js';
 import type { Runtime } from '../node/context.js';
 import { dispatchChannel } from '../state/dispatchEvents.js';
+import { compactionPlanner } from './compactionPlanner.js';
 import type { DispatcherDuty } from './duty.js';
 import { headPoller } from './headPoller.js';
 import { leaseReaper } from './leaseReaper.js';
@@ -12,7 +13,16 @@ import { syncPlanner } from './syncPlanner.js';
 import { tipFollower } from './tipFollower.js';
 
 /** The dispatcher's duties, each in its own module with its interval and why. */
-export const DISPATCHER_DUTIES: readonly DispatcherDuty[] = [leaseReaper, retryScheduler, lostWakeupSweeper, pendingBatchSweeper, syncPlanner, headPoller, tipFollower];
+export const DISPATCHER_DUTIES: readonly DispatcherDuty[] = [
+  leaseReaper,
+  retryScheduler,
+  lostWakeupSweeper,
+  pendingBatchSweeper,
+  syncPlanner,
+  headPoller,
+  tipFollower,
+  compactionPlanner,
+];
 
 /**
  * Runs the dispatcher's durable duties, each a periodic transaction over state. A duty that finds

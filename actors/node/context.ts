@@ -12,7 +12,9 @@ import type { OperatorRegistry } from '../worker/operators/registry.js';
 import { TaskStore } from '../state/tasks/taskStore.js';
 import { DatasetRegistry } from '../state/datasetRegistry.js';
 import { BufferBatches } from '../state/bufferBatches.js';
-import { SyncJobs } from '../state/syncJobs.js';
+import type { SyncJobs } from '../state/syncJobs.js';
+import { openSyncStores } from '../state/syncStores.js';
+import type { Compactions } from '../state/compactions.js';
 import { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
 import type { RpcPools } from '../../drivers/chain/rpcPools.js';
 import type { Config } from '../../runtime/config.js';
@@ -37,6 +39,7 @@ export interface Runtime {
   registry: DatasetRegistry;
   buffers: BufferBatches;
   syncJobs: SyncJobs;
+  compactions: Compactions;
   /** RPC pools from TRACE_RPC_POOL_<POOL>_URL, read on first use (a bad variable fails there, naming it). */
   rpc: () => Promise<RpcPools>;
   /** The S3 store (embedded server unless S3_ENDPOINT is set), opened on first use. */
@@ -84,6 +87,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
   const threads = openThreadPool();
   let metrics: RuntimeMetrics | undefined;
   const queue = queueDriver ?? openQueueDriver(config, db, url, schemas);
+  const { syncJobs, compactions } = openSyncStores(db, tasks, schemas, config);
   return {
     config,
     // viem (the RPC transport) loads on first use too: status and task submit never reach a chain.
@@ -95,7 +99,8 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     listener: new PgListener(() => new pg.Client({ connectionString: url, application_name: connectionName('listen') })),
     queue,
     tasks,
-    syncJobs: new SyncJobs(db, tasks, schemas.data, dispatchChannel(schemas)),
+    syncJobs,
+    compactions,
     registry: new DatasetRegistry(db),
     buffers: new BufferBatches(db, schemas.data),
     objects: lazyObjects,

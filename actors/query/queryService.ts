@@ -2,17 +2,20 @@
  * The Query Service: SQL over hot + cold as one relation per dataset (DESIGN.md §2.8, §4).
  *
  * A request is a template with parameters or ad-hoc SQL. It passes the fail-closed gate first
- * (nothing rejected ever reaches DuckDB), then the registry is pinned for it, its cold files are
- * fetched into the local cache, and a pool thread runs it in a fresh, locked DuckDB.
+ * (nothing rejected ever reaches DuckDB), the block window it reads of each relation is read from
+ * its parse tree, then the registry is pinned for it (until it ends), the cold files of that window
+ * are fetched into the local cache, and a pool thread runs it in a fresh, locked DuckDB.
  */
 import path from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { HOT_DATASETS } from '../../drivers/datasets/catalog.js';
 import type { PgPool } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import type { Config } from '../../runtime/config.js';
 import type { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
 import type { NodeThreadPool } from '../threadJobs.js';
 import { ColdFileCache } from './coldFileCache.js';
-import type { QueryThreadFailure } from './queryThreadJob.js';
+import type { QueryThreadFailure, QueryThreadOutput } from './queryThreadJob.js';
 import {
   QueryInputError,
   QueryTimeoutError,
@@ -28,13 +31,14 @@ import {
   type ResultColumn,
   type TemplateInfo,
 } from './queryTypes.js';
+import { readPlan } from './blockWindows.js';
 import { pinRegistrySnapshot, threadInput } from './registrySnapshot.js';
 import { loadQueryMacros, queryNeeds, type QueryMacro } from './queryMacros.js';
 import { CONTENT_TYPES } from './resultEncoding.js';
 import { SqlGate } from './sqlGate.js';
 import { TemplateCatalog, type BoundValue } from './templates.js';
 
-const SQL = loadStatements('state/query.sql', ['registeredChains'] as const);
+const SQL = loadStatements('state/query.sql', ['registeredChains', 'newestBlock'] as const);
 
 export interface QueryOptions {
   /** Aborting interrupts the query. */
@@ -111,9 +115,10 @@ export class QueryService {
   private async execute(request: QueryRequest, format: QueryFormat, options: QueryOptions): Promise<Executed> {
     const started = performance.now();
     const { sql, params } = await this.resolve(request);
-    const needs = queryNeeds(this.macros, await this.gate.check(sql));
+    const checked = await this.gate.check(sql);
+    const needs = queryNeeds(this.macros, checked);
     const { config, db, url, dataSchema, threads } = this.deps;
-    const pinned = await pinRegistrySnapshot(db, dataSchema, needs.relations);
+    const pinned = await pinRegistrySnapshot(db, dataSchema, needs.relations, readPlan(checked, params, needs, config.hotRetentionBlocks));
     try {
       await options.onPinned?.();
       const held = await this.cache.hold(pinned.relations.flatMap((r) => r.coldObjects));
@@ -129,7 +134,7 @@ export class QueryService {
           format,
           threads: config.queryThreads,
         });
-        const output = await threads.run('runQuery', input, { signal: options.signal });
+        const output = await replyOf((reply) => threads.run('runQuery', { ...input, reply }, { transfer: [reply] }), options.signal);
         if (!output.ok) throw failureError(output.failure, config.queryTimeoutMs);
         return {
           columns: output.columns,
@@ -169,8 +174,35 @@ export class QueryService {
         const { rows } = await this.deps.db.query<{ chain_id: string }>(SQL.registeredChains);
         return rows.length === 1 ? Number(rows[0]!.chain_id) : undefined;
       },
+      newestBlock: async (chainId) => {
+        const { rows } = await this.deps.db.query<{ block: string | null }>(SQL.newestBlock, [chainId, HOT_DATASETS]);
+        return rows[0]?.block == null ? undefined : Number(rows[0].block);
+      },
     });
     return { sql: template.sql, params };
+  }
+}
+
+/**
+ * Starts a query job with a reply port and takes its output from the port as soon as it is posted
+ * (the job goes on creating its thread's next DuckDB). Aborting interrupts the query in DuckDB,
+ * never the thread: a thread ended while DuckDB works aborts the process.
+ */
+export async function replyOf(start: (reply: MessagePort) => Promise<QueryThreadOutput | null>, signal?: AbortSignal): Promise<QueryThreadOutput> {
+  signal?.throwIfAborted();
+  const { port1, port2 } = new MessageChannel();
+  const interrupt = (): void => port1.postMessage('interrupt');
+  signal?.addEventListener('abort', interrupt, { once: true });
+  try {
+    const replied = new Promise<QueryThreadOutput>((resolve) => port1.once('message', resolve));
+    const job = start(port2);
+    job.catch(() => undefined); // a failure after the reply has nobody waiting for it
+    const output = await Promise.race([replied, job.then((output) => output ?? replied)]);
+    signal?.throwIfAborted();
+    return output;
+  } finally {
+    signal?.removeEventListener('abort', interrupt);
+    port1.close();
   }
 }
 

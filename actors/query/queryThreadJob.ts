@@ -7,12 +7,15 @@
  *   2. lock: external access off and configuration locked before any user SQL runs;
  *   3. the gated SQL with its bound parameters, interrupted at the timeout, capped in rows and bytes.
  *
- * A fresh instance costs ~11 ms and isolates queries completely (their views differ per snapshot).
+ * A fresh instance isolates queries completely (their views differ per snapshot); it is created
+ * ahead, while the previous query on the thread runs (freshDuckDb.ts).
  * Failures the caller must tell apart come back as data: error classes do not survive the thread
  * boundary.
  */
+import { createHash } from 'node:crypto';
+import type { MessagePort } from 'node:worker_threads';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { openMemoryDuckDb } from '../../drivers/duckdb/memoryDuckDb.js';
+import { withFreshDuckDb } from './freshDuckDb.js';
 import pg from 'pg';
 import { checkOut, connectionName } from '../../drivers/postgres/postgres.js';
 import Cursor from 'pg-cursor';
@@ -27,6 +30,12 @@ const HOT_SQL = loadStatements('data/hot.sql', ['readRanges'] as const);
 
 /** Hot rows fetched per cursor read: ~1–5 MB of rows, few round trips. */
 const HOT_BATCH_ROWS = 5_000;
+/**
+ * Up to this many blocks (~5,000 Monad-like transactions, a few MB) a relation's hot rows are read
+ * with one prepared statement: a tip query's read costs ~1.5 ms that way against ~7 ms through a
+ * cursor (its portal and close are round trips of their own); more go through a cursor in batches.
+ */
+const HOT_SINGLE_READ_BLOCKS = 256;
 
 export interface QueryLimits {
   timeoutMs: number;
@@ -47,6 +56,11 @@ export interface QueryThreadInput {
   format: QueryFormat;
   /** DuckDB threads for this query. */
   threads: number;
+  /**
+   * Where the output goes as soon as it is ready (the job then still waits for the thread's next
+   * DuckDB to be created, off the query's path), and where any message interrupts the query.
+   */
+  reply?: MessagePort;
 }
 
 export type QueryThreadFailure = { kind: 'timeout' } | { kind: 'too_large'; what: string } | { kind: 'query_error'; message: string };
@@ -70,15 +84,33 @@ class JobFailure extends Error {
   }
 }
 
-export async function runQuery(input: QueryThreadInput): Promise<QueryThreadOutput> {
-  // A fresh instance per query (~9 ms). A spare one made ahead while the thread idles would save
-  // that, but a pool thread ended with an instance still being created aborts the process.
-  const duckdb = await openMemoryDuckDb({ threads: String(input.threads) });
-  const { connection } = duckdb;
+/** Runs the query; with `reply`, posts the output there and resolves with null. */
+export async function runQuery(input: QueryThreadInput): Promise<QueryThreadOutput | null> {
+  const { reply } = input;
+  return withFreshDuckDb(String(input.threads), async ({ connection }) => {
+    // Sticky: an interrupt that comes between two statements stops the next one from running.
+    const interrupted = new AbortController();
+    reply?.on('message', () => {
+      interrupted.abort();
+      connection.interrupt();
+    });
+    try {
+      const output = await answer(connection, input, interrupted.signal);
+      if (!reply) return output;
+      reply.postMessage(output);
+      return null;
+    } finally {
+      reply?.close();
+    }
+  });
+}
+
+async function answer(connection: DuckDBConnection, input: QueryThreadInput, interrupted: AbortSignal): Promise<QueryThreadOutput> {
   const deadline = Date.now() + input.limits.timeoutMs;
   const timer = setTimeout(() => connection.interrupt(), input.limits.timeoutMs);
   try {
     const hotRows = await setUp(connection, input, deadline);
+    if (interrupted.aborted) return { ok: false, failure: { kind: 'query_error', message: 'interrupted' } };
     const { columns, rows } = await execute(connection, input, deadline);
     const rowCount = rows.length;
     if (input.format === 'json') return { ok: true, columns, rows, body: null, rowCount, hotRows };
@@ -89,28 +121,31 @@ export async function runQuery(input: QueryThreadInput): Promise<QueryThreadOutp
     throw err;
   } finally {
     clearTimeout(timer);
-    // Closed before the result goes back (~3.5 ms): a pool thread ended while an instance is still
-    // open or being created aborts the whole process.
-    duckdb.close();
   }
 }
 
 /**
- * The trusted part: files allowed, hot rows loaded, views and macros created, then locked. The
- * statements go in two batches around the hot-row load (one round trip each instead of ~15).
+ * The trusted part: files allowed, the hot tables, views and macros created (one batch), hot rows
+ * loaded from Postgres, then the configuration locked.
  */
 async function setUp(connection: DuckDBConnection, input: QueryThreadInput, deadline: number): Promise<number> {
   const files = input.relations.flatMap((r) => r.coldFiles);
-  await connection.run([...(files.length > 0 ? [`SET allowed_paths = ${listLiteral(files)}`] : []), 'SET enable_external_access = false'].join(';\n'));
+  const hot = input.relations.filter((r) => r.hotTable !== null && r.hotRanges.length > 0);
+  await connection.run(
+    [
+      ...(files.length > 0 ? [`SET allowed_paths = ${listLiteral(files)}`] : []),
+      'SET enable_external_access = false',
+      ...hot.map(hotTableSql),
+      ...input.relations.map(relationSql).filter((sql): sql is string => sql !== null),
+      ...input.macros,
+    ].join(';\n'),
+  );
   let hotRows = 0;
-  for (const relation of input.relations) {
-    if (relation.hotTable !== null && relation.hotRanges.length > 0) {
-      if (!input.hot) throw new Error(`relation ${relation.name} has hot ranges but no snapshot to read them in`);
-      hotRows += await loadHotRows(connection, relation, input.hot, deadline);
-    }
+  if (hot.length > 0) {
+    if (!input.hot) throw new Error(`relation ${hot[0]!.name} has hot ranges but no snapshot to read them in`);
+    hotRows = await loadHotRows(connection, hot, input.hot, deadline);
   }
-  const statements = [...input.relations.map(relationSql).filter((sql): sql is string => sql !== null), ...input.macros, 'SET lock_configuration = true'];
-  await connection.run(statements.join(';\n'));
+  await connection.run('SET lock_configuration = true');
   return hotRows;
 }
 
@@ -152,43 +187,71 @@ async function executeUnchecked(connection: DuckDBConnection, input: QueryThread
   return { columns, rows };
 }
 
-/** Reads the relation's hot ranges in the pinned snapshot and appends them to `__hot_<name>`. */
-async function loadHotRows(connection: DuckDBConnection, relation: RelationPlan, hot: { url: string; snapshotId: string }, deadline: number): Promise<number> {
+/** The table `__hot_<name>` the relation's hot rows are appended to. */
+function hotTableSql(relation: RelationPlan): string {
   const columns = relation.columns;
   if (columns === null) throw new Error(`relation ${relation.name}: hot rows need known columns`);
-  const table = hotTableName(relation.name);
-  await connection.run(`CREATE TABLE ${table} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
-  const appender = await connection.createAppender(table.slice(1, -1));
+  return `CREATE TABLE ${hotTableName(relation.name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
+}
+
+/**
+ * Reads the relations' hot ranges in the pinned snapshot, on one connection in one transaction,
+ * and appends them to their `__hot_<name>` tables; returns the rows read.
+ */
+async function loadHotRows(connection: DuckDBConnection, relations: readonly RelationPlan[], hot: { url: string; snapshotId: string }, deadline: number): Promise<number> {
   const client = await checkOut(await pgPoolFor({ url: hot.url }));
   let rows = 0;
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await client.query(`SET TRANSACTION SNAPSHOT '${hot.snapshotId.replace(/[^0-9A-Fa-f-]/g, '')}'`);
-    const cursor = client.query(
-      new Cursor<Record<string, unknown>>(HOT_SQL.readRanges.text.replaceAll('{{table}}', relation.hotTable!), [
-        relation.hotRanges.map((r) => r.chainId),
-        relation.hotRanges.map((r) => r.start),
-        relation.hotRanges.map((r) => r.end),
-      ]),
-    );
-    const appenders = columns.map((c) => appendFor(c));
-    for (;;) {
-      const batch = await cursor.read(HOT_BATCH_ROWS);
-      if (batch.length === 0) break;
-      if (Date.now() >= deadline) throw new JobFailure({ kind: 'timeout' });
-      for (const row of batch) {
-        columns.forEach((c, i) => appenders[i]!(appender, row[c.name]));
-        appender.endRow();
-      }
-      rows += batch.length;
-    }
-    await cursor.close();
-    appender.closeSync();
+    // One round trip: the transaction and the snapshot it imports.
+    await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${hot.snapshotId.replace(/[^0-9A-Fa-f-]/g, '')}'`);
+    for (const relation of relations) rows += await appendHotRows(connection, client, relation, deadline);
   } finally {
     await client.query('COMMIT').catch(() => undefined);
     client.release();
   }
   return rows;
+}
+
+/** One relation's hot ranges, read and appended to its `__hot_<name>` table; returns the rows. */
+async function appendHotRows(connection: DuckDBConnection, client: pg.PoolClient, relation: RelationPlan, deadline: number): Promise<number> {
+  const columns = relation.columns!;
+  const appender = await connection.createAppender(hotTableName(relation.name).slice(1, -1));
+  const appenders = columns.map((c) => appendFor(c));
+  let rows = 0;
+  for await (const batch of hotRowBatches(client, relation)) {
+    if (Date.now() >= deadline) throw new JobFailure({ kind: 'timeout' });
+    for (const row of batch) {
+      columns.forEach((c, i) => appenders[i]!(appender, row[c.name]));
+      appender.endRow();
+    }
+    rows += batch.length;
+  }
+  appender.closeSync();
+  return rows;
+}
+
+/** The relation's hot rows in batches: one prepared statement for a few blocks, a cursor for more. */
+async function* hotRowBatches(client: pg.PoolClient, relation: RelationPlan): AsyncGenerator<Record<string, unknown>[]> {
+  const columns = relation.columns!.map((c) => `t.${quoteIdent(c.name)}`).join(', ');
+  const text = HOT_SQL.readRanges.text.replaceAll('{{table}}', relation.hotTable!).replaceAll('{{columns}}', columns);
+  const values = [relation.hotRanges.map((r) => r.chainId), relation.hotRanges.map((r) => r.start), relation.hotRanges.map((r) => r.end)];
+  const blocks = relation.hotRanges.reduce((n, r) => n + Number(r.end) - Number(r.start), 0);
+  if (blocks <= HOT_SINGLE_READ_BLOCKS) {
+    // Named by its text (the table differs per installation): prepared once per connection.
+    const name = `hot_read_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    yield (await client.query<Record<string, unknown>>({ name, text, values })).rows;
+    return;
+  }
+  const cursor = client.query(new Cursor<Record<string, unknown>>(text, values));
+  try {
+    for (;;) {
+      const batch = await cursor.read(HOT_BATCH_ROWS);
+      if (batch.length === 0) return;
+      yield batch;
+    }
+  } finally {
+    await cursor.close();
+  }
 }
 
 /** Appends one Postgres value (pg's parsing: int8/numeric as strings, bytea as Buffer) as the column's DuckDB type. */

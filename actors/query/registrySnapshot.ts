@@ -2,18 +2,29 @@
  * Pins the registry for one query. Planning runs in a REPEATABLE READ transaction whose snapshot is
  * exported; the pool thread imports it to read hot rows, so the query sees exactly the versions
  * planned here — a commit in the middle of the query changes nothing it reads. Cold files are
- * immutable once registered (keys carry task and attempt), so their list is enough to pin them.
+ * immutable once registered (keys carry task and attempt); the transaction stays open until the
+ * query ends, and the janitor deletes a superseded version's files only once no open snapshot can
+ * still see that version, so what a query pinned stays readable until it is done.
+ *
+ * Tiers: a dataset's versions reaching into its newest TRACE_HOT_RETENTION_BLOCKS blocks are its
+ * hot tier, the others its cold tier. A relation is read in the query's block window (blockWindows.ts):
+ * when every version the window reaches is in the hot tier, those versions are read from their hot
+ * rows (clipped to the window; a version without hot rows from its file) and no file is touched;
+ * otherwise every version the window reaches is read from its file, the hot tier's included: DuckDB
+ * reads Parquet tens of times faster than Postgres hands rows over, so a query reaching into the
+ * cold tier scans files only. Either way each block comes from exactly one version and one source.
  */
 import { isCryoDataset } from '../../drivers/datasets/catalog.js';
 import { checkOut, type PgPool, type PgClient } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { hotTable } from '../state/hotRows.js';
+import { WHOLE_CHAIN, type BlockWindow, type ReadPlan } from './blockWindows.js';
 import { cryoColumns, distinctKey, relationKind, type HotServedRange, type RelationPlan } from './relations.js';
 import type { QueryMacro } from './queryMacros.js';
 import type { QueryLimits, QueryThreadInput } from './queryThreadJob.js';
 import type { QueryFormat } from './queryTypes.js';
 
-const SQL = loadStatements('state/query.sql', ['exportSnapshot', 'committedVersions'] as const);
+const SQL = loadStatements('state/query.sql', ['exportSnapshot', 'liveVersions'] as const);
 const HOT_SQL = loadStatements('data/hot.sql', ['rangesWithRows'] as const);
 
 export interface ColdObject {
@@ -24,6 +35,8 @@ export interface ColdObject {
 /** One dataset's sources in the pinned snapshot (before cold objects are fetched into the cache). */
 export interface PinnedRelation {
   name: string;
+  /** The columns the query can read (null: all). */
+  columns: readonly string[] | null;
   coldObjects: ColdObject[];
   hotTable: string | null;
   hotRanges: HotServedRange[];
@@ -33,9 +46,10 @@ export interface PinnedSnapshot {
   /** Imported by the pool thread reading hot rows; null when no range is served hot. */
   snapshotId: string | null;
   relations: PinnedRelation[];
-  /** Ends the planning transaction (the snapshot stays importable until then). */
+  /** Ends the planning transaction once the query is done (the snapshot stays importable until then). */
   release(): Promise<void>;
 }
+
 
 interface VersionRow {
   version_id: string;
@@ -45,11 +59,11 @@ interface VersionRow {
   range_end: string;
   bucket: string;
   object_keys: string[];
-  watermark: string;
+  tip_end: string;
 }
 
-/** Plans `datasets` against one registry state; the caller must release() it. */
-export async function pinRegistrySnapshot(db: PgPool, dataSchema: string, datasets: readonly string[]): Promise<PinnedSnapshot> {
+/** Plans `datasets` against one registry state; the caller must release() it when the query ends. */
+export async function pinRegistrySnapshot(db: PgPool, dataSchema: string, datasets: readonly string[], plan: ReadPlan): Promise<PinnedSnapshot> {
   const client = await checkOut(db);
   let open = false;
   const end = async (): Promise<void> => {
@@ -65,16 +79,14 @@ export async function pinRegistrySnapshot(db: PgPool, dataSchema: string, datase
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     open = true;
     const snapshotId = (await client.query<{ snapshot_id: string }>(SQL.exportSnapshot)).rows[0]!.snapshot_id;
-    const versions = (await client.query<VersionRow>(SQL.committedVersions, [datasets])).rows;
+    const versions = (await client.query<VersionRow>(SQL.liveVersions, [datasets])).rows;
     const relations: PinnedRelation[] = [];
     for (const name of datasets) {
-      relations.push(await planRelation(client, dataSchema, name, versions.filter((v) => v.dataset === name)));
+      const read = { window: plan.windows.get(name) ?? WHOLE_CHAIN, retentionBlocks: plan.retentionBlocks };
+      const planned = await planRelation(client, dataSchema, name, versions.filter((v) => v.dataset === name), read);
+      relations.push({ ...planned, columns: plan.columns.get(name) ?? null });
     }
-    if (relations.every((r) => r.hotRanges.length === 0)) {
-      await end();
-      return { snapshotId: null, relations, release: async () => {} };
-    }
-    return { snapshotId, relations, release: end };
+    return { snapshotId: relations.some((r) => r.hotRanges.length > 0) ? snapshotId : null, relations, release: end };
   } catch (err) {
     if (open) {
       open = false;
@@ -85,7 +97,13 @@ export async function pinRegistrySnapshot(db: PgPool, dataSchema: string, datase
   }
 }
 
-async function planRelation(client: PgClient, dataSchema: string, name: string, versions: VersionRow[]): Promise<PinnedRelation> {
+async function planRelation(
+  client: PgClient,
+  dataSchema: string,
+  name: string,
+  versions: VersionRow[],
+  read: { window: BlockWindow; retentionBlocks: number },
+): Promise<Omit<PinnedRelation, 'columns'>> {
   const cold = (vs: VersionRow[]): ColdObject[] => vs.flatMap((v) => v.object_keys.map((key) => ({ bucket: v.bucket, key })));
   switch (relationKind(name)) {
     case 'cold_facts':
@@ -99,30 +117,37 @@ async function planRelation(client: PgClient, dataSchema: string, name: string, 
       return { name, coldObjects: cold([...newest.values()]), hotTable: null, hotRanges: [] };
     }
     case 'hot_and_cold': {
-      // Below the watermark every range is cold. Above it a range is served by its hot rows, which
-      // were written in the transaction that registered it and are trimmed whole once it is older
-      // than the hot retention; a range above it without hot rows is served cold.
-      const below = versions.filter((v) => BigInt(v.range_end) <= BigInt(v.watermark));
-      const above = versions.filter((v) => BigInt(v.range_end) > BigInt(v.watermark));
+      const { window, retentionBlocks } = read;
+      const clip = (v: VersionRow): HotServedRange => ({
+        chainId: v.chain_id,
+        start: String(Math.max(Number(v.range_start), window.from)),
+        end: String(Math.min(Number(v.range_end), window.to)),
+      });
+      const reached = versions.filter((v) => Number(v.range_start) < window.to && Number(v.range_end) > window.from);
+      const reachesCold = new Set(reached.filter((v) => Number(v.range_end) <= Number(v.tip_end) - retentionBlocks).map((v) => v.chain_id));
+      const hotTier = reached.filter((v) => !reachesCold.has(v.chain_id));
       const table = hotTable(dataSchema, name);
-      const withRows = new Set<number>();
-      if (above.length > 0) {
-        const { rows } = await client.query<{ ordinal: number }>(HOT_SQL.rangesWithRows.text.replaceAll('{{table}}', table), [
-          above.map((v) => v.chain_id),
-          above.map((v) => v.range_start),
-          above.map((v) => v.range_end),
-        ]);
-        for (const r of rows) withRows.add(r.ordinal - 1);
-      }
-      const hot = above.filter((_, i) => withRows.has(i));
+      const withRows = await rangesWithRows(client, table, hotTier.map(clip));
+      const hot = hotTier.filter((_, i) => withRows.has(i));
       return {
         name,
-        coldObjects: cold([...below, ...above.filter((_, i) => !withRows.has(i))]),
+        coldObjects: cold(reached.filter((v) => !hot.includes(v))),
         hotTable: hot.length > 0 ? table : null,
-        hotRanges: hot.map((v) => ({ chainId: v.chain_id, start: v.range_start, end: v.range_end })),
+        hotRanges: hot.map(clip),
       };
     }
   }
+}
+
+/** The indexes of the ranges that hold rows in the hot table (hot rows are trimmed whole ranges at a time). */
+async function rangesWithRows(client: PgClient, table: string, ranges: readonly HotServedRange[]): Promise<Set<number>> {
+  if (ranges.length === 0) return new Set();
+  const { rows } = await client.query<{ ordinal: number }>(HOT_SQL.rangesWithRows.text.replaceAll('{{table}}', table), [
+    ranges.map((r) => r.chainId),
+    ranges.map((r) => r.start),
+    ranges.map((r) => r.end),
+  ]);
+  return new Set(rows.map((r) => r.ordinal - 1));
 }
 
 /**
@@ -134,7 +159,7 @@ function relationPlans(pinned: Pick<PinnedSnapshot, 'relations'>, coldPaths: rea
   return pinned.relations.map((r) => ({
     name: r.name,
     // Analytics outputs take their columns from their files.
-    columns: isCryoDataset(r.name) ? cryoColumns(r.name) : null,
+    columns: isCryoDataset(r.name) ? cryoColumns(r.name).filter((c) => r.columns === null || r.columns.includes(c.name)) : null,
     coldFiles: r.coldObjects.map(() => coldPaths[next++]!),
     hotTable: r.hotTable,
     hotRanges: r.hotRanges,

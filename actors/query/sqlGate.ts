@@ -21,6 +21,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openMemoryDuckDb, type MemoryDuckDb } from '../../drivers/duckdb/memoryDuckDb.js';
+import { isObject, objectsOf, str, type Json, type JsonObject } from './sqlAst.js';
 import { ALLOWED_QUERY_NODES, ALLOWED_TABLE_FUNCTIONS, ALLOWED_TABLE_REFS, DEFAULT_MAX_SQL_BYTES, isDeniedFunction, PATHLIKE } from './sqlGateRules.js';
 
 export type RejectReason =
@@ -56,6 +57,8 @@ export interface GateResult {
   tableFunctions: string[];
   /** The scalar, aggregate and window functions it calls, lower-case. */
   functions: string[];
+  /** The statement's parse tree (DuckDB's JSON), for reading what it filters on. */
+  ast: JsonObject;
 }
 
 export interface SqlGateOptions {
@@ -71,18 +74,6 @@ export interface SqlGateOptions {
   trustedTableFunctions?: readonly string[];
 }
 
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
-
-function isObject(v: Json | undefined): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(o: JsonObject, key: string): string {
-  const v = o[key];
-  return typeof v === 'string' ? v : '';
-}
 
 /** What a statement reads, collected while it is checked. */
 interface References {
@@ -161,33 +152,17 @@ export class SqlGate {
     if (!Array.isArray(statements) || statements.length !== 1) {
       throw new QueryRejectedError('multiple_statements', 'exactly one statement is allowed');
     }
+    const statement = statements[0];
+    if (!isObject(statement)) throw new QueryRejectedError('parse_error', 'SQL could not be parsed');
     const refs: References = { tables: new Set(), tableFunctions: new Set(), functions: new Set() };
-    this.#walk(statements[0] ?? null, refs);
-    return { ok: true, sql, tables: [...refs.tables], tableFunctions: [...refs.tableFunctions], functions: [...refs.functions] };
+    for (const node of objectsOf(statement)) this.#checkNode(node, refs);
+    return { ok: true, sql, tables: [...refs.tables], tableFunctions: [...refs.tableFunctions], functions: [...refs.functions], ast: statement };
   }
 
   /** Gate then execute: `execute` is only called if the gate accepts. */
   async guard<T>(sql: string, execute: (sql: string) => Promise<T>): Promise<T> {
     const { sql: accepted } = await this.check(sql);
     return execute(accepted);
-  }
-
-  #walk(root: Json, refs: References): void {
-    // Iterative walk: deeply nested SQL must not blow the JS stack.
-    const stack: Json[] = [root];
-    while (stack.length > 0) {
-      const node = stack.pop() ?? null;
-      if (Array.isArray(node)) {
-        for (const child of node) stack.push(child);
-        continue;
-      }
-      if (!isObject(node)) continue;
-      this.#checkNode(node, refs);
-      for (const key of Object.keys(node)) {
-        const child = node[key];
-        if (typeof child === 'object' && child !== null) stack.push(child);
-      }
-    }
   }
 
   #checkNode(node: JsonObject, refs: References): void {

@@ -7,6 +7,7 @@
  *   -- param to_block: block — Last block of the window, inclusive
  *   -- param step: positive_int = 1 — Sample every step-th block
  *   -- param genesis_supply_wei: uint256 = config — filled from configuration
+ *   -- param block: block = newest — the newest block registered for the template's chain
  */
 import { readFileSync } from 'node:fs';
 import { listSqlFiles, sqlPath } from '../../drivers/postgres/sqlStatements.js';
@@ -22,6 +23,8 @@ interface TemplateParam extends TemplateParamInfo {
   type: ParamType;
   /** `= config`: the service fills it from configuration when the caller gives none. */
   fromConfig: boolean;
+  /** `= newest` (a block): the service fills in the newest block registered for the template's chain. */
+  newest: boolean;
 }
 
 export interface QueryTemplate extends TemplateInfo {
@@ -34,6 +37,8 @@ export interface TemplateDefaults {
   config: Record<string, BoundValue>;
   /** The chain to use when a template's chain_id is omitted; undefined when it is ambiguous. */
   chainId: () => Promise<number | undefined>;
+  /** The newest block registered for a chain; undefined when it has none. */
+  newestBlock: (chainId: number) => Promise<number | undefined>;
 }
 
 const ADDRESS = /^0x[0-9a-f]{40}$/;
@@ -83,6 +88,13 @@ export class TemplateCatalog {
         const value = defaults.config[param.name];
         if (value === undefined) throw new Error(`template ${template.name}: no configured value for ${param.name}`);
         bound[param.name] = coerce(template.name, param, value);
+      } else if (param.newest) {
+        // The chain parameter comes first in a template's header, so it is bound already.
+        const chain = template.params.find((p) => p.type === 'chain_id');
+        const chainId = chain === undefined ? undefined : bound[chain.name];
+        const newest = typeof chainId === 'number' ? await defaults.newestBlock(chainId) : undefined;
+        if (newest === undefined) throw new QueryInputError('missing_param', `template ${template.name}: pass ${param.name} (no block is registered for the chain)`);
+        bound[param.name] = newest;
       } else if (param.default !== undefined) {
         bound[param.name] = coerce(template.name, param, param.default);
       } else if (param.type === 'chain_id') {
@@ -177,12 +189,15 @@ function parseParam(text: string, fail: (why: string) => never): TemplateParam {
   const [, name, type, def, description] = m as unknown as [string, string, string, string | undefined, string | undefined];
   if (!(PARAM_TYPES as readonly string[]).includes(type)) fail(`param ${name}: unknown type ${type}; types are ${PARAM_TYPES.join(', ')}`);
   const fromConfig = def === 'config';
-  const parsedDefault = def === undefined || fromConfig ? undefined : /^\d+(\.\d+)?$/.test(def) ? Number(def) : def.replace(/^'(.*)'$/, '$1');
+  const newest = def === 'newest';
+  if (newest && type !== 'block') fail(`param ${name}: only a block may default to newest`);
+  const parsedDefault = def === undefined || fromConfig || newest ? undefined : /^\d+(\.\d+)?$/.test(def) ? Number(def) : def.replace(/^'(.*)'$/, '$1');
   return {
     name,
     type: type as ParamType,
     description: (description ?? '').trim(),
     fromConfig,
+    newest,
     ...(parsedDefault === undefined ? {} : { default: parsedDefault }),
   };
 }

@@ -3,12 +3,18 @@ import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { MAX_REQUEST_MS, MAX_UPLOAD_MS } from '../../drivers/store/objectStore.js';
 import { LeaseLostError, type Fence } from './tasks/taskTypes.js';
 import { INGEST_OPERATOR } from './syncJobSpec.js';
+import { coversExactly } from './rangeCover.js';
 
 const SYNC_SQL = loadStatements('state/sync.sql', ['plannedRangeMissing'] as const);
 const SQL = loadStatements('state/datasets.sql', [
   'lockFence',
   'registerVersions',
   'listVersions',
+  'lockSuperseded',
+  'markSuperseded',
+  'linkSuperseded',
+  'supersededPastPins',
+  'markObjectsDeleted',
   'recordStaged',
   'forgetStaged',
   'expiredStaged',
@@ -41,6 +47,11 @@ export interface StagedVersion {
   manifestKey: string;
   rowCount: number;
   bytes: number;
+  /**
+   * A compaction's version: the ids of the live versions it merges, which must cover exactly its
+   * range, contiguously. They stop serving queries in the commit that registers it.
+   */
+  supersedes?: readonly string[];
 }
 
 export interface DatasetVersion {
@@ -58,6 +69,17 @@ export interface DatasetVersion {
   task_id: string;
   attempt: number;
   committed_at: Date;
+  superseded_by: string | null;
+  superseded_at: Date | null;
+  objects_deleted_at: Date | null;
+}
+
+/** A superseded version whose files may be deleted: no pinned query can read it any more. */
+export interface UnreadableVersion {
+  version_id: string;
+  bucket: string;
+  object_keys: string[];
+  manifest_key: string;
 }
 
 export interface CommitResult {
@@ -71,6 +93,14 @@ export class RangeInvalidatedError extends Error {
   override name = 'RangeInvalidatedError';
   constructor(fence: Fence, version: Pick<StagedVersion, 'dataset' | 'rangeStart' | 'rangeEnd'>) {
     super(`commit refused for task ${fence.taskId}: ${version.dataset} [${version.rangeStart}, ${version.rangeEnd}) is no longer planned (invalidated by a reorg)`);
+  }
+}
+
+/** A compaction whose versions changed since it read them (a reorg forgot them, or another compaction merged them). */
+export class SupersessionConflictError extends Error {
+  override name = 'SupersessionConflictError';
+  constructor(version: Pick<StagedVersion, 'dataset' | 'chainId' | 'rangeStart' | 'rangeEnd'>, why: string) {
+    super(`compaction of ${version.dataset} chain ${version.chainId} [${version.rangeStart}, ${version.rangeEnd}) refused: ${why}`);
   }
 }
 
@@ -100,6 +130,7 @@ export class DatasetRegistry {
         if (missing.rows.length > 0) throw new RangeInvalidatedError(fence, v);
       }
       await alongside?.(client);
+      for (const v of versions) if (v.supersedes) await supersede(client, v);
       const payload = versions.map((v) => ({
         dataset: v.dataset,
         chain_id: v.chainId,
@@ -112,23 +143,38 @@ export class DatasetRegistry {
         row_count: v.rowCount,
         bytes: v.bytes,
       }));
-      const { rows } = await client.query<{ range_key: string }>(SQL.registerVersions, [JSON.stringify(payload), fence.taskId, fence.attempt]);
-      const registered = new Set(rows.map((r) => r.range_key));
+      const { rows } = await client.query<{ range_key: string; version_id: string }>(SQL.registerVersions, [JSON.stringify(payload), fence.taskId, fence.attempt]);
+      const registered = new Map(rows.map((r) => [r.range_key, r.version_id]));
       for (const v of versions) {
-        if (registered.has(rangeKey(v))) await client.query(SQL.forgetStaged, [v.bucket, [...v.objectKeys, v.manifestKey]]);
+        const versionId = registered.get(rangeKey(v));
+        if (versionId === undefined && v.supersedes) throw new SupersessionConflictError(v, 'its range is registered already');
+        if (versionId === undefined) continue;
+        await client.query(SQL.forgetStaged, [v.bucket, [...v.objectKeys, v.manifestKey]]);
+        if (v.supersedes) await client.query(SQL.linkSuperseded, [v.supersedes, versionId]);
       }
       return { registered: registered.size, alreadyRegistered: versions.length - registered.size };
     });
   }
 
-  /** Committed versions overlapping [from, to). */
+  /** Live versions overlapping [from, to): what readers resolve. */
   async listVersions(dataset: string, chainId: number, from = 0, to = Number.MAX_SAFE_INTEGER): Promise<DatasetVersion[]> {
-    return (await this.pool.query<DatasetVersion>(SQL.listVersions, [dataset, chainId, from, to])).rows;
+    return (await this.pool.query<DatasetVersion>(SQL.listVersions, [dataset, chainId, from, to, false])).rows;
   }
 
-  /** Every committed version, optionally of one dataset and chain. */
-  async listAll(dataset?: string, chainId?: number): Promise<DatasetVersion[]> {
-    return (await this.pool.query<DatasetVersion>(SQL.listVersions, [dataset ?? null, chainId ?? null, 0, Number.MAX_SAFE_INTEGER])).rows;
+  /** Every live version, optionally of one dataset and chain; with `superseded`, those compactions replaced too. */
+  async listAll(filter: { dataset?: string; chainId?: number; superseded?: boolean } = {}): Promise<DatasetVersion[]> {
+    const { dataset, chainId, superseded = false } = filter;
+    return (await this.pool.query<DatasetVersion>(SQL.listVersions, [dataset ?? null, chainId ?? null, 0, Number.MAX_SAFE_INTEGER, superseded])).rows;
+  }
+
+  /** Superseded versions with files that no pinned query snapshot can read any more. */
+  async unreadableSuperseded(limit = 100): Promise<UnreadableVersion[]> {
+    return (await this.pool.query<UnreadableVersion>(SQL.supersededPastPins, [limit])).rows;
+  }
+
+  /** Records that the files of these superseded versions were deleted (their rows stay). */
+  async markObjectsDeleted(versionIds: readonly string[]): Promise<void> {
+    await this.pool.query(SQL.markObjectsDeleted, [versionIds]);
   }
 
   /**
@@ -155,6 +201,23 @@ export class DatasetRegistry {
     if (listedAt === undefined) return;
     await this.pool.query(SQL.settleDeletedStaged, [objects.map((o) => o.bucket), objects.map((o) => o.object_key), listedAt]);
   }
+}
+
+/**
+ * In a compaction's commit, before its version is registered: locks the versions it merges, checks
+ * they are still live and cover its range exactly, and marks them superseded (so the live versions
+ * still never overlap once it is registered).
+ */
+async function supersede(client: PgClient, v: StagedVersion): Promise<void> {
+  const ids = v.supersedes ?? [];
+  const rows = (
+    await client.query<{ version_id: string; dataset: string; chain_id: string; range_start: string; range_end: string; superseded: boolean }>(SQL.lockSuperseded, [ids])
+  ).rows;
+  if (rows.length !== ids.length) throw new SupersessionConflictError(v, 'some of its versions were forgotten (a reorg)');
+  if (rows.some((r) => r.superseded)) throw new SupersessionConflictError(v, 'some of its versions were already superseded');
+  if (rows.some((r) => r.dataset !== v.dataset || Number(r.chain_id) !== v.chainId)) throw new SupersessionConflictError(v, 'its versions belong to another dataset or chain');
+  if (!coversExactly(rows, v.rangeStart, v.rangeEnd)) throw new SupersessionConflictError(v, 'its versions do not cover its range exactly');
+  await client.query(SQL.markSuperseded, [ids]);
 }
 
 function rangeKey(v: { dataset: string; chainId: number | string; rangeStart: number | string; rangeEnd: number | string; configHash: string }): string {

@@ -31,9 +31,9 @@ export async function replaceHotRange(client: PgClient, dataSchema: string, rang
 }
 
 /**
- * Keeps hot tables to the recent `retentionBlocks` of each chain: the rows of registered ranges that
- * end before that are deleted (their cold files serve them), behind a failed range's gap too.
- * Returns the rows deleted.
+ * Keeps hot tables to the hot tier, the newest `retentionBlocks` of each dataset on each chain: the
+ * rows of live versions that end before it are deleted, whole ranges (their files serve them),
+ * behind a failed range's gap too. Returns the rows deleted.
  */
 export async function trimHotRows(db: Queryable, dataSchema: string, retentionBlocks: number): Promise<number> {
   let deleted = 0;

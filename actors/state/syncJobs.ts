@@ -4,6 +4,7 @@ import { INGEST_OPERATOR, type SyncJobSpec, type SyncMode } from './syncJobSpec.
 import type { TaskStore } from './tasks/taskStore.js';
 import { invalidateFrom } from './rangeInvalidation.js';
 import { notifyDispatchers } from './dispatchEvents.js';
+import type { Compactions, DatasetTiers } from './compactions.js';
 import { failedRanges, replanFailedRanges, type FailedRange } from './rangeRetry.js';
 import { failpoint } from '../../runtime/failpoints.js';
 
@@ -43,6 +44,16 @@ export interface IngestParams {
   rpc_pool: string;
   start: number;
   end: number;
+  /** Also write the range's hot rows: only a range reaching into the hot tier of the stream's target. */
+  hot: boolean;
+}
+
+/** What the planner needs of the tiering: where the hot tier starts and how big a compacted file is. */
+export interface BackfillPolicy {
+  /** TRACE_HOT_RETENTION_BLOCKS. */
+  retentionBlocks: number;
+  /** TRACE_COMPACTION_BLOCKS. */
+  compactionBlocks: number;
 }
 
 export interface SyncJobRow {
@@ -77,12 +88,10 @@ export interface JobStatus {
   mode: SyncMode;
   complete: boolean;
   streams: Record<string, StreamStatus>;
-  /**
-   * Ranges whose task failed for good, with its error: `trace-lite retry --job` plans them again.
-   * Until then the cold watermark stays behind the first of them, and hot retention serves the
-   * ranges past it from their cold files.
-   */
+  /** Ranges whose task failed for good, with its error: `trace-lite retry --job` plans them again. */
   failed_ranges: FailedRange[];
+  /** Per dataset the job syncs: the blocks served from hot rows, those served from files, and what compaction has still to merge. */
+  tiers: Record<string, DatasetTiers>;
 }
 
 interface PlannableStream {
@@ -97,6 +106,20 @@ interface PlannableStream {
   target: string;
   chain_id: string;
   inflight: number;
+}
+
+/**
+ * The end of the next range from `cursor`: far below the stream's target (the whole range at least
+ * the hot retention below it) a backfill range is a compacted file's span (aligned to it, or the
+ * chunk size when larger) and is written cold only, as compaction would leave it; near the target,
+ * `chunk_size` blocks. Writing cold directly at that size costs one Parquet write per span instead
+ * of small files and hot rows that compaction reads back and merges, and a tenth of the tasks.
+ */
+export function plannedRangeEnd(cursor: number, target: number, chunkSize: number, backfill: BackfillPolicy): number {
+  const span = backfill.compactionBlocks;
+  const backfillEnd = Math.floor((cursor + Math.max(chunkSize, span)) / span) * span;
+  if (backfillEnd <= target - backfill.retentionBlocks) return backfillEnd;
+  return Math.min(cursor + chunkSize, target);
 }
 
 export class UnknownJobError extends Error {
@@ -115,6 +138,8 @@ export class SyncJobs {
     private readonly dataSchema: string,
     /** LISTEN/NOTIFY channel that wakes dispatchers (dispatchEvents.ts). */
     private readonly dispatchChannel: string,
+    private readonly backfill: BackfillPolicy,
+    private readonly compactions: Compactions,
   ) {}
 
   async apply(spec: SyncJobSpec): Promise<{ jobId: string; created: boolean }> {
@@ -172,7 +197,7 @@ export class SyncJobs {
         let cursor = Number(s.cursor);
         const target = Number(s.target);
         for (let slots = s.max_inflight - s.inflight; slots > 0 && cursor < target; slots--) {
-          const end = Math.min(cursor + s.chunk_size, target);
+          const end = plannedRangeEnd(cursor, target, s.chunk_size, this.backfill);
           const params: IngestParams = {
             job_id: s.job_id,
             stream: s.stream_key,
@@ -181,6 +206,7 @@ export class SyncJobs {
             rpc_pool: s.rpc_pool,
             start: cursor,
             end,
+            hot: end > target - this.backfill.retentionBlocks,
           };
           const { tasks } = await this.tasks.runs.submitRunIn(client, {
             name: `${s.job_name}/${s.stream_key}/${cursor}-${end}`,
@@ -298,6 +324,7 @@ export class SyncJobs {
       job.mode.kind === 'fixed_target' &&
       Object.values(streams).every((s) => s.target !== null && s.cursor >= s.target && s.ranges_in_flight === 0 && s.ranges_failed === 0);
     const failed = await failedRanges(this.pool, job.job_id);
-    return { job_id: job.job_id, name: job.name, chain_id: Number(job.chain_id), status: job.status, mode: job.mode, complete, streams, failed_ranges: failed };
+    const tiers = await this.compactions.tiers(Number(job.chain_id), [...new Set(Object.values(streams).map((s) => s.dataset))]);
+    return { job_id: job.job_id, name: job.name, chain_id: Number(job.chain_id), status: job.status, mode: job.mode, complete, streams, failed_ranges: failed, tiers };
   }
 }

@@ -96,6 +96,17 @@ export class AttemptOutputs {
   }
 
   /**
+   * Merges registered Parquet objects into one at a staging key on the thread pool (a compaction);
+   * the key is recorded as staged first.
+   */
+  async mergeParquet(key: string, sources: { bucket: string; key: string }[], signal?: AbortSignal): Promise<CompactionResult> {
+    const bucket = this.buckets.datasets;
+    const deadline = await this.recordStaged(bucket, key);
+    const { connection } = await this.rt.objects.opened();
+    return this.rt.threads.run('mergeParquetFiles', { sources, store: connection, bucket, key, compression: 'zstd', deadline }, { signal });
+  }
+
+  /**
    * One cryo_ingest range on the thread pool (fetch, decode, Parquet into `key`, hot rows as COPY
    * text); the key is recorded as staged first.
    */
@@ -128,7 +139,7 @@ export class AttemptOutputs {
    * the common case of commit().
    */
   async commitFile(
-    file: { dataset: string; chainId: number; start: number; end: number; configHash: string; key: string; rows: number; bytes: number },
+    file: { dataset: string; chainId: number; start: number; end: number; configHash: string; key: string; rows: number; bytes: number; supersedes?: string[] },
     options: CommitOptions = {},
   ): Promise<CommitResult> {
     return this.commit(
@@ -142,6 +153,7 @@ export class AttemptOutputs {
         objectKeys: [file.key],
         rowCount: file.rows,
         bytes: file.bytes,
+        supersedes: file.supersedes,
       },
       options,
     );

@@ -90,7 +90,7 @@ export class WorkerActor extends DeliveryActor {
       else signal.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => undefined);
-    return Promise.race([operator({ task, params: task.params, signal, threads: this.rt.threads, log, outputs, query: this.rt.query }), aborted]);
+    return Promise.race([operator({ task, params: task.params, signal, threads: this.rt.threads, log, outputs, registry: this.rt.registry, query: this.rt.query }), aborted]);
   }
 
   private async settleFailure(task: ClaimedTask, signal: AbortSignal, err: unknown, log: typeof this.log): Promise<void> {

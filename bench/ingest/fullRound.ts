@@ -14,9 +14,9 @@ import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js'
 import { createPgPool, schemaNames } from '../../drivers/postgres/postgres.js';
 import { openObjectStore } from '../../drivers/store/embeddedS3.js';
 import { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
-import { loadConfig } from '../../runtime/config.js';
+import { loadConfig, type ConfigInput } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
-import { closeRuntime, openRuntime } from '../../actors/node/context.js';
+import { closeRuntime, openRuntime, type Runtime } from '../../actors/node/context.js';
 import { buildSupervisor } from '../../actors/node/node.js';
 import { ROLES } from '../../actors/node/roles.js';
 import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
@@ -39,13 +39,19 @@ function jobYaml(name: string, { chainId, datasets, end, chunkSize, maxInflight 
   return `kind: chain_sync\nname: ${name}\nchain_id: ${chainId}\nmode: {kind: fixed_target, from_block: 0, to_block: ${end}}\nstreams:\n${streams}\n`;
 }
 
+/** What a round may change of the defaults, and what it does after the sync completed, before teardown. */
+export interface RoundOptions {
+  config?: Pick<ConfigInput, 'hotRetentionBlocks' | 'compactionBlocks'>;
+  afterSync?: (rt: Runtime) => Promise<void>;
+}
+
 /** Seconds from apply to complete, and where the time went. */
-export async function fullRound(spec: RoundSpec): Promise<FullRound> {
+export async function fullRound(spec: RoundSpec, options: RoundOptions = {}): Promise<FullRound> {
   const prefix = `bench_ingest_${randomBytes(4).toString('hex')}_`;
   const schemas = schemaNames(prefix);
   const s3Dir = await mkdtemp(path.join(tmpdir(), 'trace-bench-ingest-s3-'));
   // httpPort 0: its idle gateway must not take 8787 from a node the user runs.
-  const config = loadConfig({}, { databaseUrl: DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', dataDir: s3Dir, httpPort: 0 });
+  const config = loadConfig({}, { databaseUrl: DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', dataDir: s3Dir, httpPort: 0, ...options.config });
   const silent = createLogger(process.env.TRACE_BENCH_LOG_LEVEL ?? 'silent');
   await migrate(DATABASE_URL, schemas);
   const objects = new LazyObjectStore(() => openObjectStore({ config, dataDir: s3Dir, log: silent }));
@@ -67,7 +73,9 @@ export async function fullRound(spec: RoundSpec): Promise<FullRound> {
       await sleep(20);
     }
     const seconds = (performance.now() - started) / 1000;
-    return { seconds, breakdown: await readBreakdown(db, schemas.state, seconds, spec.datasets.length, spec.maxInflight) };
+    const breakdown = await readBreakdown(db, schemas.state, seconds, spec.datasets.length, spec.maxInflight);
+    await options.afterSync?.(rt);
+    return { seconds, breakdown };
   } finally {
     await db.end();
     await supervisor.stop();

@@ -28,13 +28,13 @@ export interface Breakdown {
   pin_ms: number;
   /** ColdFileCache.hold + release with every file cached. */
   cache_hold_ms: number;
-  /** runQuery('SELECT 1') in this thread: fresh DuckDB instance, allowed paths, views, macro, lock. */
+  /** runQuery('SELECT 1') in this thread until its reply: the thread's fresh DuckDB (made while the previous query ran), allowed paths, views, macros, lock. */
   fresh_duckdb_setup_ms: number;
   /** runQuery(template) − runQuery('SELECT 1') in this thread: the query itself in the fresh instance, plus conversion. */
   query_in_fresh_duckdb_ms: number;
   /** runQuery(template) in this thread − setup − the same query on the long-lived reference instance: what a fresh instance costs the query itself. */
   fresh_vs_reused_instance_ms: number;
-  /** The same job through the worker pool − in this thread: structured clone, thread hand-off, the pool thread's own state. */
+  /** The same job through the worker pool (runOnPool, as the service runs it) − in this thread: structured clone, thread hand-off, the pool thread's own state. */
   thread_hop_ms: number;
   /** A no-op pool job (`threadId`): Piscina's bare round trip. */
   pool_round_trip_ms: number;

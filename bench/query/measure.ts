@@ -13,8 +13,9 @@ import { performance } from 'node:perf_hooks';
 import { ColdFileCache } from '../../actors/query/coldFileCache.js';
 import { runQuery, type QueryLimits, type QueryThreadOutput } from '../../actors/query/queryThreadJob.js';
 import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
-import { QueryService } from '../../actors/query/queryService.js';
+import { QueryService, replyOf } from '../../actors/query/queryService.js';
 import type { QueryResult } from '../../actors/query/queryTypes.js';
+import { readPlan } from '../../actors/query/blockWindows.js';
 import { pinRegistrySnapshot, threadInput } from '../../actors/query/registrySnapshot.js';
 import { SqlGate } from '../../actors/query/sqlGate.js';
 import { TemplateCatalog, type BoundValue } from '../../actors/query/templates.js';
@@ -72,12 +73,13 @@ export class Measurer {
     const service = await rt.query();
     // Never evicts: it must not delete files the service's own cache counts on.
     const cache = new ColdFileCache(path.resolve(rt.config.dataDir, 'query-cache'), Number.MAX_SAFE_INTEGER, () => inst.objects.get());
-    const pinned = await pinRegistrySnapshot(rt.db, inst.schemas.data, BENCH_DATASETS);
+    // Read whole, the window reaches into the cold tier, so the service reads files only.
+    const pinned = await pinRegistrySnapshot(rt.db, inst.schemas.data, BENCH_DATASETS, { windows: new Map(), columns: new Map(), retentionBlocks: rt.config.hotRetentionBlocks });
     const files: Record<string, string[]> = {};
     try {
       for (const relation of pinned.relations) {
         if (relation.hotRanges.length > 0) {
-          throw new Error(`${relation.name} has ranges above the cold watermark; the window must be contiguous so every analytic reads cold`);
+          throw new Error(`${relation.name} is read from hot rows; the window must reach below the hot tier so every analytic reads files`);
         }
         // Held for the whole run: the direct reference reads them until the end.
         files[relation.name] = (await cache.hold(relation.coldObjects)).paths;
@@ -157,9 +159,10 @@ export class Measurer {
     };
     for (let r = 0; r < this.runs; r++) {
       // The service's own steps, timed one by one: gate → pin → hold → pool job.
-      const needs = queryNeeds(this.macros, await timed(samples.gate, () => this.gate.check(sql)));
+      const checked = await timed(samples.gate, () => this.gate.check(sql));
+      const needs = queryNeeds(this.macros, checked);
       let t = performance.now();
-      const pinned = await pinRegistrySnapshot(rt.db, schemas.data, needs.relations);
+      const pinned = await pinRegistrySnapshot(rt.db, schemas.data, needs.relations, readPlan(checked, params, needs, config.hotRetentionBlocks));
       let pinMs = performance.now() - t;
       try {
         t = performance.now();
@@ -167,8 +170,8 @@ export class Measurer {
         let holdMs = performance.now() - t;
         try {
           const input = threadInput({ sql, params, macros: needs.macros, pinned, coldPaths: held.paths, url, limits, format: 'json', threads: config.queryThreads });
-          const ok = (output: QueryThreadOutput): void => {
-            if (!output.ok) throw new Error(`${c.key}: a breakdown job failed: ${JSON.stringify(output.failure)}`);
+          const ok = (output: QueryThreadOutput | null): void => {
+            if (!output?.ok) throw new Error(`${c.key}: a breakdown job failed: ${JSON.stringify(output)}`);
           };
           const steps: Array<() => Promise<void>> = [
             async () => {
@@ -177,9 +180,10 @@ export class Measurer {
               samples.last = run.result;
             },
             async () => void samples.direct.push((await this.direct.run(sql, params)).ms),
-            async () => ok(await timed(samples.setup, () => runQuery({ ...input, sql: 'SELECT 1', params: {} }))),
-            async () => ok(await timed(samples.job, () => runQuery(input))),
-            async () => ok(await timed(samples.pool, () => rt.threads.run('runQuery', input))),
+            // Until the reply, as the service takes it (the job goes on making the thread's next DuckDB).
+            async () => ok(await timed(samples.setup, () => replyOf((reply) => runQuery({ ...input, sql: 'SELECT 1', params: {}, reply })))),
+            async () => ok(await timed(samples.job, () => replyOf((reply) => runQuery({ ...input, reply })))),
+            async () => ok(await timed(samples.pool, () => replyOf((reply) => rt.threads.run('runQuery', { ...input, reply }, { transfer: [reply] })))),
             async () => void (await timed(samples.roundTrip, () => rt.threads.run('threadId', undefined))),
           ];
           for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
@@ -203,13 +207,15 @@ export class Measurer {
 
   /** Where the warm service's time goes (see Breakdown), from one analytic's warm samples. */
   async breakdown(c: AnalyticCase, s: WarmSamples): Promise<Breakdown> {
-    return breakdownOf(s, await this.coldFetch(this.templateSql(c)));
+    return breakdownOf(s, await this.coldFetch(this.templateSql(c), await this.bound(c)));
   }
 
   /** A fresh, empty cache fetching the files the query's relations list. */
-  private async coldFetch(sql: string): Promise<number> {
+  private async coldFetch(sql: string, params: Record<string, BoundValue>): Promise<number> {
     const { rt, root, schemas, objects } = this.inst;
-    const pinned = await pinRegistrySnapshot(rt.db, schemas.data, queryNeeds(this.macros, await this.gate.check(sql)).relations);
+    const checked = await this.gate.check(sql);
+    const needs = queryNeeds(this.macros, checked);
+    const pinned = await pinRegistrySnapshot(rt.db, schemas.data, needs.relations, readPlan(checked, params, needs, rt.config.hotRetentionBlocks));
     const dir = await mkdtemp(path.join(root, 'fetch-'));
     try {
       const cache = new ColdFileCache(dir, Number.MAX_SAFE_INTEGER, () => objects.get());

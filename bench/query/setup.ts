@@ -3,7 +3,7 @@
  * (dispatcher, publisher, heartbeat, worker) against new schemas and an embedded S3 server, a
  * bench operator that stages one (dataset, range) as Parquet on the worker pool and commits it
  * fenced (with the range's hot rows for the newest ranges, as cryo_ingest does), one task per
- * 1,000-block range per dataset.
+ * 1,000-block range per dataset: a backfill at the compaction size, so compaction has nothing to merge.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -111,12 +111,12 @@ function datasetsOf(chain: SyntheticChain, start: number, end: number): BenchDat
   return BENCH_DATASETS.filter((d) => d !== 'balances' || sampled);
 }
 
-export async function openInstallation(chain: SyntheticChain, chainId: number): Promise<{ inst: Installation; supervisor: Supervisor }> {
+export async function openInstallation(chain: SyntheticChain, chainId: number, hotRetentionBlocks: number): Promise<{ inst: Installation; supervisor: Supervisor }> {
   const prefix = `bench_query_${randomBytes(4).toString('hex')}_`;
   const schemas = schemaNames(prefix);
   const root = await mkdtemp(path.join(tmpdir(), 'trace-bench-query-'));
   // httpPort 0: no gateway runs, but nothing here may take 8787 from a node the user runs.
-  const config = loadConfig({}, { databaseUrl: DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', dataDir: path.join(root, 'node'), httpPort: 0 });
+  const config = loadConfig({}, { databaseUrl: DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', dataDir: path.join(root, 'node'), httpPort: 0, hotRetentionBlocks });
   const log = createLogger(process.env.TRACE_BENCH_LOG_LEVEL ?? 'silent');
   await migrate(DATABASE_URL, schemas);
   const objects = new LazyObjectStore(() => openObjectStore({ config, dataDir: path.join(root, 's3'), log }));
@@ -159,22 +159,29 @@ export async function openInstallation(chain: SyntheticChain, chainId: number): 
   return { inst, supervisor };
 }
 
+/** The blocks [from, to) to commit, those from `hotFrom` on with their hot rows too. */
+export interface CommitSpan {
+  from: number;
+  to: number;
+  hotFrom: number;
+}
+
 /**
- * Submits one task per (dataset, range) as one run, in range order so a range's datasets run
- * together (and share one generation), and waits for all of them. Ranges starting within the
- * newest `hotBlocks` blocks are committed with their hot rows too.
+ * Submits one task per (dataset, range) of the span as one run, in range order so a range's
+ * datasets run together (and share one generation), and waits for all of them. The stats are of
+ * everything committed so far.
  */
-export async function commitChain(inst: Installation, chain: SyntheticChain, hotBlocks: number, progress: (line: string) => void): Promise<CommitStats> {
+export async function commitChain(inst: Installation, chain: SyntheticChain, span: CommitSpan, progress: (line: string) => void): Promise<CommitStats> {
   const { rt } = inst;
-  const hotFrom = chain.blocks - hotBlocks;
+  const { hotFrom } = span;
   const tasks: RunSpec['tasks'] = [];
-  for (const { start, end } of chain.ranges()) {
+  for (const { start, end } of chain.ranges().filter((r) => r.start >= span.from && r.end <= span.to)) {
     for (const dataset of datasetsOf(chain, start, end)) {
       tasks.push({ name: `${dataset}_${start}`, operator: OPERATOR, params: { dataset, start, end, hot: start >= hotFrom }, max_attempts: 3, depends_on: [] });
     }
   }
   const started = performance.now();
-  const { runId } = await rt.tasks.runs.submitRun({ name: 'bench-query-data', tasks });
+  const { runId } = await rt.tasks.runs.submitRun({ name: `bench-query-data-${span.from}`, tasks });
   const ticker = setInterval(() => {
     void rt.db
       .query<{ done: string }>(`SELECT count(*)::text AS done FROM tasks WHERE run_id = $1 AND status = 'succeeded'`, [runId])
@@ -193,14 +200,19 @@ export async function commitChain(inst: Installation, chain: SyntheticChain, hot
     throw new Error(`committing the synthetic chain failed: ${failed.slice(0, 3).map((t) => `${t.name}: ${t.status} ${t.last_error ?? ''}`).join('; ')}`);
   }
   const { rows } = await rt.db.query<{ dataset: string; rows: string; bytes: string; files: string }>(
-    `SELECT dataset, sum(row_count)::text AS rows, sum(bytes)::text AS bytes, count(*)::text AS files FROM dataset_versions GROUP BY dataset`,
+    `SELECT dataset, sum(row_count)::text AS rows, sum(bytes)::text AS bytes, count(*)::text AS files FROM dataset_versions WHERE superseded_at IS NULL GROUP BY dataset`,
   );
   const registered = Object.fromEntries(BENCH_DATASETS.map((d) => [d, { rows: 0, bytes: 0, files: 0 }])) as CommitStats['registered'];
   for (const r of rows) if (isBenchDataset(r.dataset)) registered[r.dataset] = { rows: Number(r.rows), bytes: Number(r.bytes), files: Number(r.files) };
+  return { tasks: tasks.length, seconds, registered, hotRows: await hotRowCounts(inst) };
+}
+
+/** Hot rows in Postgres, per dataset with a hot table. */
+export async function hotRowCounts(inst: Installation): Promise<Record<string, number>> {
   const hotRows: Record<string, number> = {};
   for (const dataset of ['blocks', 'transactions', 'logs']) {
-    const hot = await rt.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${inst.schemas.data}"."${dataset}"`);
+    const hot = await inst.rt.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${inst.schemas.data}"."${dataset}"`);
     hotRows[dataset] = Number(hot.rows[0]!.n);
   }
-  return { tasks: tasks.length, seconds, registered, hotRows };
+  return hotRows;
 }

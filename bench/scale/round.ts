@@ -11,7 +11,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createPgPool, schemaNames, type PgPool } from '../../drivers/postgres/postgres.js';
 import { loadConfig } from '../../runtime/config.js';
 import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
-import { SyncJobs } from '../../actors/state/syncJobs.js';
 import { TaskStore } from '../../actors/state/tasks/taskStore.js';
 import { LocalCompose } from '../../cli/compose/localCompose.js';
 import { DEMO_RPC_POOL_VARIABLE, demoSyncJobYaml } from '../../cli/demo/demoJob.js';
@@ -23,6 +22,7 @@ import { log } from '../stderr.js';
 import { BENCH_APPLICATION_NAME, ConnectionSampler, type ConnectionFigures } from './connections.js';
 import { busyShare, machineCpu, processCpuSeconds } from './cpu.js';
 import { dispatchChannel } from '../../actors/state/dispatchEvents.js';
+import { openSyncStores } from '../../actors/state/syncStores.js';
 
 export interface RoundSpec {
   composeFile: string;
@@ -86,9 +86,8 @@ export async function scaleRound(spec: RoundSpec): Promise<RoundResult> {
     const config = loadConfig(compose.environment('worker'));
     const schemas = schemaNames(config.schemaPrefix);
     db = createPgPool({ url: config.databaseUrl!, schemas, max: 2, applicationName: BENCH_APPLICATION_NAME });
-    const channel = dispatchChannel(schemas);
     const policy = { defaultMaxAttempts: config.maxAttempts, retryBaseSeconds: config.retryBaseSeconds, retryMaxSeconds: config.retryMaxSeconds };
-    const jobs = new SyncJobs(db, new TaskStore(db, policy, channel), schemas.data, channel);
+    const { syncJobs: jobs } = openSyncStores(db, new TaskStore(db, policy, dispatchChannel(schemas)), schemas, config);
     const workers = compose.nodes.get('worker') ?? [];
     const dispatcher = compose.nodes.get('dispatcher') ?? [];
     const names = new Map([...workers, ...dispatcher].map((n) => [n.pid!, n.name]));

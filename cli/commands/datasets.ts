@@ -7,17 +7,21 @@ import { positiveInt } from '../userInput.js';
 export function registerDatasets(program: Command): void {
   program
     .command('datasets')
-    .description('registered dataset versions: range, rows, bytes and s3:// location')
+    .description('live dataset versions (those queries read): range, rows, bytes and s3:// location')
     .option('--dataset <name>', 'only this dataset')
     .option('--chain <id>', 'only this chain', positiveInt)
+    .option('--all', 'also the versions compactions superseded (with the version that replaced them)')
     .option('--json', 'print JSON')
-    .action((opts: { dataset?: string; chain?: number; json?: boolean }) =>
+    .action((opts: { dataset?: string; chain?: number; all?: boolean; json?: boolean }) =>
       withSession(async ({ rt }) => {
-        const versions = await rt.registry.listAll(opts.dataset, opts.chain);
+        const versions = await rt.registry.listAll({ dataset: opts.dataset, chainId: opts.chain, superseded: opts.all });
         const endpoint = versions.length > 0 ? (await rt.objects.opened()).endpoint : '';
         const described = versions.map((v) => describeVersion(v, endpoint));
         if (opts.json) return printJson(described);
-        for (const d of described) print(`${d.dataset.padEnd(12)} chain ${d.chain_id} [${d.range[0]}, ${d.range[1]})  ${d.rows} rows  ${d.bytes} B  ${d.uri.join(' ')}`);
+        for (const d of described) {
+          const state = d.superseded_by === null ? '' : `  superseded by ${d.superseded_by}${d.files_deleted ? ', files deleted' : ''}`;
+          print(`${d.dataset.padEnd(12)} chain ${d.chain_id} [${d.range[0]}, ${d.range[1]})  ${d.rows} rows  ${d.bytes} B  ${d.uri.join(' ')}${state}`);
+        }
         if (described.length === 0) print('no dataset versions registered');
       }),
     );
@@ -37,5 +41,8 @@ function describeVersion(v: DatasetVersion, endpoint: string) {
     task_id: v.task_id,
     attempt: v.attempt,
     committed_at: v.committed_at,
+    version_id: v.version_id,
+    superseded_by: v.superseded_by,
+    files_deleted: v.objects_deleted_at !== null,
   };
 }

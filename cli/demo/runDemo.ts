@@ -13,13 +13,13 @@ import { MONAD_CHAIN_ID } from '../../drivers/devnet/monad.js';
 import { buildSupervisor } from '../../actors/node/node.js';
 import type { Role } from '../../actors/node/roles.js';
 import type { Runtime } from '../../actors/node/context.js';
-import type { QueryResult } from '../../actors/query/queryTypes.js';
+import type { QueryRequest, QueryResult } from '../../actors/query/queryTypes.js';
 import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
 import type { JobStatus } from '../../actors/state/syncJobs.js';
 import { writeReport } from '../report/writeReport.js';
 import type { ReportData, ReportTable } from '../report/reportData.js';
 import { openSession } from '../session.js';
-import { watchJob } from '../progress.js';
+import { tierLines, watchJob } from '../progress.js';
 import { formatTable } from '../resultTable.js';
 import { analyticsRunSpec, OUTPUTS, type AnalyticsWindow } from './analyticsRun.js';
 import { DEMO_RPC_POOL, DEMO_RPC_POOL_VARIABLE, demoSyncJobYaml } from './demoJob.js';
@@ -80,13 +80,14 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
       step(3, `syncing blocks ${chain.fromBlock}..${chain.head} (${options.traces ? 'blocks, transactions, logs, geth_calls' : 'blocks, transactions, logs'})`);
       const syncStarted = performance.now();
       const { jobId } = await rt.syncJobs.apply(parseSyncJobSpec(demoSyncJobYaml({ chainId: chain.chainId, fromBlock: chain.fromBlock, traces: options.traces }), 'demo job'));
-      await watchJob(rt.syncJobs, jobId, process.stderr, caughtUpTo(chain.head));
+      let synced = await watchJob(rt.syncJobs, jobId, process.stderr, caughtUpTo(chain.head));
       let head = chain.head;
       if (devnet && options.followBlocks > 0) {
         say(`following the tip: the devnet produces ${options.followBlocks} more blocks`);
         head = await devnet.extend(options.followBlocks);
-        await watchJob(rt.syncJobs, jobId, process.stderr, caughtUpTo(head));
+        synced = await watchJob(rt.syncJobs, jobId, process.stderr, caughtUpTo(head));
       }
+      say(`tiers (hot: served from hot rows; cold: from files):\n${tierLines(synced).join('\n')}`);
       const syncSeconds = (performance.now() - syncStarted) / 1000;
       // The chain goes away with the demo: a later `trace-lite up` on these schemas must not poll it.
       if (devnet) await rt.syncJobs.setStatus(jobId, 'paused');
@@ -94,16 +95,19 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
 
       step(4, 'tip query and history query');
       const tables: ReportTable[] = [];
-      const show = async (title: string, sql: string): Promise<QueryResult> => {
-        const result = await service.query({ sql });
+      // `shown` is what the report prints as the query: the SQL, or the command that runs the template.
+      const show = async (title: string, request: QueryRequest, shown = request.sql): Promise<QueryResult> => {
+        const result = await service.query(request);
         const { rows, elapsedMs, coldFiles, hotRows } = result.stats;
         process.stdout.write(`\n${title} (${rows} rows, ${elapsedMs} ms, ${coldFiles} cold files, ${hotRows} hot rows)\n${formatTable(result)}\n`);
-        tables.push({ title, sql, columns: result.columns.map((c) => c.name), rows: result.rows });
+        tables.push({ title, sql: shown, columns: result.columns.map((c) => c.name), rows: result.rows });
         return result;
       };
-      await show('Tip: the newest blocks', TIP_SQL);
+      // The newest blocks, read from hot rows only (the template's window lies in the hot tier).
+      const tip = { template: 'newest_blocks', params: { chain_id: chain.chainId, n: TIP_BLOCKS } };
+      await show('Tip: the newest blocks', tip, `trace-lite query --template newest_blocks --param n=${TIP_BLOCKS}`);
       const bucket = Math.max(1, Math.ceil((head - chain.fromBlock + 1) / 10));
-      await show(`History: activity per ${bucket} blocks`, historySql(bucket));
+      await show(`History: activity per ${bucket} blocks`, { sql: historySql(bucket) });
       const counts = (await service.query({ sql: COUNTS_SQL })).rows[0]!;
 
       step(5, 'analytics: supply by block, top holders with history, stake concentration (duckdb_query tasks)');
@@ -120,7 +124,7 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
       await runAnalytics(rt, window, chain.genesisSupplyWei !== undefined, say);
 
       step(6, 'results');
-      const read = async (title: string, dataset: string, order: string): Promise<QueryResult> => show(title, `SELECT * FROM ${dataset} ORDER BY ${order}`);
+      const read = async (title: string, dataset: string, order: string): Promise<QueryResult> => show(title, { sql: `SELECT * FROM ${dataset} ORDER BY ${order}` });
       const nativeSupply = chain.genesisSupplyWei !== undefined ? await read('Native MON supply by block', OUTPUTS.nativeSupply, 'block_number') : undefined;
       const erc20Supply = chain.token ? await read(`ERC-20 ${chain.token} supply by block`, OUTPUTS.erc20Supply, 'block_number') : undefined;
       const nativeTop = await read(`Top ${options.topN} MON holders at block ${head}`, OUTPUTS.nativeTop, 'rank');
@@ -235,10 +239,8 @@ function concentrationOf(result: QueryResult): ReportData['stake']['concentratio
   return { gini: at('gini'), top_k_share: at('top_k_share'), nakamoto_33: at('nakamoto_33'), hhi: at('hhi'), validators: at('validators') };
 }
 
-const TIP_SQL = `SELECT b.block_number, b.timestamp, count(t.transaction_hash) AS transactions, b.gas_used, b.base_fee_per_gas
-FROM blocks b LEFT JOIN transactions t ON t.chain_id = b.chain_id AND t.block_number = b.block_number
-WHERE b.block_number > (SELECT max(block_number) FROM blocks) - 5
-GROUP BY ALL ORDER BY b.block_number DESC`;
+/** The tip query's blocks: the issue's "newest 5 blocks". */
+const TIP_BLOCKS = 5;
 
 const COUNTS_SQL = `SELECT (SELECT count(*) FROM blocks), (SELECT count(*) FROM transactions), (SELECT count(*) FROM logs)`;
 

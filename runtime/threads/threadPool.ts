@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 
 import type { ThreadJobInput, ThreadJobOutput, ThreadJobTable } from './threadJobTable.js';
@@ -10,8 +11,8 @@ export interface ThreadPoolOptions {
 }
 
 export interface RunOptions {
-  /** ArrayBuffers in the input to move to the pool thread instead of copying; they are detached here afterwards. */
-  transfer?: ArrayBuffer[];
+  /** ArrayBuffers (or message ports) in the input to move to the pool thread instead of copying; they are detached here afterwards. */
+  transfer?: TransferListItem[];
   /** Aborting rejects the job with an AbortError and, if it already runs, ends its thread. */
   signal?: AbortSignal;
 }

@@ -16,16 +16,53 @@ SELECT v.dataset, v.chain_id, v.range_start, v.range_end, v.config_hash, v.bucke
 FROM jsonb_to_recordset($1::jsonb) AS v(dataset text, chain_id bigint, range_start bigint, range_end bigint, config_hash text,
                                         bucket text, object_keys jsonb, manifest_key text, row_count bigint, bytes bigint)
 ON CONFLICT (dataset, chain_id, range_start, range_end, config_hash) DO NOTHING
-RETURNING concat_ws('/', dataset, chain_id, range_start, range_end, config_hash) AS range_key;
+RETURNING concat_ws('/', dataset, chain_id, range_start, range_end, config_hash) AS range_key, version_id::text AS version_id;
 
 -- name: listVersions
--- Committed versions overlapping [$3, $4), of one dataset ($1) and chain ($2) or of all (NULL).
+-- Versions overlapping [$3, $4), of one dataset ($1) and chain ($2) or of all (NULL): the live ones,
+-- and with $5 also those a compaction superseded. Ordered by the columns (v.…), not the text
+-- aliases of the select list, so ranges come in block order.
 SELECT version_id::text AS version_id, dataset, chain_id::text AS chain_id, range_start::text AS range_start,
        range_end::text AS range_end, config_hash, bucket, object_keys, manifest_key, row_count::text AS row_count,
-       bytes::text AS bytes, task_id::text AS task_id, attempt, committed_at
-FROM dataset_versions
-WHERE ($1::text IS NULL OR dataset = $1) AND ($2::bigint IS NULL OR chain_id = $2) AND range_start < $4 AND range_end > $3
-ORDER BY dataset, chain_id, range_start, version_id;
+       bytes::text AS bytes, task_id::text AS task_id, attempt, committed_at, superseded_by::text AS superseded_by,
+       superseded_at, objects_deleted_at
+FROM dataset_versions v
+WHERE ($1::text IS NULL OR dataset = $1) AND ($2::bigint IS NULL OR chain_id = $2) AND v.range_start < $4 AND v.range_end > $3
+  AND ($5::boolean OR superseded_at IS NULL)
+ORDER BY v.dataset, v.chain_id, v.range_start, v.version_id;
+
+-- name: lockSuperseded
+-- The versions $1 a compaction merges, locked until its commit ends (an invalidation that would
+-- forget them waits for it, or it for the invalidation), lowest range first (by the column).
+SELECT version_id::text AS version_id, dataset, chain_id::text AS chain_id, range_start::text AS range_start,
+       range_end::text AS range_end, superseded_at IS NOT NULL AS superseded
+FROM dataset_versions v WHERE version_id = ANY ($1::bigint[])
+ORDER BY v.range_start
+FOR UPDATE;
+
+-- name: markSuperseded
+-- The versions $1 stop serving queries, as of this transaction (its xid dates them for the janitor).
+UPDATE dataset_versions SET superseded_at = now(), superseded_xid = pg_current_xact_id()::xid WHERE version_id = ANY ($1::bigint[]);
+
+-- name: linkSuperseded
+UPDATE dataset_versions SET superseded_by = $2 WHERE version_id = ANY ($1::bigint[]);
+
+-- name: supersededPastPins
+-- Superseded versions whose files still exist and that no pinned query can read any more: no
+-- backend of this database holds a snapshot as old as the transaction that superseded them (a
+-- snapshot whose xmin is at or before that xid may not see it, so it still reads these versions).
+SELECT v.version_id::text AS version_id, v.bucket, v.object_keys, v.manifest_key
+FROM dataset_versions v
+WHERE v.superseded_at IS NOT NULL AND v.objects_deleted_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                  WHERE a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    AND a.pid <> pg_backend_pid() AND a.backend_xmin IS NOT NULL
+                    AND age(a.backend_xmin) >= age(v.superseded_xid))
+ORDER BY v.superseded_at
+LIMIT $1;
+
+-- name: markObjectsDeleted
+UPDATE dataset_versions SET objects_deleted_at = now() WHERE version_id = ANY ($1::bigint[]);
 
 -- name: recordStaged
 -- Notes objects an attempt is about to upload (before the upload, so none can be missed), each with

@@ -96,6 +96,19 @@ INSERT INTO reorgs (job_id, chain_id, from_block, old_hash, new_hash) VALUES ($1
 -- (this waits for it) or starts meanwhile (planners skip locked streams).
 SELECT stream_key, dataset FROM sync_streams WHERE job_id = $1 ORDER BY stream_key FOR UPDATE;
 
+-- name: lockVersionsReaching
+-- Holds the versions of chain $1's datasets $2 that reach block $3 (live or superseded): a
+-- compaction merging some of them commits before this returns, or waits until the invalidation ends.
+SELECT version_id FROM dataset_versions WHERE chain_id = $1 AND dataset = ANY ($2::text[]) AND range_end > $3 FOR UPDATE;
+
+-- name: compactedReaching
+-- The first block of the live compacted versions of chain $1's datasets $2 that reach block $3: an
+-- invalidation from $3 starts there instead, so the small ranges they merged are ingested again.
+SELECT min(v.range_start)::text AS first_block
+FROM dataset_versions v
+WHERE v.chain_id = $1 AND v.dataset = ANY ($2::text[]) AND v.range_end > $3 AND v.superseded_at IS NULL
+  AND EXISTS (SELECT 1 FROM dataset_versions s WHERE s.superseded_by = v.version_id);
+
 -- name: rangesReaching
 -- The job's ranges that reach block $2 or later.
 SELECT stream_key, range_start::text AS range_start, task_id::text AS task_id
@@ -122,11 +135,14 @@ SELECT task_id::text AS task_id, run_id::text AS run_id FROM cancelled ORDER BY 
 DELETE FROM sync_ranges WHERE job_id = $1 AND range_end > $2;
 
 -- name: forgetVersions
--- The versions registered by the tasks $1 of invalidated ranges leave the registry; their objects
--- go back to staging, where the janitor deletes them once no query can still be reading them
--- (their uploads ended before their commit: nothing can land on their keys any more).
+-- The versions registered by the tasks $1 of invalidated ranges leave the registry, with the
+-- compacted versions that superseded them; their objects go back to staging, where the janitor
+-- deletes them once no query can still be reading them (their uploads ended before their commit:
+-- nothing can land on their keys any more).
 WITH forgotten AS (
-  DELETE FROM dataset_versions WHERE task_id = ANY ($1::bigint[])
+  DELETE FROM dataset_versions
+  WHERE task_id = ANY ($1::bigint[])
+     OR version_id IN (SELECT superseded_by FROM dataset_versions WHERE task_id = ANY ($1::bigint[]) AND superseded_by IS NOT NULL)
   RETURNING bucket, object_keys, manifest_key, task_id, attempt
 )
 INSERT INTO staged_objects (bucket, object_key, task_id, attempt, upload_deadline)

@@ -1,6 +1,7 @@
 /**
- * One relation per dataset over cold files and hot rows: no gaps or duplicates across the cold
- * watermark, and a query's answer is fixed by the registry state pinned when it started.
+ * One relation per dataset over cold files and hot rows: a query whose block window lies in the hot
+ * tier reads hot rows only, one reaching below it reads files; no gaps or duplicates either way, and
+ * a query's answer is fixed by the registry state pinned when it started.
  */
 import test, { type ExecutionContext } from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,12 +14,13 @@ import { startNode, type TestNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
 import { blockHash, writeBlocks } from '../helpers/writeBlocksOperator.js';
 
-async function setUp(t: ExecutionContext): Promise<TestNode> {
+async function setUp(t: ExecutionContext, hotRetentionBlocks?: number): Promise<TestNode> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'trace-query-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
-  const inst = await createInstallation(t, { dataDir });
+  const inst = await createInstallation(t, { dataDir, hotRetentionBlocks });
   const { objects } = await embeddedObjects(t, inst);
-  return startNode(t, inst, { objects, operators: builtinOperators().register('write_blocks', writeBlocks) });
+  // No janitor: the test trims hot rows itself, when it means to.
+  return startNode(t, inst, { objects, roles: ['dispatcher', 'publisher', 'heartbeat', 'worker'], operators: builtinOperators().register('write_blocks', writeBlocks) });
 }
 
 async function writeRanges(node: TestNode, ranges: readonly { start: number; end: number; variant?: number; hot?: boolean }[]): Promise<void> {
@@ -33,38 +35,39 @@ async function writeRanges(node: TestNode, ranges: readonly { start: number; end
 const SUMMARY = `SELECT count(*) AS n, count(DISTINCT block_number) AS distinct_blocks, min(block_number) AS lo, max(block_number) AS hi,
   sum(block_number) AS block_sum, string_agg(hex(block_hash), '' ORDER BY block_number) AS hashes FROM blocks`;
 
-test('blocks unions cold files below the watermark with hot rows above it, without gaps or duplicates', async (t) => {
-  const node = await setUp(t);
-  // [200, 300) is missing: the watermark stops at 200 and [300, 400) is served from its hot rows.
-  await writeRanges(node, [{ start: 0, end: 100 }, { start: 100, end: 200 }, { start: 300, end: 400 }]);
-  // Trimming keeps 50 blocks behind the newest hot block, but never above the watermark.
-  const trimmed = await trimHotRows(node.rt.db, node.rt.schemas.data, 50);
-  t.is(trimmed, 200, 'the hot rows below the watermark left Postgres');
-
+test('a window in the hot tier reads hot rows only; one reaching below the boundary reads files; each block once, gaps stay gaps', async (t) => {
+  // The hot tier is the newest 100 blocks: with [200, 300) missing and the tip at 500, [400, 500).
+  const node = await setUp(t, 100);
+  await writeRanges(node, [0, 100, 300, 400].map((start) => ({ start, end: start + 100 })));
   const qs = await node.rt.query();
-  const result = await qs.query({ sql: SUMMARY });
-  const [n, distinct, lo, hi, sum] = result.rows[0]!;
-  t.is(n, 300);
-  t.is(distinct, 300);
-  t.is(lo, 0);
-  t.is(hi, 399);
-  t.is(sum, String((199 * 200) / 2 + (300 + 399) * 50), 'sums of integers are HUGEINT: exact decimal strings');
-  t.is(result.stats.hotRows, 100, '[300, 400) came from Postgres');
-  t.is(result.stats.coldFiles, 2, '[0, 100) and [100, 200) came from their files');
+
+  const whole = await qs.query({ sql: SUMMARY });
+  const [n, distinct, lo, hi, sum] = whole.rows[0]!;
+  t.deepEqual([n, distinct, lo, hi], [400, 400, 0, 499]);
+  t.is(sum, String((199 * 200) / 2 + ((300 + 499) * 200) / 2), 'sums of integers are HUGEINT: exact decimal strings');
+  t.like(whole.stats, { hotRows: 0, coldFiles: 4 }, 'reaching below the boundary, every range is read from its file');
+
+  const tip = await qs.query({ sql: `${SUMMARY} WHERE block_number >= 400` });
+  t.deepEqual(tip.rows[0]!.slice(0, 4), [100, 100, 400, 499]);
+  t.like(tip.stats, { hotRows: 100, coldFiles: 0 }, 'above the boundary: hot rows only, no file touched');
+  const clipped = await qs.query({ sql: `${SUMMARY} WHERE block_number BETWEEN 450 AND 454` });
+  t.deepEqual(clipped.rows[0]!.slice(0, 4), [5, 5, 450, 454]);
+  t.like(clipped.stats, { hotRows: 5, coldFiles: 0 }, 'hot rows read only within the window');
+  const below = await qs.query({ sql: `${SUMMARY} WHERE block_number >= 399` });
+  t.deepEqual(below.rows[0]!.slice(0, 4), [101, 101, 399, 499]);
+  t.like(below.stats, { hotRows: 0, coldFiles: 2 }, 'one block below the boundary: [300, 400) and [400, 500) from their files');
 
   const gaps = await qs.query({
-    sql: `SELECT r.block_number FROM range(0, 400) AS r(block_number) LEFT JOIN blocks b USING (block_number) WHERE b.block_number IS NULL ORDER BY 1`,
+    sql: `SELECT r.block_number FROM range(0, 500) AS r(block_number) LEFT JOIN blocks b USING (block_number) WHERE b.block_number IS NULL ORDER BY 1`,
   });
   t.deepEqual(gaps.rows.map((r) => r[0]), Array.from({ length: 100 }, (_, i) => 200 + i), 'missing exactly the unregistered range');
 
-  // Filling the gap moves the watermark to 400: everything is cold, hot rows of [200, 400) stay hot-side only.
-  await writeRanges(node, [{ start: 200, end: 300 }]);
+  // The janitor trims the hot rows of the cold tier, whole ranges; the files serve them.
+  t.is(await trimHotRows(node.rt.db, node.rt.schemas.data, 100), 300);
   const after = await qs.query({ sql: SUMMARY });
-  t.is(after.rows[0]![0], 400);
-  t.is(after.rows[0]![1], 400);
-  t.is(after.stats.hotRows, 0);
-  t.is(after.stats.coldFiles, 4);
-  t.is(after.stats.cacheHits, 2, 'files read before came from the local cache');
+  t.deepEqual(after.rows[0]!.slice(0, 4), [400, 400, 0, 499]);
+  t.is(after.stats.cacheHits, 4, 'files read before came from the local cache');
+  t.like((await qs.query({ sql: `${SUMMARY} WHERE block_number >= 400` })).stats, { hotRows: 100, coldFiles: 0 });
 });
 
 test('a commit in the middle of a query does not change its answer', async (t) => {
@@ -73,7 +76,7 @@ test('a commit in the middle of a query does not change its answer', async (t) =
   const qs = await node.rt.query();
   const before = await qs.query({ sql: SUMMARY });
   t.is(before.rows[0]![0], 200);
-  t.is(before.stats.hotRows, 100);
+  t.is(before.stats.hotRows, 200, 'every range is in the hot tier (the default retention)');
 
   const pinned = await qs.query(
     { sql: SUMMARY },
@@ -86,8 +89,8 @@ test('a commit in the middle of a query does not change its answer', async (t) =
   t.deepEqual(pinned.rows, before.rows, 'the pinned query saw neither the commits nor the rewrite');
 
   const fresh = await qs.query({ sql: SUMMARY });
-  t.is(fresh.rows[0]![0], 400, 'a new query sees the cold-only [400, 500) and the hot [500, 600)');
-  t.is(fresh.stats.hotRows, 200);
+  t.is(fresh.rows[0]![0], 400, 'a new query sees [400, 500), committed without hot rows, and the hot [500, 600)');
+  t.like(fresh.stats, { hotRows: 300, coldFiles: 1 }, '[400, 500) comes from its file');
   const hashes = String(fresh.rows[0]![5]);
   t.true(hashes.includes(blockHash(250, 9).slice(2).toUpperCase()), 'and the rewritten hot rows');
 });

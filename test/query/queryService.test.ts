@@ -122,7 +122,7 @@ test("the query's DuckDB is locked: no file access and no configuration change, 
   t.like(files, { ok: false, failure: { kind: 'query_error' } });
   t.regex(JSON.stringify(files), /disabled by configuration|Permission/);
   const config = await rt.threads.run('runQuery', job('SET enable_external_access = true'));
-  t.false(config.ok, 'the configuration is locked');
+  t.false(config?.ok, 'the configuration is locked');
   t.regex(JSON.stringify(config), /locked/);
   const u256 = queryNeeds(loadQueryMacros(), { tables: [], tableFunctions: [], functions: ['u256'] }).macros.map((m) => m.sql);
   t.like(await rt.threads.run('runQuery', job("SELECT u256(from_hex(lpad('ff', 64, '0'))) AS v", u256)), { ok: true, rows: [['255']] }, 'trusted macros are created before the lock');

@@ -222,7 +222,7 @@ test('gate parser instance itself has no side effects and cannot reach files', a
 });
 
 test('checkQuery one-shot helper and custom length cap', async (t) => {
-  t.deepEqual(await checkQuery('SELECT count(*) FROM blocks'), { ok: true, sql: 'SELECT count(*) FROM blocks', tables: ['blocks'], tableFunctions: [], functions: ['count_star'] });
+  t.like(await checkQuery('SELECT count(*) FROM blocks'), { ok: true, sql: 'SELECT count(*) FROM blocks', tables: ['blocks'], tableFunctions: [], functions: ['count_star'] });
   t.deepEqual((await checkQuery('WITH tx AS (SELECT * FROM transactions) SELECT * FROM tx JOIN Logs USING (block_number)')).tables.sort(), ['logs', 'transactions', 'tx']);
   const err = await t.throwsAsync(checkQuery('SELECT 1 + 1 + 1', { maxLength: 5 }), { instanceOf: QueryRejectedError });
   t.is(err?.reason, 'too_long');

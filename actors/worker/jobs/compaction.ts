@@ -19,6 +19,11 @@ export interface CompactionInput extends ParquetTarget {
   ipc: ArrayBuffer[];
 }
 
+export interface MergeInput extends ParquetTarget {
+  /** Parquet objects of one dataset, in block order; their rows go into the target in that order. */
+  sources: { bucket: string; key: string }[];
+}
+
 export interface CompactionResult {
   rows: number;
   bytes: number;
@@ -36,7 +41,7 @@ const storeFor = perThread<S3ObjectStoreOptions, ObjectStore>(async (options) =>
  * part buffers (bench/parquet: ~230 MB peak for 1,000,000 logs rows), never by the file. The Parquet
  * and S3 libraries load on the first job, so idle pool threads stay light.
  */
-export async function uploadParquet(chunks: Uint8Array[], target: ParquetTarget): Promise<CompactionResult> {
+export async function uploadParquet(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, target: ParquetTarget): Promise<CompactionResult> {
   const [{ writeParquet }, store] = await Promise.all([import('../../../drivers/parquet/parquetWriter.js'), storeFor(target.store)]);
   let rows = 0;
   let bytes = 0;
@@ -65,4 +70,17 @@ export function compactToParquet(input: CompactionInput): Promise<CompactionResu
     input.ipc.map((buffer) => new Uint8Array(buffer)),
     input,
   );
+}
+
+/**
+ * Thread job: several Parquet objects → one, in their order (a compaction of small versions). Each
+ * source is read whole (they are small: that is why they are merged) and decoded to Arrow only when
+ * the writer asks for its rows, so memory holds one source beside the open row group.
+ */
+export async function mergeParquetFiles(input: MergeInput): Promise<CompactionResult> {
+  const [{ parquetToIpc }, store] = await Promise.all([import('../../../drivers/parquet/parquetReader.js'), storeFor(input.store)]);
+  async function* sources(): AsyncGenerator<Uint8Array> {
+    for (const source of input.sources) yield parquetToIpc(await store.getBytes(source.bucket, source.key));
+  }
+  return uploadParquet(sources(), input);
 }

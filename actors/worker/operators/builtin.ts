@@ -3,6 +3,8 @@ import { OperatorRegistry, type Operator } from './registry.js';
 import { cryoIngest } from './cryoIngest.js';
 import { balancesBackfill, duckdbQuery } from './analytics.js';
 import { INGEST_OPERATOR } from '../../state/syncJobSpec.js';
+import { COMPACT_OPERATOR } from '../../state/compactions.js';
+import { compact } from './compact.js';
 
 function numberParam(params: Record<string, unknown>, name: string, fallback: number): number {
   const value = params[name];
@@ -52,6 +54,7 @@ const sha256: Operator = async ({ params, threads, signal }) => {
 export function builtinOperators(): OperatorRegistry {
   return new OperatorRegistry().register('noop', noop).register('sleep', sleep).register('fail', fail).register('crash', crash).register('sha256', sha256)
     .register(INGEST_OPERATOR, cryoIngest)
+    .register(COMPACT_OPERATOR, compact)
     .register('balances_backfill', balancesBackfill)
     .register('duckdb_query', duckdbQuery);
 }

@@ -2,6 +2,7 @@ import type { AttemptOutputs } from '../attemptOutputs.js';
 import type { Logger } from '../../../runtime/logger.js';
 import type { NodeThreadPool } from '../../threadJobs.js';
 import type { QueryService } from '../../query/queryService.js';
+import type { DatasetRegistry } from '../../state/datasetRegistry.js';
 import type { ClaimedTask, JsonValue } from '../../state/tasks/taskTypes.js';
 import { RunSpecError, type RunSpec } from '../../state/tasks/runSpec.js';
 
@@ -14,6 +15,8 @@ export interface OperatorContext {
   log: Logger;
   /** Fenced writes of this attempt: staged objects, commits, buffered row batches. */
   outputs: AttemptOutputs;
+  /** The dataset registry, for operators that transform registered versions (compaction). */
+  registry: DatasetRegistry;
   /** The Query Service (SQL over hot + cold), for operators that read datasets. */
   query: () => Promise<QueryService>;
 }
