@@ -24,6 +24,13 @@ export function connectionName(purpose?: string): string {
   return purpose === undefined ? `trace-lite ${process.pid}` : `trace-lite ${process.pid} ${purpose}`;
 }
 
+/**
+ * A pool's idle connection closes after 2 s (pg's default is 10 s): a busy node keeps its
+ * connections, an idle one holds none, and processes sharing one server (max_connections 100 by
+ * default) do not run it out of connections with idle ones.
+ */
+const IDLE_CONNECTION_TIMEOUT_MS = 2_000;
+
 export interface PgPoolOptions {
   url: string;
   schemas: SchemaNames;
@@ -39,6 +46,7 @@ export function createPgPool({ url, schemas, max = 10, applicationName = connect
   const pool = new pg.Pool({
     connectionString: url,
     max,
+    idleTimeoutMillis: IDLE_CONNECTION_TIMEOUT_MS,
     application_name: applicationName,
     options: `-c search_path=${schemas.state},${schemas.data}`,
   });
