@@ -5,8 +5,8 @@ import type { DispatcherDuty } from './duty.js';
  * planned a couple of seconds late is invisible to queries; one indexed look-up per tick.
  */
 const COMPACTION_PLAN_INTERVAL_MS = 2_000;
-/** Nothing to compact: look once a minute (a range landing below the hot tier wakes it, NOTIFY 'plan'). */
-const COMPACTION_IDLE_MAX_MS = 60_000;
+/** Nothing to compact: look every 10 s (a sync range ending wakes it at once, NOTIFY 'plan'). */
+const COMPACTION_IDLE_MAX_MS = 10_000;
 /**
  * Two compactions at once keep pace with ingest (a 1,000-block span merges in well under a second)
  * while leaving the rest of the workers and the 2-core thread pool to ingest and queries.

@@ -11,8 +11,8 @@ const SWEEPS_PER_STAGING_TTL = 4;
 const MAX_SWEEP_INTERVAL_MS = 300_000;
 /** Every 5 s keeps a busy follower's hot tables near their retention, for one indexed DELETE per hot dataset a tick… */
 const HOT_TRIM_INTERVAL_MS = 5_000;
-/** …backing off to once a minute while nothing is trimmed (hot tables grow only as fast as ranges land). */
-const HOT_TRIM_IDLE_MAX_MS = 60_000;
+/** …backing off to a tick per 15 s while nothing is trimmed: one commit, and rows leave at most 15 s after their range left the hot tier. */
+const HOT_TRIM_IDLE_MAX_MS = 15_000;
 /**
  * Superseded files go within 5 s of the last query that pinned them ending (queries end within
  * TRACE_QUERY_TIMEOUT_MS), for one look-up of the registry and of pg_stat_activity per tick.

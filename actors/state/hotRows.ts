@@ -1,6 +1,6 @@
 import { HOT_DATASETS, hotColumnNames, isHotDataset, type HotDatasetName } from '../../drivers/datasets/catalog.js';
 import { copyIntoTable } from '../../drivers/postgres/copy.js';
-import type { PgClient, Queryable } from '../../drivers/postgres/postgres.js';
+import { withTransaction, type PgClient, type PgPool } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 
 const SQL = loadStatements('data/hot.sql', ['deleteRange', 'trimOldRanges'] as const);
@@ -35,13 +35,16 @@ export async function replaceHotRange(client: PgClient, dataSchema: string, rang
  * rows of live versions that end before it are deleted, whole ranges (their files serve them),
  * behind a failed range's gap too. Returns the rows deleted.
  */
-export async function trimHotRows(db: Queryable, dataSchema: string, retentionBlocks: number): Promise<number> {
-  let deleted = 0;
-  for (const dataset of HOT_DATASETS) {
-    const { rowCount } = await db.query(SQL.trimOldRanges.text.replaceAll('{{table}}', hotTable(dataSchema, dataset)), [retentionBlocks, dataset]);
-    deleted += rowCount ?? 0;
-  }
-  return deleted;
+export async function trimHotRows(db: PgPool, dataSchema: string, retentionBlocks: number): Promise<number> {
+  // One transaction for every dataset: an idle janitor's tick costs one commit, not one per table.
+  return withTransaction(db, async (client) => {
+    let deleted = 0;
+    for (const dataset of HOT_DATASETS) {
+      const { rowCount } = await client.query(SQL.trimOldRanges.text.replaceAll('{{table}}', hotTable(dataSchema, dataset)), [retentionBlocks, dataset]);
+      deleted += rowCount ?? 0;
+    }
+    return deleted;
+  });
 }
 
 /** Deletes a chain's hot rows of one dataset from `fromBlock` on (a reorg invalidated them). */
