@@ -10,11 +10,13 @@ const LOG_EVERY_MS = 10_000;
 /** A job's status as text: one line for the job, one per stream. */
 export function formatJobStatus(job: JobStatus): string {
   const lines = [`job ${job.job_id} ${job.name} (chain ${job.chain_id}, ${job.mode.kind}): ${job.status}${job.complete ? ', complete' : ''}`];
+  if (job.planning_paused !== null) lines.push(`  planning paused: ${job.planning_paused}`);
   for (const [key, s] of Object.entries(job.streams)) {
     const target = s.target === null ? 'head?' : String(s.target);
     const rate = s.blocks_per_s === null ? '' : `, ${s.blocks_per_s} blocks/s`;
+    const head = s.head === null ? '' : `  head ${s.head.block} (${s.head.age_seconds}s old${s.head.stale ? ', stale' : ''})`;
     lines.push(
-      `  ${key.padEnd(14)} ${s.dataset.padEnd(12)} cursor ${s.cursor}/${target}  ranges ${s.ranges_done} done, ${s.ranges_in_flight} in flight, ${s.ranges_failed} failed  ${s.rows} rows${rate}`,
+      `  ${key.padEnd(14)} ${s.dataset.padEnd(18)} cursor ${s.cursor}/${target}  ranges ${s.ranges_done} done, ${s.ranges_in_flight} in flight, ${s.ranges_failed} failed  ${s.rows} rows${rate}${head}`,
     );
   }
   lines.push(...tierLines(job));

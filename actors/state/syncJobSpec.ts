@@ -10,7 +10,9 @@ const blockNumber = z.number().int().nonnegative();
 const StreamSchema = z
   .object({
     /** A stream ingests a dataset into its cold files and its hot table. */
-    cryo_dataset_name: z.enum(HOT_DATASETS),
+    cryo_dataset_name: z.enum(HOT_DATASETS, {
+      error: (issue) => `unsupported dataset ${JSON.stringify(issue.input)} (supported: ${HOT_DATASETS.join(', ')})`,
+    }),
     rpc_pool: z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (it names TRACE_RPC_POOL_<POOL>_URL)'),
     chunk_size: z.number().int().positive().max(100_000).default(100),
     max_inflight: z.number().int().positive().max(256).default(2),
@@ -28,6 +30,12 @@ const FollowHead = z
     from_block: blockNumber.default(0),
     tail_lag: z.number().int().nonnegative().default(0),
     head_poll_interval_seconds: z.number().positive().default(2),
+    /**
+     * A head block older than this (by its timestamp) means the node has stalled or fallen behind:
+     * the stream's target holds (planning pauses) until a fresh head arrives, and status says so.
+     * Absent: any head is followed.
+     */
+    max_head_age_seconds: z.number().positive().optional(),
   })
   .strict();
 

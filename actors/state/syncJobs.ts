@@ -19,6 +19,7 @@ const SQL = loadStatements('state/sync.sql', [
   'advanceCursor',
   'followHeadStreams',
   'setTarget',
+  'recordStaleHead',
   'streamStatus',
   'followedTips',
   'recordReorg',
@@ -66,6 +67,21 @@ export interface SyncJobRow {
   created_at: Date;
 }
 
+/** A chain head as a follow_head poll read it. */
+export interface HeadBlock {
+  number: number;
+  /** The block's timestamp, epoch seconds. */
+  timestamp: number;
+}
+
+/** The head a follow_head stream last read, and whether it is too old to plan from. */
+export interface StreamHead {
+  block: number;
+  age_seconds: number;
+  /** Older than the job's max_head_age_seconds: planning past the stream's target pauses. */
+  stale: boolean;
+}
+
 export interface StreamStatus {
   dataset: string;
   cursor: number;
@@ -78,6 +94,8 @@ export interface StreamStatus {
   blocks_done: number;
   rows: number;
   blocks_per_s: number | null;
+  /** follow_head only: the head the last poll read. */
+  head: StreamHead | null;
 }
 
 export interface JobStatus {
@@ -90,6 +108,8 @@ export interface JobStatus {
   streams: Record<string, StreamStatus>;
   /** Ranges whose task failed for good, with its error: `trace-lite retry --job` plans them again. */
   failed_ranges: FailedRange[];
+  /** Why planning is paused while the job is active (a head older than max_head_age_seconds), or null. */
+  planning_paused: string | null;
   /** Per dataset the job syncs: the blocks served from hot rows, those served from files, and what compaction has still to merge. */
   tiers: Record<string, DatasetTiers>;
 }
@@ -120,6 +140,16 @@ export function plannedRangeEnd(cursor: number, target: number, chunkSize: numbe
   const backfillEnd = Math.floor((cursor + Math.max(chunkSize, span)) / span) * span;
   if (backfillEnd <= target - backfill.retentionBlocks) return backfillEnd;
   return Math.min(cursor + chunkSize, target);
+}
+
+/** Whether a head read `ageSeconds` ago is too old for the job to plan from. */
+export function headIsStale(mode: SyncMode, ageSeconds: number): boolean {
+  return mode.kind === 'follow_head' && mode.max_head_age_seconds !== undefined && ageSeconds > mode.max_head_age_seconds;
+}
+
+function streamHead(mode: SyncMode, block: string | null, ageSeconds: number | null): StreamHead | null {
+  if (block === null || ageSeconds === null) return null;
+  return { block: Number(block), age_seconds: Math.round(ageSeconds * 10) / 10, stale: headIsStale(mode, ageSeconds) };
 }
 
 export class UnknownJobError extends Error {
@@ -228,10 +258,18 @@ export class SyncJobs {
     return (await this.pool.query(SQL.followHeadStreams)).rows;
   }
 
-  /** Moves a follow_head stream's target to `endExclusive` (never backwards); a move wakes the planners. */
-  async setTarget(jobId: string, streamKey: string, endExclusive: number): Promise<void> {
-    const { rows } = await this.pool.query<{ moved: boolean }>(SQL.setTarget, [jobId, streamKey, endExclusive]);
+  /**
+   * Moves a follow_head stream's target to `endExclusive` (never backwards), recording the head it
+   * was read from when given; a move wakes the planners.
+   */
+  async setTarget(jobId: string, streamKey: string, endExclusive: number, head?: HeadBlock): Promise<void> {
+    const { rows } = await this.pool.query<{ moved: boolean }>(SQL.setTarget, [jobId, streamKey, endExclusive, head?.number ?? null, head?.timestamp ?? null]);
     if (rows[0]?.moved) await notifyDispatchers(this.pool, this.dispatchChannel, 'plan');
+  }
+
+  /** Records a head older than the job's max_head_age_seconds; the stream's target holds. */
+  async recordStaleHead(jobId: string, streamKey: string, head: HeadBlock): Promise<void> {
+    await this.pool.query(SQL.recordStaleHead, [jobId, streamKey, head.number, head.timestamp]);
   }
 
   /**
@@ -301,6 +339,8 @@ export class SyncJobs {
         blocks_done: string;
         rows: string;
         elapsed_seconds: number | null;
+        head_block: string | null;
+        head_age_seconds: number | null;
       }>(SQL.streamStatus, [job.job_id])
     ).rows;
     const streams: Record<string, StreamStatus> = {};
@@ -318,13 +358,30 @@ export class SyncJobs {
         blocks_done: blocksDone,
         rows: Number(r.rows),
         blocks_per_s: r.elapsed_seconds && r.elapsed_seconds > 0 ? Math.round((blocksDone / r.elapsed_seconds) * 10) / 10 : null,
+        head: streamHead(job.mode, r.head_block, r.head_age_seconds),
       };
     }
+    const stale = Object.entries(streams).filter(([, s]) => s.head?.stale);
+    const planningPaused =
+      stale.length === 0 || job.mode.kind !== 'follow_head'
+        ? null
+        : `head block ${stale[0]![1].head!.block} is ${Math.round(stale[0]![1].head!.age_seconds)}s old (max_head_age_seconds ${job.mode.max_head_age_seconds}): planning paused for ${stale.map(([key]) => key).join(', ')}`;
     const complete =
       job.mode.kind === 'fixed_target' &&
       Object.values(streams).every((s) => s.target !== null && s.cursor >= s.target && s.ranges_in_flight === 0 && s.ranges_failed === 0);
     const failed = await failedRanges(this.pool, job.job_id);
     const tiers = await this.compactions.tiers(Number(job.chain_id), [...new Set(Object.values(streams).map((s) => s.dataset))]);
-    return { job_id: job.job_id, name: job.name, chain_id: Number(job.chain_id), status: job.status, mode: job.mode, complete, streams, failed_ranges: failed, tiers };
+    return {
+      job_id: job.job_id,
+      name: job.name,
+      chain_id: Number(job.chain_id),
+      status: job.status,
+      mode: job.mode,
+      complete,
+      streams,
+      failed_ranges: failed,
+      planning_paused: planningPaused,
+      tiers,
+    };
   }
 }

@@ -9,6 +9,7 @@ import { CRYO_SCHEMAS } from '../datasets/arrowSchemas.js';
 import { CRYO_DATASETS, isCryoDataset, type CryoDatasetName } from '../datasets/catalog.js';
 import { decodeBalances, fetchBalancesData, type BalancesFetched } from './datasets/balances.js';
 import { decodeBlocks, fetchBlocksData, type BlocksFetched } from './datasets/blocks.js';
+import { decodeGethBalanceDiffs, fetchGethBalanceDiffsData, type GethBalanceDiffsFetched } from './datasets/gethBalanceDiffs.js';
 import { decodeGethCalls, fetchGethCallsData, type GethCallsFetched } from './datasets/gethCalls.js';
 import { decodeLogs, fetchLogsData, type LogsFetched } from './datasets/logs.js';
 import type { ChainId } from './datasets/rows.js';
@@ -21,7 +22,7 @@ export type { CryoDatasetName } from '../datasets/catalog.js';
 export type { ChainId } from './datasets/rows.js';
 export type { BlockHashes } from './datasets/blockHashes.js';
 export { DatasetDecodeError } from './datasets/rows.js';
-export type { BalancesFetched, BlocksFetched, GethCallsFetched, LogsFetched, TransactionsFetched };
+export type { BalancesFetched, BlocksFetched, GethBalanceDiffsFetched, GethCallsFetched, LogsFetched, TransactionsFetched };
 
 /** What to fetch for one `(dataset, range)` task. */
 export interface DatasetRequest {
@@ -52,6 +53,7 @@ export interface FetchedByDataset {
   transactions: TransactionsFetched;
   logs: LogsFetched;
   geth_calls: GethCallsFetched;
+  geth_balance_diffs: GethBalanceDiffsFetched;
   balances: BalancesFetched;
 }
 
@@ -76,6 +78,11 @@ const CODECS: { readonly [D in CryoDatasetName]: DatasetCodec<FetchedByDataset[D
   geth_calls: {
     fetch: (pool, { range, signal }) => fetchGethCallsData(pool, range, { signal }),
     decode: decodeGethCalls,
+    blockHashes: ({ headers }) => hashesOfBlocks(headers),
+  },
+  geth_balance_diffs: {
+    fetch: (pool, { range, signal }) => fetchGethBalanceDiffsData(pool, range, { signal }),
+    decode: decodeGethBalanceDiffs,
     blockHashes: ({ headers }) => hashesOfBlocks(headers),
   },
   balances: {

@@ -13,7 +13,7 @@
 import { numberToHex, type Address, type Quantity, type RpcBlock, type RpcLog, type RpcTransactionReceipt } from 'viem';
 import type { RpcPool } from './rpcClient.js';
 import { RpcError } from './rpcError.js';
-import type { CallTracerConfig, TransactionTrace } from './rpcSchema.js';
+import type { CallFrame, CallTracerConfig, PrestateDiff, PrestateDiffTracerConfig, TransactionTrace } from './rpcSchema.js';
 
 /** Blocks `start` (inclusive) to `end` (exclusive). */
 export interface BlockRange {
@@ -28,10 +28,10 @@ export interface FetchOptions {
 export type RpcBlockWithHashes = RpcBlock<'latest', false>;
 export type RpcBlockWithTransactions = RpcBlock<'latest', true>;
 
-/** `debug_traceBlockByNumber` output of one block. */
-export interface BlockTraces {
+/** `debug_traceBlockByNumber` output of one block, with the tracer's result per transaction. */
+export interface BlockTraces<Result = CallFrame> {
   blockNumber: number;
-  traces: TransactionTrace[];
+  traces: TransactionTrace<Result>[];
 }
 
 /** One `eth_getBalance` answer. */
@@ -124,15 +124,30 @@ async function logsBetween(pool: RpcPool, from: number, to: number, signal: Abor
 }
 
 /** `debug_traceBlockByNumber` with geth's callTracer for every block of the range. */
-export async function fetchCallTraces(pool: RpcPool, range: BlockRange, options: FetchOptions = {}): Promise<BlockTraces[]> {
+export function fetchCallTraces(pool: RpcPool, range: BlockRange, options: FetchOptions = {}): Promise<BlockTraces[]> {
+  return fetchBlockTraces<CallFrame>(pool, range, { tracer: 'callTracer' }, options);
+}
+
+/** `debug_traceBlockByNumber` with geth's prestateTracer in diff mode for every block of the range. */
+export function fetchPrestateDiffs(pool: RpcPool, range: BlockRange, options: FetchOptions = {}): Promise<BlockTraces<PrestateDiff>[]> {
+  return fetchBlockTraces<PrestateDiff>(pool, range, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }, options);
+}
+
+/** The node answers with the result shape of the tracer `config` names; the decoders check the values. */
+async function fetchBlockTraces<Result>(
+  pool: RpcPool,
+  range: BlockRange,
+  config: CallTracerConfig | PrestateDiffTracerConfig,
+  options: FetchOptions,
+): Promise<BlockTraces<Result>[]> {
   const numbers = blockNumbers(range);
   const traces = await pool.batch(
-    numbers.map((n) => ({ method: 'debug_traceBlockByNumber' as const, params: [numberToHex(n), { tracer: 'callTracer' }] as [Quantity, CallTracerConfig] })),
+    numbers.map((n) => ({ method: 'debug_traceBlockByNumber' as const, params: [numberToHex(n), config] as [Quantity, typeof config] })),
     options,
   );
   return traces.map((list, i) => {
     if (!Array.isArray(list)) throw missing(pool, 'debug_traceBlockByNumber', numbers[i]!);
-    return { blockNumber: numbers[i]!, traces: list };
+    return { blockNumber: numbers[i]!, traces: list as TransactionTrace<Result>[] };
   });
 }
 

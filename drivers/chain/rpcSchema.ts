@@ -1,7 +1,7 @@
 /**
  * The JSON-RPC methods the chain driver calls, in viem's `RpcSchema` form: viem's own entries for
- * the `eth_` methods, plus `debug_traceBlockByNumber` with geth's `callTracer` (viem has no type
- * for it). `RpcPool.call`/`batch` are typed against this schema.
+ * the `eth_` methods, plus `debug_traceBlockByNumber` with geth's `callTracer` or `prestateTracer`
+ * in diff mode (viem has no type for them). `RpcPool.call`/`batch` are typed against this schema.
  */
 import type { Address, Hash, Hex, PublicRpcSchema, Quantity } from 'viem';
 
@@ -24,12 +24,27 @@ export interface CallFrame {
   calls?: CallFrame[] | undefined;
 }
 
-/** One transaction's entry in `debug_traceBlockByNumber`: its trace, or why tracing it failed. */
-export type TransactionTrace =
-  | { txHash?: Hash | undefined; result: CallFrame; error?: undefined }
+/** One account's state in geth's `prestateTracer` output; diff mode leaves out the fields a transaction did not change. */
+export interface AccountState {
+  balance?: Quantity | undefined;
+  nonce?: number | undefined;
+  code?: Hex | undefined;
+  storage?: Record<Hash, Hash> | undefined;
+}
+
+/** geth's `prestateTracer` in diff mode: the touched accounts before the transaction, and what it changed. */
+export interface PrestateDiff {
+  pre: Record<Address, AccountState>;
+  post: Record<Address, AccountState>;
+}
+
+/** One transaction's entry in `debug_traceBlockByNumber`: its trace (of the tracer asked for), or why tracing it failed. */
+export type TransactionTrace<Result = CallFrame> =
+  | { txHash?: Hash | undefined; result: Result; error?: undefined }
   | { txHash?: Hash | undefined; result?: undefined; error: string };
 
 export type CallTracerConfig = { tracer: 'callTracer'; tracerConfig?: { onlyTopCall?: boolean } | undefined };
+export type PrestateDiffTracerConfig = { tracer: 'prestateTracer'; tracerConfig: { diffMode: true } };
 
 export type ChainRpcSchema = [
   PublicEntry<'eth_chainId'>,
@@ -40,8 +55,9 @@ export type ChainRpcSchema = [
   PublicEntry<'eth_getBalance'>,
   {
     Method: 'debug_traceBlockByNumber';
-    Parameters: [block: Quantity, config: CallTracerConfig];
-    ReturnType: TransactionTrace[];
+    Parameters: [block: Quantity, config: CallTracerConfig | PrestateDiffTracerConfig];
+    /** The result shape is the tracer's: callers narrow it by the config they sent (fetch.ts). */
+    ReturnType: TransactionTrace<CallFrame | PrestateDiff>[];
   },
 ];
 

@@ -158,6 +158,27 @@ export const DATASET_CATALOG = {
     ],
   ),
   /**
+   * One row per transaction and account whose native balance the transaction changed, from the
+   * prestateTracer in diff mode (drivers/chain/datasets/gethBalanceDiffs.ts says where the rows
+   * differ from Cryo's). `from_value`/`to_value` are the balance before and after.
+   */
+  geth_balance_diffs: hotDataset(
+    ['chain_id', 'transaction_hash', 'address'],
+    [
+      ['block_number',      'Uint32',  'NOT NULL', 'bigint'],
+      ['transaction_index', 'Uint64',  'NOT NULL', 'numeric(20)'],
+      ['transaction_hash',  'Binary',  'NOT NULL', 'bytea'],
+      ['address',           'Binary',  'NOT NULL', 'bytea'],
+      ['from_value_binary', 'Binary',  'NOT NULL', 'bytea'],
+      ['from_value_string', 'Utf8',    'NOT NULL', 'text'],
+      ['from_value_f64',    'Float64', 'NOT NULL', 'double precision'],
+      ['to_value_binary',   'Binary',  'NOT NULL', 'bytea'],
+      ['to_value_string',   'Utf8',    'NOT NULL', 'text'],
+      ['to_value_f64',      'Float64', 'NOT NULL', 'double precision'],
+      ['chain_id',          'Uint64',  'NOT NULL', 'bigint'],
+    ],
+  ),
+  /**
    * One row per (block, address) read with `eth_getBalance`. Overlapping backfills may register a
    * row twice, so queries keep one row per key.
    */

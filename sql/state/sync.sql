@@ -53,15 +53,24 @@ FROM sync_streams s JOIN sync_jobs j ON j.job_id = s.job_id
 WHERE j.status = 'active' AND j.mode ->> 'kind' = 'follow_head';
 
 -- name: setTarget
--- The head moved: plan up to $3 (never backwards). Says whether the target moved.
-UPDATE sync_streams s SET target = greatest(coalesce(s.target, 0), $3), head_polled_at = now()
+-- The head moved: plan up to $3 (never backwards), and record the head block $4 with its timestamp
+-- $5 (epoch seconds; NULL keeps the last). Says whether the target moved.
+UPDATE sync_streams s SET target = greatest(coalesce(s.target, 0), $3), head_polled_at = now(),
+  head_block = coalesce($4, s.head_block), head_timestamp = coalesce(to_timestamp($5), s.head_timestamp)
 FROM (SELECT target FROM sync_streams WHERE job_id = $1 AND stream_key = $2) AS before
 WHERE s.job_id = $1 AND s.stream_key = $2
 RETURNING s.target IS DISTINCT FROM before.target AS moved;
 
+-- name: recordStaleHead
+-- The head block $3 (timestamp $4, epoch seconds) is older than the job's max_head_age_seconds: the
+-- poll is recorded and the target holds.
+UPDATE sync_streams SET head_polled_at = now(), head_block = $3, head_timestamp = to_timestamp($4)
+WHERE job_id = $1 AND stream_key = $2;
+
 -- name: streamStatus
 -- Per stream: cursor, target and ranges by the state of their tasks, with rows and timing.
 SELECT s.stream_key, s.dataset, s.cursor::text AS cursor, s.target::text AS target, s.chunk_size, s.max_inflight,
+       s.head_block::text AS head_block, extract(epoch FROM now() - s.head_timestamp)::float8 AS head_age_seconds,
        count(r.task_id) FILTER (WHERE t.status = 'succeeded')::int AS ranges_done,
        count(r.task_id) FILTER (WHERE t.status IN ('pending', 'queued', 'running')
                                    OR (t.status = 'failed' AND t.next_retry_at IS NOT NULL))::int AS ranges_in_flight,

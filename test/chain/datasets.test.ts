@@ -91,6 +91,19 @@ const CRYO_COLUMNS: Record<CryoDatasetName, readonly (readonly [string, string, 
     ['trace_address', 'Utf8', 'VARCHAR'],
     ['chain_id', 'Uint64', 'UBIGINT'],
   ],
+  geth_balance_diffs: [
+    ['block_number', 'Uint32', 'UINTEGER'],
+    ['transaction_index', 'Uint64', 'UBIGINT'],
+    ['transaction_hash', 'Binary', 'BLOB'],
+    ['address', 'Binary', 'BLOB'],
+    ['from_value_binary', 'Binary', 'BLOB'],
+    ['from_value_string', 'Utf8', 'VARCHAR'],
+    ['from_value_f64', 'Float64', 'DOUBLE'],
+    ['to_value_binary', 'Binary', 'BLOB'],
+    ['to_value_string', 'Utf8', 'VARCHAR'],
+    ['to_value_f64', 'Float64', 'DOUBLE'],
+    ['chain_id', 'Uint64', 'UBIGINT'],
+  ],
   balances: [
     ['block_number', 'Uint32', 'UINTEGER'],
     ['address', 'Binary', 'BLOB'],
@@ -299,6 +312,7 @@ test('an empty range decodes to a 0-row batch with the full schema', async (t) =
     transactions: { blocks: [], receipts: [] },
     logs: { logs: [], headers: [] },
     geth_calls: { blocks: [], receipts: [], headers: [] },
+    geth_balance_diffs: { blocks: [], headers: [] },
     balances: { balances: [] },
   };
   for (const name of DATASET_NAMES) {

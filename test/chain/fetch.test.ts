@@ -3,7 +3,7 @@ import { numberToHex, type Address } from 'viem';
 import { DATASETS, decodeDataset, type CryoDatasetName, type DatasetRequest } from '../../drivers/chain/datasets.js';
 import { ChainFetchError, fetchBlocks, fetchLogs } from '../../drivers/chain/fetch.js';
 import { RpcPool, type RpcPoolOptions } from '../../drivers/chain/rpcClient.js';
-import type { CallFrame, TransactionTrace } from '../../drivers/chain/rpcSchema.js';
+import type { CallFrame, PrestateDiff, TransactionTrace } from '../../drivers/chain/rpcSchema.js';
 import { recordBatchToIpc } from '../../drivers/parquet/parquetWriter.js';
 import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, type SeededWorkload, type TestAnvil } from '../helpers/anvil.js';
 import { startRpcFaultProxy } from '../helpers/rpcFaultProxy.js';
@@ -80,6 +80,10 @@ test('row counts equal what the node reports: blocks, transactions in block bodi
   const bodies = await Promise.all(numbers.map((n) => nodeCall<{ transactions: string[] }>('eth_getBlockByNumber', [numberToHex(n), false])));
   const logs = await nodeCall<unknown[]>('eth_getLogs', [{ fromBlock: numberToHex(start), toBlock: numberToHex(end - 1) }]);
   const traces = await Promise.all(numbers.map((n) => nodeCall<TransactionTrace[]>('debug_traceBlockByNumber', [numberToHex(n), { tracer: 'callTracer' }])));
+  const diffs = await Promise.all(numbers.map((n) => nodeCall<TransactionTrace<PrestateDiff>[]>('debug_traceBlockByNumber', [numberToHex(n), { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }])));
+  // An account's balance changed when diff mode lists a post balance other than its pre balance (0 when absent).
+  const balanceChanges = ({ pre, post }: PrestateDiff): number =>
+    Object.entries(post).filter(([address, state]) => state.balance !== undefined && BigInt(state.balance) !== BigInt(pre[address as Address]?.balance ?? 0)).length;
   const frames = (frame: CallFrame): number => 1 + (frame.calls ?? []).reduce((sum, call) => sum + frames(call), 0);
 
   const expected: Record<CryoDatasetName, number> = {
@@ -87,6 +91,7 @@ test('row counts equal what the node reports: blocks, transactions in block bodi
     transactions: bodies.reduce((sum, body) => sum + body.transactions.length, 0),
     logs: logs.length,
     geth_calls: traces.flat().reduce((sum, trace) => sum + frames(trace.result!), 0),
+    geth_balance_diffs: diffs.flat().reduce((sum, trace) => sum + balanceChanges(trace.result!), 0),
     balances: request.addresses!.length * (end - start),
   };
   t.is(expected.transactions, workload.transactions.length);
