@@ -165,7 +165,7 @@ test('every dataset schema has the Cryo names, order and Arrow types', (t) => {
       name,
     );
   }
-  t.throws(() => datasetByName('traces'), { message: 'unknown dataset "traces" (known: blocks, transactions, logs, geth_calls, balances)' });
+  t.throws(() => datasetByName('traces'), { message: 'unknown dataset "traces" (known: blocks, transactions, logs, geth_calls, geth_balance_diffs, balances)' });
 });
 
 for (const name of DATASET_NAMES) {
