@@ -273,7 +273,7 @@ function relationSql(relation: RelationPlan): string | null {
   const name = quoteIdent(relation.name);
   const columnList = relation.columns?.map((c) => quoteIdent(c.name)).join(', ') ?? '*';
   const sources: string[] = [];
-  if (relation.coldFiles.length > 0) sources.push(`SELECT ${columnList} FROM read_parquet(${listLiteral(relation.coldFiles)})`);
+  if (relation.coldFiles.length > 0) sources.push(coldSourceSql(relation, columnList));
   if (relation.hotTable !== null && relation.hotRanges.length > 0) sources.push(`SELECT ${columnList} FROM ${hotTableName(relation.name)}`);
   if (sources.length === 0) {
     if (relation.columns === null) return null;
@@ -282,6 +282,18 @@ function relationSql(relation: RelationPlan): string | null {
   const union = sources.join(' UNION ALL ');
   if (relation.distinctOn === null) return `CREATE VIEW ${name} AS ${union}`;
   return `CREATE VIEW ${name} AS SELECT DISTINCT ON (${relation.distinctOn.map(quoteIdent).join(', ')}) * FROM (${union})`;
+}
+
+/**
+ * The cold files as one source. Files written with a stream's chosen columns may lack some: read by
+ * name, a column missing from every file comes from the typed empty row set (NULL), one missing
+ * from some files reads NULL there.
+ */
+function coldSourceSql(relation: RelationPlan, columnList: string): string {
+  const files = listLiteral(relation.coldFiles);
+  if (!relation.coldColumnsVary || relation.columns === null) return `SELECT ${columnList} FROM read_parquet(${files})`;
+  const typedEmpty = relation.columns.map((c) => `NULL::${c.type} AS ${quoteIdent(c.name)}`).join(', ');
+  return `SELECT ${columnList} FROM (SELECT ${typedEmpty} WHERE false UNION ALL BY NAME SELECT * FROM read_parquet(${files}, union_by_name = true))`;
 }
 
 function hotTableName(relation: string): string {

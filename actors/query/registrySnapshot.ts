@@ -14,7 +14,7 @@
  * reads Parquet tens of times faster than Postgres hands rows over, so a query reaching into the
  * cold tier scans files only. Either way each block comes from exactly one version and one source.
  */
-import { isCryoDataset } from '../../drivers/datasets/catalog.js';
+import { hasChosenColumns, isCryoDataset } from '../../drivers/datasets/catalog.js';
 import { checkOut, type PgPool, type PgClient } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { hotTable } from '../state/hotRows.js';
@@ -38,6 +38,8 @@ export interface PinnedRelation {
   /** The columns the query can read (null: all). */
   columns: readonly string[] | null;
   coldObjects: ColdObject[];
+  /** Some cold file was written with a stream's chosen columns: files may lack a default column. */
+  coldColumnsVary: boolean;
   hotTable: string | null;
   hotRanges: HotServedRange[];
 }
@@ -59,6 +61,7 @@ interface VersionRow {
   range_end: string;
   bucket: string;
   object_keys: string[];
+  config_hash: string;
   tip_end: string;
 }
 
@@ -83,8 +86,11 @@ export async function pinRegistrySnapshot(db: PgPool, dataSchema: string, datase
     const relations: PinnedRelation[] = [];
     for (const name of datasets) {
       const read = { window: plan.windows.get(name) ?? WHOLE_CHAIN, retentionBlocks: plan.retentionBlocks };
-      const planned = await planRelation(client, dataSchema, name, versions.filter((v) => v.dataset === name), read);
-      relations.push({ ...planned, columns: plan.columns.get(name) ?? null });
+      const mine = versions.filter((v) => v.dataset === name);
+      const planned = await planRelation(client, dataSchema, name, mine, read);
+      const coldKeys = new Set(planned.coldObjects.map((o) => o.key));
+      const coldColumnsVary = mine.some((v) => hasChosenColumns(v.config_hash) && v.object_keys.some((key) => coldKeys.has(key)));
+      relations.push({ ...planned, columns: plan.columns.get(name) ?? null, coldColumnsVary });
     }
     return { snapshotId: relations.some((r) => r.hotRanges.length > 0) ? snapshotId : null, relations, release: end };
   } catch (err) {
@@ -103,7 +109,7 @@ async function planRelation(
   name: string,
   versions: VersionRow[],
   read: { window: BlockWindow; retentionBlocks: number },
-): Promise<Omit<PinnedRelation, 'columns'>> {
+): Promise<Omit<PinnedRelation, 'columns' | 'coldColumnsVary'>> {
   const cold = (vs: VersionRow[]): ColdObject[] => vs.flatMap((v) => v.object_keys.map((key) => ({ bucket: v.bucket, key })));
   switch (relationKind(name)) {
     case 'cold_facts':
@@ -161,6 +167,7 @@ function relationPlans(pinned: Pick<PinnedSnapshot, 'relations'>, coldPaths: rea
     // Analytics outputs take their columns from their files.
     columns: isCryoDataset(r.name) ? cryoColumns(r.name).filter((c) => r.columns === null || r.columns.includes(c.name)) : null,
     coldFiles: r.coldObjects.map(() => coldPaths[next++]!),
+    coldColumnsVary: r.coldColumnsVary,
     hotTable: r.hotTable,
     hotRanges: r.hotRanges,
     distinctOn: distinctKey(r.name),

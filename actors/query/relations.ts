@@ -38,6 +38,8 @@ export interface RelationPlan {
   /** Known for the Cryo datasets; analytics outputs take theirs from their file. */
   columns: RelationColumn[] | null;
   coldFiles: string[];
+  /** The cold files may lack some of `columns` (a stream excluded them): those read as NULL. */
+  coldColumnsVary: boolean;
   /** The quoted Postgres table holding the hot rows, when some ranges are served hot. */
   hotTable: string | null;
   hotRanges: HotServedRange[];

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import { HOT_DATASETS } from '../../drivers/datasets/catalog.js';
+import { columnSelectionErrors, HOT_DATASETS } from '../../drivers/datasets/catalog.js';
 
 /** The operator every planned range runs. */
 export const INGEST_OPERATOR = 'cryo_ingest';
@@ -16,8 +16,19 @@ const StreamSchema = z
     rpc_pool: z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (it names TRACE_RPC_POOL_<POOL>_URL)'),
     chunk_size: z.number().int().positive().max(100_000).default(100),
     max_inflight: z.number().int().positive().max(256).default(2),
+    /** The stream's file columns, as Cryo's --include-columns / --exclude-columns (hot rows keep the defaults). */
+    columns: z
+      .object({ include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((stream, ctx) => {
+    if (stream.columns === undefined) return;
+    for (const message of columnSelectionErrors(stream.cryo_dataset_name, stream.columns)) {
+      ctx.addIssue({ code: 'custom', message, path: ['columns', message.startsWith('include') ? 'include' : 'exclude'] });
+    }
+  });
 
 const FixedTarget = z
   .object({ kind: z.literal('fixed_target'), from_block: blockNumber, to_block: blockNumber })

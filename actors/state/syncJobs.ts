@@ -1,5 +1,6 @@
 import { withTransaction, type PgPool } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
+import type { ColumnSelection } from '../../drivers/datasets/catalog.js';
 import { INGEST_OPERATOR, type SyncJobSpec, type SyncMode } from './syncJobSpec.js';
 import type { TaskStore } from './tasks/taskStore.js';
 import { invalidateFrom } from './rangeInvalidation.js';
@@ -47,6 +48,8 @@ export interface IngestParams {
   end: number;
   /** Also write the range's hot rows: only a range reaching into the hot tier of the stream's target. */
   hot: boolean;
+  /** The stream's file columns, when its job file chose them. */
+  columns?: ColumnSelection;
 }
 
 /** What the planner needs of the tiering: where the hot tier starts and how big a compacted file is. */
@@ -126,6 +129,7 @@ interface PlannableStream {
   target: string;
   chain_id: string;
   inflight: number;
+  columns: ColumnSelection | null;
 }
 
 /**
@@ -237,6 +241,7 @@ export class SyncJobs {
             start: cursor,
             end,
             hot: end > target - this.backfill.retentionBlocks,
+            ...(s.columns === null ? {} : { columns: s.columns }),
           };
           const { tasks } = await this.tasks.runs.submitRunIn(client, {
             name: `${s.job_name}/${s.stream_key}/${cursor}-${end}`,

@@ -112,7 +112,7 @@ export class AttemptOutputs {
    */
   async ingestRange(
     key: string,
-    range: Pick<IngestRangeInput, 'dataset' | 'chainId' | 'start' | 'end' | 'hot' | 'balances'> & { rpcPool: string },
+    range: Pick<IngestRangeInput, 'dataset' | 'chainId' | 'start' | 'end' | 'hot' | 'balances'> & { rpcPool: string; columns?: string[] | undefined },
     signal?: AbortSignal,
   ): Promise<IngestRangeResult> {
     const bucket = this.buckets.datasets;
@@ -128,6 +128,7 @@ export class AttemptOutputs {
         rpc: (await this.rt.rpc()).options(range.rpcPool),
         parquet: { store: connection, bucket, key, compression: 'zstd', deadline },
         hot: range.hot,
+        columns: range.columns,
         balances: range.balances,
       },
       { signal },

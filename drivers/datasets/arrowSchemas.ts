@@ -1,7 +1,7 @@
 /**
  * The Arrow schemas of the Cryo datasets, made from the catalog: column for column as Cryo writes
  * them (names, order, types, nullability), so decoded batches and the Parquet files written from
- * them read like Cryo's own.
+ * them (projected to a stream's columns) read like Cryo's own.
  */
 import { Binary, Bool, Field, Float64, Schema, Uint32, Uint64, Utf8, type DataType } from 'apache-arrow';
 import { CRYO_DATASETS, DATASET_CATALOG, type ArrowTypeName, type CryoDatasetName } from './catalog.js';
@@ -16,10 +16,10 @@ const ARROW_TYPES: { readonly [T in ArrowTypeName]: () => DataType } = {
 };
 
 function cryoSchema(dataset: CryoDatasetName): Schema {
-  return new Schema(DATASET_CATALOG[dataset].columns.map((column) => new Field(column.name, ARROW_TYPES[column.arrowType](), column.nullable)));
+  return new Schema(DATASET_CATALOG[dataset].decodedColumns.map((column) => new Field(column.name, ARROW_TYPES[column.arrowType](), column.nullable)));
 }
 
-/** Each dataset's Arrow schema, by Cryo's dataset name. */
+/** Each dataset's Arrow schema as its decoder builds it (default and optional columns), by Cryo's dataset name. */
 export const CRYO_SCHEMAS = Object.fromEntries(CRYO_DATASETS.map((dataset) => [dataset, cryoSchema(dataset)])) as {
   readonly [D in CryoDatasetName]: Schema;
 };

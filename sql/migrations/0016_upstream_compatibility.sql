@@ -30,3 +30,28 @@ ALTER TABLE {{state}}.dataset_versions ADD CONSTRAINT dataset_versions_synced_ra
 ALTER TABLE {{state}}.sync_streams
   ADD COLUMN head_block bigint,
   ADD COLUMN head_timestamp timestamptz;
+
+-- Cryo's types (drivers/datasets/cryoSchemas.ts): geth_calls gas and gas_used are U256 triples, and
+-- a legacy transaction's transaction_type is 0, not NULL. Hot rows are converted in place (gas fits
+-- bigint: it is bounded by the block gas limit).
+ALTER TABLE {{data}}.geth_calls
+  ADD COLUMN gas_binary bytea, ADD COLUMN gas_string text, ADD COLUMN gas_f64 double precision,
+  ADD COLUMN gas_used_binary bytea, ADD COLUMN gas_used_string text, ADD COLUMN gas_used_f64 double precision;
+UPDATE {{data}}.geth_calls SET
+  gas_binary = decode(lpad(to_hex(gas::bigint), 64, '0'), 'hex'), gas_string = gas::text, gas_f64 = gas::float8,
+  gas_used_binary = decode(lpad(to_hex(gas_used::bigint), 64, '0'), 'hex'), gas_used_string = gas_used::text, gas_used_f64 = gas_used::float8;
+ALTER TABLE {{data}}.geth_calls
+  DROP COLUMN gas, DROP COLUMN gas_used,
+  ALTER COLUMN gas_binary SET NOT NULL, ALTER COLUMN gas_string SET NOT NULL, ALTER COLUMN gas_f64 SET NOT NULL,
+  ALTER COLUMN gas_used_binary SET NOT NULL, ALTER COLUMN gas_used_string SET NOT NULL, ALTER COLUMN gas_used_f64 SET NOT NULL;
+
+UPDATE {{data}}.transactions SET transaction_type = 0 WHERE transaction_type IS NULL;
+ALTER TABLE {{data}}.transactions ALTER COLUMN transaction_type SET NOT NULL;
+
+-- geth_calls files written before this migration hold gas and gas_used as UInt64: their versions
+-- are marked as files with their own columns, so queries read gas_* as NULL there (not a binder
+-- error) and compaction never merges them with files of the new columns. Syncing the ranges again
+-- rewrites them.
+UPDATE {{state}}.dataset_versions
+SET config_hash = config_hash || ';columns=typ+from_address+to_address+value_binary+value_string+value_f64+gas+gas_used+input+output+error+block_number+transaction_hash+transaction_index+trace_address+chain_id'
+WHERE dataset = 'geth_calls' AND config_hash NOT LIKE '%;columns=%';

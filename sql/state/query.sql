@@ -10,7 +10,7 @@ SELECT pg_export_snapshot() AS snapshot_id;
 -- The live versions of the datasets $1 with the tip of their dataset on their chain (the end of its
 -- newest live version), lowest range first.
 SELECT v.version_id::text AS version_id, v.dataset, v.chain_id::text AS chain_id, v.range_start::text AS range_start,
-       v.range_end::text AS range_end, v.bucket, v.object_keys, v.row_count::text AS row_count, t.tip_end::text AS tip_end
+       v.range_end::text AS range_end, v.bucket, v.object_keys, v.row_count::text AS row_count, v.config_hash, t.tip_end::text AS tip_end
 FROM dataset_versions v
 JOIN dataset_tips t ON t.dataset = v.dataset AND t.chain_id = v.chain_id
 WHERE v.dataset = ANY ($1::text[]) AND v.superseded_at IS NULL

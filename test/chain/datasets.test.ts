@@ -16,105 +16,35 @@ import {
   type FetchedByDataset,
 } from '../../drivers/chain/datasets.js';
 import { RpcPool } from '../../drivers/chain/rpcClient.js';
+import { selectColumns } from '../../drivers/chain/arrow/batchBuilder.js';
+import { CRYO_DATASETS, DATASET_CATALOG, fileColumnNames, type ArrowTypeName } from '../../drivers/datasets/catalog.js';
+import { CRYO_SCHEMA_TABLE } from '../../drivers/datasets/cryoSchemas.js';
 import { recordBatchesToIpcChunks, writeParquetFile } from '../../drivers/parquet/parquetWriter.js';
 import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, type SeededWorkload, type TestAnvil } from '../helpers/anvil.js';
 
-/**
- * The Cryo columns of every dataset: name, Arrow type, and the DuckDB type the Parquet file must
- * read back as. Arrow UInt32 → UINTEGER, UInt64 → UBIGINT, Binary → BLOB, Utf8 → VARCHAR.
- */
-const CRYO_COLUMNS: Record<CryoDatasetName, readonly (readonly [string, string, string])[]> = {
-  blocks: [
-    ['block_number', 'Uint32', 'UINTEGER'],
-    ['block_hash', 'Binary', 'BLOB'],
-    ['timestamp', 'Uint32', 'UINTEGER'],
-    ['author', 'Binary', 'BLOB'],
-    ['gas_used', 'Uint64', 'UBIGINT'],
-    ['extra_data', 'Binary', 'BLOB'],
-    ['base_fee_per_gas', 'Uint64', 'UBIGINT'],
-    ['chain_id', 'Uint64', 'UBIGINT'],
-    ['parent_hash', 'Binary', 'BLOB'],
-  ],
-  transactions: [
-    ['block_number', 'Uint32', 'UINTEGER'],
-    ['transaction_index', 'Uint64', 'UBIGINT'],
-    ['transaction_hash', 'Binary', 'BLOB'],
-    ['nonce', 'Uint64', 'UBIGINT'],
-    ['from_address', 'Binary', 'BLOB'],
-    ['to_address', 'Binary', 'BLOB'],
-    ['value_binary', 'Binary', 'BLOB'],
-    ['value_string', 'Utf8', 'VARCHAR'],
-    ['value_f64', 'Float64', 'DOUBLE'],
-    ['input', 'Binary', 'BLOB'],
-    ['gas_limit', 'Uint64', 'UBIGINT'],
-    ['gas_used', 'Uint64', 'UBIGINT'],
-    ['gas_price', 'Uint64', 'UBIGINT'],
-    ['transaction_type', 'Uint32', 'UINTEGER'],
-    ['max_priority_fee_per_gas', 'Uint64', 'UBIGINT'],
-    ['max_fee_per_gas', 'Uint64', 'UBIGINT'],
-    ['success', 'Bool', 'BOOLEAN'],
-    ['n_input_bytes', 'Uint32', 'UINTEGER'],
-    ['n_input_zero_bytes', 'Uint32', 'UINTEGER'],
-    ['n_input_nonzero_bytes', 'Uint32', 'UINTEGER'],
-    ['chain_id', 'Uint64', 'UBIGINT'],
-  ],
-  logs: [
-    ['block_number', 'Uint32', 'UINTEGER'],
-    ['block_hash', 'Binary', 'BLOB'],
-    ['transaction_index', 'Uint32', 'UINTEGER'],
-    ['log_index', 'Uint32', 'UINTEGER'],
-    ['transaction_hash', 'Binary', 'BLOB'],
-    ['address', 'Binary', 'BLOB'],
-    ['topic0', 'Binary', 'BLOB'],
-    ['topic1', 'Binary', 'BLOB'],
-    ['topic2', 'Binary', 'BLOB'],
-    ['topic3', 'Binary', 'BLOB'],
-    ['data', 'Binary', 'BLOB'],
-    ['n_data_bytes', 'Uint32', 'UINTEGER'],
-    ['chain_id', 'Uint64', 'UBIGINT'],
-  ],
-  geth_calls: [
-    ['typ', 'Utf8', 'VARCHAR'],
-    ['from_address', 'Binary', 'BLOB'],
-    ['to_address', 'Binary', 'BLOB'],
-    ['value_binary', 'Binary', 'BLOB'],
-    ['value_string', 'Utf8', 'VARCHAR'],
-    ['value_f64', 'Float64', 'DOUBLE'],
-    ['gas', 'Uint64', 'UBIGINT'],
-    ['gas_used', 'Uint64', 'UBIGINT'],
-    ['input', 'Binary', 'BLOB'],
-    ['output', 'Binary', 'BLOB'],
-    ['error', 'Utf8', 'VARCHAR'],
-    ['block_number', 'Uint32', 'UINTEGER'],
-    ['transaction_hash', 'Binary', 'BLOB'],
-    ['transaction_index', 'Uint32', 'UINTEGER'],
-    ['trace_address', 'Utf8', 'VARCHAR'],
-    ['chain_id', 'Uint64', 'UBIGINT'],
-  ],
-  geth_balance_diffs: [
-    ['block_number', 'Uint32', 'UINTEGER'],
-    ['transaction_index', 'Uint64', 'UBIGINT'],
-    ['transaction_hash', 'Binary', 'BLOB'],
-    ['address', 'Binary', 'BLOB'],
-    ['from_value_binary', 'Binary', 'BLOB'],
-    ['from_value_string', 'Utf8', 'VARCHAR'],
-    ['from_value_f64', 'Float64', 'DOUBLE'],
-    ['to_value_binary', 'Binary', 'BLOB'],
-    ['to_value_string', 'Utf8', 'VARCHAR'],
-    ['to_value_f64', 'Float64', 'DOUBLE'],
-    ['chain_id', 'Uint64', 'UBIGINT'],
-  ],
-  balances: [
-    ['block_number', 'Uint32', 'UINTEGER'],
-    ['address', 'Binary', 'BLOB'],
-    ['balance_binary', 'Binary', 'BLOB'],
-    ['balance_string', 'Utf8', 'VARCHAR'],
-    ['balance_f64', 'Float64', 'DOUBLE'],
-    ['chain_id', 'Uint64', 'UBIGINT'],
-  ],
-};
+/** The DuckDB type each Arrow type reads back as from Parquet. */
+const DUCKDB_TYPES: Record<ArrowTypeName, string> = { Uint32: 'UINTEGER', Uint64: 'UBIGINT', Binary: 'BLOB', Utf8: 'VARCHAR', Float64: 'DOUBLE', Bool: 'BOOLEAN' };
 
-const DATASET_NAMES = Object.keys(CRYO_COLUMNS) as CryoDatasetName[];
+/** Cryo columns this project writes by default beyond Cryo's defaults (each is Cryo's optional column, in Cryo's place). */
+const PLATFORM_EXTRAS: Partial<Record<CryoDatasetName, string[]>> = { blocks: ['parent_hash'], logs: ['block_hash'] };
+/** Cryo columns not produced here. */
+const NOT_PRODUCED: Partial<Record<CryoDatasetName, string[]>> = { transactions: ['n_rlp_bytes'] };
+
+/**
+ * Per dataset, from Cryo's schema table (drivers/datasets/cryoSchemas.ts, read from Cryo's source):
+ * the columns a default file holds (name, Arrow type, DuckDB type) and those the decoder builds.
+ */
+const CRYO_COLUMNS = Object.fromEntries(
+  CRYO_DATASETS.map((name) => [
+    name,
+    CRYO_SCHEMA_TABLE[name].filter((c) => c.default || PLATFORM_EXTRAS[name]?.includes(c.name)).map((c) => [c.name, c.arrowType, DUCKDB_TYPES[c.arrowType]] as const),
+  ]),
+) as unknown as Record<CryoDatasetName, readonly (readonly [string, ArrowTypeName, string])[]>;
+const DECODED_COLUMNS = Object.fromEntries(
+  CRYO_DATASETS.map((name) => [name, CRYO_SCHEMA_TABLE[name].filter((c) => !NOT_PRODUCED[name]?.includes(c.name)).map((c) => [c.name, c.arrowType] as const)]),
+) as unknown as Record<CryoDatasetName, readonly (readonly [string, ArrowTypeName])[]>;
+
+const DATASET_NAMES = CRYO_DATASETS;
 
 let anvil: TestAnvil;
 let workload: SeededWorkload;
@@ -155,15 +85,13 @@ function columnValues(batch: RecordBatch, name: string): unknown[] {
   return Array.from({ length: batch.numRows }, (_, i) => column.get(i));
 }
 
-test('every dataset schema has the Cryo names, order and Arrow types', (t) => {
+test('every dataset schema has the Cryo names, order and Arrow types: default columns as Cryo writes them, decoded ones as its struct', (t) => {
   t.deepEqual(Object.keys(DATASETS).sort(), [...DATASET_NAMES].sort());
   for (const name of DATASET_NAMES) {
     const { schema } = datasetByName(name);
-    t.deepEqual(
-      schema.fields.map((field) => [field.name, String(field.type)]),
-      CRYO_COLUMNS[name].map(([column, type]) => [column, type]),
-      name,
-    );
+    t.deepEqual(schema.fields.map((field) => [field.name, String(field.type)]), DECODED_COLUMNS[name], name);
+    t.deepEqual(fileColumnNames(name), CRYO_COLUMNS[name].map(([column]) => column), `${name}: default file columns`);
+    t.deepEqual(DATASET_CATALOG[name].columns.map((c) => [c.name, c.arrowType]), CRYO_COLUMNS[name].map(([column, type]) => [column, type]), `${name}: catalog`);
   }
   t.throws(() => datasetByName('traces'), { message: 'unknown dataset "traces" (known: blocks, transactions, logs, geth_calls, geth_balance_diffs, balances)' });
 });
@@ -176,7 +104,9 @@ for (const name of DATASET_NAMES) {
     const dir = mkdtempSync(join(tmpdir(), `chain-${name}-`));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, `network_${ANVIL_CHAIN_ID}__${name}__00000000_to_${String(workload.head).padStart(8, '0')}.parquet`);
-    const written = await writeParquetFile(recordBatchesToIpcChunks([batch]), path, { compression: 'zstd' });
+    // As cryo_ingest writes it: the default columns.
+    const file = selectColumns(batch, fileColumnNames(name));
+    const written = await writeParquetFile(recordBatchesToIpcChunks([file]), path, { compression: 'zstd' });
     t.is(written.rows, batch.numRows);
 
     const db = await duckdb(t);
@@ -187,7 +117,7 @@ for (const name of DATASET_NAMES) {
       CRYO_COLUMNS[name].map(([column, , duckdbType]) => [column, duckdbType]),
     );
     const read = await db.runAndReadAll(`SELECT * EXCLUDE (file_row_number) FROM ${source} ORDER BY file_row_number`);
-    t.deepEqual(read.getRows().map((row) => row.map(normalize)), rows(batch));
+    t.deepEqual(read.getRows().map((row) => row.map(normalize)), rows(file));
   });
 }
 

@@ -96,9 +96,9 @@ test('the drift check names the dataset and column of a changed type, nullabilit
     .map((c) => (c.column === 'gas_used' ? { ...c, type: 'bigint' } : c.column === 'base_fee_per_gas' ? { ...c, nullable: false } : c));
   drifted.push({ table: 'blocks', column: 'size', type: 'bigint', nullable: true });
   t.deepEqual(hotTableDrift('blocks', drifted), [
+    'blocks.parent_hash: the catalog has it (bytea NOT NULL), the hot table does not',
     'blocks.gas_used: the catalog says numeric(20) NOT NULL, the hot table has bigint NOT NULL',
     'blocks.base_fee_per_gas: the catalog says numeric(20) NULL, the hot table has numeric(20) NOT NULL',
-    'blocks.parent_hash: the catalog has it (bytea NOT NULL), the hot table does not',
     'blocks.size: the hot table has it, the catalog does not',
   ]);
 });

@@ -13,6 +13,8 @@ export interface IngestRangeInput {
   parquet: ParquetTarget;
   /** Also return the rows as COPY text for the hot table. */
   hot: boolean;
+  /** The Parquet file's columns, in Cryo's order; default the dataset's default columns. */
+  columns?: string[] | undefined;
   /** `balances` only: the addresses to read and the blocks of the range to read them at. */
   balances?: { addresses: `0x${string}`[]; blocks: number[] };
 }
@@ -40,8 +42,10 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
  * An RPC pool's concurrency and rate limits therefore apply per pool thread.
  */
 export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeResult> {
-  const [{ fetchDataset, decodeDataset, fetchedBlockHashes }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
+  const [{ fetchDataset, decodeDataset, fetchedBlockHashes }, { DATASET_CATALOG }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
     import('../../../drivers/chain/datasets.js'),
+    import('../../../drivers/datasets/catalog.js'),
+    import('../../../drivers/chain/arrow/batchBuilder.js'),
     import('../../../drivers/parquet/parquetWriter.js'),
     import('../../../drivers/postgres/copy.js'),
     rpcPoolFor(input.rpc),
@@ -49,7 +53,9 @@ export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeR
   const range = { start: input.start, end: input.end };
   const fetched = await fetchDataset(input.dataset, rpc, { range, ...input.balances });
   const batch = decodeDataset(input.dataset, fetched, input.chainId);
-  const written = await uploadParquet([recordBatchToIpc(batch)], input.parquet);
-  const copyText = input.hot ? arrowToCopyText([batch]) : new Uint8Array(0);
+  // The decoder builds the optional columns too; the file keeps the chosen ones, the hot rows the defaults.
+  const defaults = DATASET_CATALOG[input.dataset].columns.map((c) => c.name);
+  const written = await uploadParquet([recordBatchToIpc(selectColumns(batch, input.columns ?? defaults))], input.parquet);
+  const copyText = input.hot ? arrowToCopyText([selectColumns(batch, defaults)]) : new Uint8Array(0);
   return { ...written, copyText, blockHashes: fetchedBlockHashes(input.dataset, fetched) };
 }

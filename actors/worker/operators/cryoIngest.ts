@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { HOT_DATASETS } from '../../../drivers/datasets/catalog.js';
+import { columnsConfig, fileColumnNames, HOT_DATASETS } from '../../../drivers/datasets/catalog.js';
+import { cryoNetworkName } from '../../../drivers/datasets/cryoSchemas.js';
 import type { Operator } from './registry.js';
 import { failpoint } from '../../../runtime/failpoints.js';
 
@@ -12,9 +13,11 @@ const IngestParamsSchema = z.object({
   network: z.string().optional(),
   /** Also keep the range as hot rows in Postgres (default true). */
   hot: z.boolean().default(true),
+  /** The file's columns (Cryo's --include-columns / --exclude-columns); default Cryo's defaults. */
+  columns: z.object({ include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() }).optional(),
 });
 
-/** Config hash of cold files: what would change their content for the same range. */
+/** Config hash of cold files: what would change their content for the same range (a column choice adds its columns). */
 const CONFIG_HASH = 'cryo-v1-zstd';
 
 /**
@@ -27,15 +30,16 @@ const CONFIG_HASH = 'cryo-v1-zstd';
 export const cryoIngest: Operator = async ({ params, outputs, signal, task }) => {
   const p = IngestParamsSchema.parse(params);
   if (p.end <= p.start) throw new RangeError(`empty range [${p.start}, ${p.end})`);
-  const key = outputs.stagingKey(p.dataset, p.chain_id, p.start, p.end, p.network);
+  const key = outputs.stagingKey(p.dataset, p.chain_id, p.start, p.end, p.network ?? cryoNetworkName(p.chain_id));
+  const columns = fileColumnNames(p.dataset, p.columns);
   const written = await outputs.ingestRange(
     key,
-    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot },
+    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot, columns },
     signal,
   );
   await failpoint('ingest.beforeCommit', { taskId: task.taskId, dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end });
   const result = await outputs.commitFile(
-    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH, key, rows: written.rows, bytes: written.bytes },
+    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH + columnsConfig(p.dataset, p.columns), key, rows: written.rows, bytes: written.bytes },
     {
       blockHashes: written.blockHashes,
       hot: p.hot ? { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, copyText: written.copyText } : undefined,

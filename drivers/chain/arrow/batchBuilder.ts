@@ -3,7 +3,7 @@
  * decoder and its schema cannot drift apart silently: the batch's column order is the schema's, a
  * name or type the schema lacks fails, and so does a schema column the decoder never took.
  */
-import { Binary, Bool, Float64, makeData, RecordBatch, Struct, Uint32, Uint64, Utf8, type Field, type Schema } from 'apache-arrow';
+import { Binary, Bool, Float64, makeData, RecordBatch, Schema, Struct, Uint32, Uint64, Utf8, type Field } from 'apache-arrow';
 import { BinaryColumn, BoolColumn, Float64Column, U256Columns, Uint32Column, Uint64Column, Utf8Column } from './columns.js';
 
 type AnyColumn = BinaryColumn | Utf8Column | Uint32Column | Uint64Column | Float64Column | BoolColumn;
@@ -17,6 +17,21 @@ function columnFor(field: Field): AnyColumn {
   if (type instanceof Float64) return new Float64Column(field as Field<Float64>);
   if (type instanceof Bool) return new BoolColumn(field as Field<Bool>);
   throw new TypeError(`column ${field.name}: no builder for Arrow type ${String(type)}`);
+}
+
+/**
+ * The batch with only the columns `names`, in that order (the columns share the batch's buffers).
+ * apache-arrow 21's RecordBatch.select fails on batches made with makeData, hence this.
+ */
+export function selectColumns(batch: RecordBatch, names: readonly string[]): RecordBatch {
+  const fields = names.map((name) => batch.schema.fields.find((field) => field.name === name) ?? missingColumn(name));
+  const children = fields.map((field) => batch.getChild(field.name)!.data[0]!);
+  const data = makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children });
+  return new RecordBatch(new Schema(fields, batch.schema.metadata), data);
+}
+
+function missingColumn(name: string): never {
+  throw new Error(`the batch has no column ${name}`);
 }
 
 /** One builder per field of `schema`; `finish()` makes the RecordBatch in schema order. */

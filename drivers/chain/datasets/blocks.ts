@@ -17,28 +17,52 @@ export async function fetchBlocksData(pool: RpcPool, range: BlockRange, options:
 export function decodeBlocks(fetched: BlocksFetched, chainId: ChainId): RecordBatch {
   const chain = chainIdValue(chainId);
   const batch = new BatchBuilder(CRYO_SCHEMAS.blocks);
-  const number = batch.uint32('block_number');
   const hash = batch.binary('block_hash');
-  const timestamp = batch.uint32('timestamp');
-  const author = batch.binary('author');
-  const gasUsed = batch.uint64('gas_used');
-  const extraData = batch.binary('extra_data');
-  const baseFee = batch.uint64('base_fee_per_gas');
-  const chainIds = batch.uint64('chain_id');
   const parentHash = batch.binary('parent_hash');
+  const unclesHash = batch.binary('uncles_hash');
+  const author = batch.binary('author');
+  const stateRoot = batch.binary('state_root');
+  const transactionsRoot = batch.binary('transactions_root');
+  const receiptsRoot = batch.binary('receipts_root');
+  const number = batch.uint32('block_number');
+  const gasUsed = batch.uint64('gas_used');
+  const gasLimit = batch.uint64('gas_limit');
+  const extraData = batch.binary('extra_data');
+  const logsBloom = batch.binary('logs_bloom');
+  const timestamp = batch.uint32('timestamp');
+  const difficulty = batch.uint64('difficulty');
+  const totalDifficulty = batch.u256('total_difficulty');
+  const size = batch.uint64('size');
+  const mixHash = batch.binary('mix_hash');
+  const nonce = batch.binary('nonce');
+  const baseFee = batch.uint64('base_fee_per_gas');
+  const withdrawalsRoot = batch.binary('withdrawals_root');
+  const chainIds = batch.uint64('chain_id');
   const at = new RowCursor('blocks', 'row');
   try {
     for (const block of fetched.blocks) {
       at.block = block.number;
-      number.appendQuantity(block.number);
       hash.appendHex(block.hash, 32);
-      timestamp.appendQuantity(block.timestamp);
-      author.appendHex(block.miner, 20);
-      gasUsed.appendQuantity(block.gasUsed);
-      extraData.appendHex(block.extraData);
-      baseFee.appendOptionalQuantity(block.baseFeePerGas);
-      chainIds.append(chain);
       parentHash.appendHex(block.parentHash, 32);
+      unclesHash.appendHex(block.sha3Uncles, 32);
+      author.appendHex(block.miner, 20);
+      stateRoot.appendHex(block.stateRoot, 32);
+      transactionsRoot.appendHex(block.transactionsRoot, 32);
+      receiptsRoot.appendHex(block.receiptsRoot, 32);
+      number.appendQuantity(block.number);
+      gasUsed.appendQuantity(block.gasUsed);
+      gasLimit.appendQuantity(block.gasLimit);
+      extraData.appendHex(block.extraData);
+      logsBloom.appendOptionalHex(block.logsBloom);
+      timestamp.appendQuantity(block.timestamp);
+      difficulty.appendQuantity(block.difficulty);
+      totalDifficulty.appendOptionalQuantity(block.totalDifficulty);
+      size.appendOptionalQuantity(block.size);
+      mixHash.appendOptionalHex(block.mixHash, 32);
+      nonce.appendOptionalHex(block.nonce);
+      baseFee.appendOptionalQuantity(block.baseFeePerGas);
+      withdrawalsRoot.appendOptionalHex(block.withdrawalsRoot, 32);
+      chainIds.append(chain);
     }
   } catch (err) {
     throw at.error(err);

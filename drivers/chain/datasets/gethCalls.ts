@@ -42,8 +42,8 @@ export function decodeGethCalls(fetched: GethCallsFetched, chainId: ChainId): Re
   const from = batch.binary('from_address');
   const to = batch.binary('to_address');
   const value = batch.u256('value');
-  const gas = batch.uint64('gas');
-  const gasUsed = batch.uint64('gas_used');
+  const gas = batch.u256('gas');
+  const gasUsed = batch.u256('gas_used');
   const input = batch.binary('input');
   const output = batch.binary('output');
   const error = batch.utf8('error');

@@ -4,7 +4,7 @@
  * (hash, order): a reorg between the two reads fails the decode instead of mixing two chains.
  */
 import type { RecordBatch } from 'apache-arrow';
-import type { RpcTransactionReceipt } from 'viem';
+import { numberToHex, type RpcTransactionReceipt } from 'viem';
 import { CRYO_SCHEMAS } from '../../datasets/arrowSchemas.js';
 import { BatchBuilder } from '../arrow/batchBuilder.js';
 import { fetchBlocks, fetchReceipts, type BlockRange, type FetchOptions, type RpcBlockWithTransactions } from '../fetch.js';
@@ -43,6 +43,11 @@ export function decodeTransactions(fetched: TransactionsFetched, chainId: ChainI
   const inputBytes = batch.uint32('n_input_bytes');
   const inputZeroBytes = batch.uint32('n_input_zero_bytes');
   const inputNonzeroBytes = batch.uint32('n_input_nonzero_bytes');
+  const blockHash = batch.binary('block_hash');
+  const blockTimestamp = batch.uint32('timestamp');
+  const r = batch.binary('r');
+  const s = batch.binary('s');
+  const v = batch.bool('v');
   const chainIds = batch.uint64('chain_id');
 
   const at = new RowCursor('transactions', 'transaction');
@@ -76,7 +81,8 @@ export function decodeTransactions(fetched: TransactionsFetched, chainId: ChainI
         gasUsed.appendQuantity(receipt.gasUsed);
         // Mined transactions carry their effective price as gasPrice; the receipt has it too.
         gasPrice.appendOptionalQuantity(tx.gasPrice ?? receipt.effectiveGasPrice);
-        transactionType.appendOptionalQuantity(tx.type);
+        // Cryo writes the type as alloy reads it: 0 for a legacy transaction that carries none.
+        transactionType.appendQuantity(tx.type ?? '0x0');
         maxPriorityFee.appendOptionalQuantity(tx.maxPriorityFeePerGas);
         maxFee.appendOptionalQuantity(tx.maxFeePerGas);
         success.append(receiptSucceeded(receipt, at));
@@ -85,6 +91,12 @@ export function decodeTransactions(fetched: TransactionsFetched, chainId: ChainI
         inputBytes.append(size);
         inputZeroBytes.append(zeros);
         inputNonzeroBytes.append(size - zeros);
+        blockHash.appendHex(block.hash, 32);
+        blockTimestamp.appendQuantity(block.timestamp);
+        // JSON-RPC sends r and s as quantities (no leading zeros); Cryo writes them as 32 bytes.
+        r.appendHex(numberToHex(BigInt(tx.r), { size: 32 }), 32);
+        s.appendHex(numberToHex(BigInt(tx.s), { size: 32 }), 32);
+        v.append(signatureParity(tx, at));
         chainIds.append(chain);
       });
     });
@@ -92,6 +104,13 @@ export function decodeTransactions(fetched: TransactionsFetched, chainId: ChainI
     throw at.error(err);
   }
   return batch.finish();
+}
+
+/** The signature's y parity: `yParity` for typed transactions, from `v` for legacy ones (27/28, or EIP-155's 35 + 2·chain + parity). */
+function signatureParity(tx: RpcBlockWithTransactions['transactions'][number], at: RowCursor): boolean {
+  if (tx.yParity !== undefined) return Number(tx.yParity) === 1;
+  const v = tx.v === undefined ? at.fail('the transaction has neither yParity nor v') : BigInt(tx.v);
+  return v === 28n || (v >= 35n && (v - 35n) % 2n === 1n);
 }
 
 function receiptSucceeded(receipt: RpcTransactionReceipt, at: RowCursor): boolean {
