@@ -25,8 +25,8 @@ const StreamSchema = z
   .strict()
   .superRefine((stream, ctx) => {
     if (stream.columns === undefined) return;
-    for (const message of columnSelectionErrors(stream.cryo_dataset_name, stream.columns)) {
-      ctx.addIssue({ code: 'custom', message, path: ['columns', message.startsWith('include') ? 'include' : 'exclude'] });
+    for (const { field, message } of columnSelectionErrors(stream.cryo_dataset_name, stream.columns)) {
+      ctx.addIssue({ code: 'custom', message, path: ['columns', field] });
     }
   });
 

@@ -275,20 +275,26 @@ function requiredColumns(dataset: CryoDatasetName): Set<string> {
   return new Set([...DATASET_CATALOG[dataset].key, 'block_number', 'chain_id']);
 }
 
-/** Why `selection` cannot apply to the dataset's files, one message per bad name; [] when it can. */
-export function columnSelectionErrors(dataset: CryoDatasetName, selection: ColumnSelection): string[] {
+/** One reason a column selection cannot apply, with the list (include or exclude) holding the bad name. */
+export interface ColumnSelectionError {
+  field: 'include' | 'exclude';
+  message: string;
+}
+
+/** Why `selection` cannot apply to the dataset's files, one reason per bad name; [] when it can. */
+export function columnSelectionErrors(dataset: CryoDatasetName, selection: ColumnSelection): ColumnSelectionError[] {
   const spec = DATASET_CATALOG[dataset];
   const defaults = spec.columns.map((c) => c.name);
   const required = requiredColumns(dataset);
-  const errors: string[] = [];
+  const errors: ColumnSelectionError[] = [];
   for (const name of selection.include ?? []) {
     if (!spec.optionalColumns.includes(name) && !defaults.includes(name)) {
-      errors.push(`include: ${dataset} has no optional column "${name}" (optional: ${spec.optionalColumns.join(', ') || 'none'})`);
+      errors.push({ field: 'include', message: `${dataset} has no optional column "${name}" (optional: ${spec.optionalColumns.join(', ') || 'none'})` });
     }
   }
   for (const name of selection.exclude ?? []) {
-    if (required.has(name)) errors.push(`exclude: "${name}" is needed in every ${dataset} file (${[...required].join(', ')})`);
-    else if (!defaults.includes(name)) errors.push(`exclude: "${name}" is not a default column of ${dataset} (${defaults.join(', ')})`);
+    if (required.has(name)) errors.push({ field: 'exclude', message: `"${name}" is needed in every ${dataset} file (${[...required].join(', ')})` });
+    else if (!defaults.includes(name)) errors.push({ field: 'exclude', message: `"${name}" is not a default column of ${dataset} (${defaults.join(', ')})` });
   }
   return errors;
 }
@@ -296,7 +302,7 @@ export function columnSelectionErrors(dataset: CryoDatasetName, selection: Colum
 /** The columns a file of the dataset holds under `selection`, in Cryo's order. */
 export function fileColumnNames(dataset: CryoDatasetName, selection: ColumnSelection = {}): string[] {
   const errors = columnSelectionErrors(dataset, selection);
-  if (errors.length > 0) throw new RangeError(errors.join('; '));
+  if (errors.length > 0) throw new RangeError(errors.map((e) => `columns.${e.field}: ${e.message}`).join('; '));
   const chosen = new Set([...DATASET_CATALOG[dataset].columns.map((c) => c.name), ...(selection.include ?? [])]);
   for (const name of selection.exclude ?? []) chosen.delete(name);
   return DATASET_CATALOG[dataset].decodedColumns.map((c) => c.name).filter((name) => chosen.has(name));

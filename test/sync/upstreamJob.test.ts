@@ -1,15 +1,27 @@
 import test from 'ava';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestClient, http, type Address } from 'viem';
 import { parseSyncJobSpec, SyncJobSpecError } from '../../actors/state/syncJobSpec.js';
 import { trimHotRows } from '../../actors/state/hotRows.js';
 import { formatJobStatus } from '../../cli/progress.js';
 import { fetchBalances, fetchBlocks, fetchCallTraces, fetchLogs } from '../../drivers/chain/fetch.js';
 import { RpcPool } from '../../drivers/chain/rpcClient.js';
+import { HOT_DATASETS, type ArrowTypeName, type CryoDatasetName } from '../../drivers/datasets/catalog.js';
+import { CRYO_SCHEMA_TABLE } from '../../drivers/datasets/cryoSchemas.js';
+import { duckdb } from '../helpers/duckdb.js';
 import { ANVIL_CHAIN_ID, seedWorkload, startAnvil } from '../helpers/anvil.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
+
+/** `name TYPE` of each column of a default file, from Cryo's table (plus the platform's extras, in Cryo's place). */
+function cryoDefaultFile(dataset: CryoDatasetName): string[] {
+  const duckType: Record<ArrowTypeName, string> = { Uint32: 'UINTEGER', Uint64: 'UBIGINT', Binary: 'BLOB', Utf8: 'VARCHAR', Float64: 'DOUBLE', Bool: 'BOOLEAN' };
+  const extras: Partial<Record<CryoDatasetName, string[]>> = { blocks: ['parent_hash'], logs: ['block_hash'] };
+  return CRYO_SCHEMA_TABLE[dataset].filter((c) => c.default || extras[dataset]?.includes(c.name)).map((c) => `${c.name} ${duckType[c.arrowType]}`);
+}
 
 /**
  * Job files written for the reference platform run here as they are: its example (Monad mainnet
@@ -81,6 +93,24 @@ test('the reference example job applies unchanged and syncs on the devnet: rows 
   };
   for (const [dataset, rows] of Object.entries(expected)) t.is(status.streams[dataset]!.rows, rows, `${dataset}: committed rows equal the node's`);
 
+  // Every committed file has Cryo's columns, order and types (drivers/datasets/cryoSchemas.ts).
+  const db = await duckdb(t);
+  const dir = await mkdtemp(join(tmpdir(), 'upstream-files-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  for (const dataset of HOT_DATASETS) {
+    const [version] = await node.rt.registry.listVersions(dataset, ANVIL_CHAIN_ID);
+    const path = join(dir, `${dataset}.parquet`);
+    await writeFile(path, await (await objects.get()).getBytes(version!.bucket, version!.object_keys[0]!));
+    const described = await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`);
+    t.deepEqual(
+      described.getRowObjectsJS().map((row) => `${String(row['column_name'])} ${String(row['column_type'])}`),
+      cryoDefaultFile(dataset),
+      `${dataset}: the committed file's schema is Cryo's`,
+    );
+  }
+  const legacy = await node.rt.query().then((q) => q.query({ sql: 'SELECT count(*) FILTER (WHERE transaction_type = 0), count(*) FILTER (WHERE transaction_type IS NULL) FROM transactions' }));
+  t.true(Number(legacy.rows[0]![0]) > 0 && Number(legacy.rows[0]![1]) === 0, 'legacy transactions have transaction_type 0, as Cryo writes');
+
   const qs = await node.rt.query();
   const diffsSql = `SELECT block_number, transaction_index, '0x' || lower(hex(address)) AS address, from_value_string, to_value_string
     FROM geth_balance_diffs ORDER BY block_number, transaction_index, address`;
@@ -109,6 +139,55 @@ test('the reference example job applies unchanged and syncs on the devnet: rows 
   const cold = await qs.query({ sql: diffsSql });
   t.like(cold.stats, { hotRows: 0 });
   t.deepEqual(cold.rows, hot.rows, 'cold files hold the same diffs');
+});
+
+test('a stream chooses its file columns as Cryo does: optional ones included in Cryo order, defaults excluded; queries read the excluded ones as NULL from files', async (t) => {
+  const anvil = await startAnvil();
+  t.teardown(() => anvil.stop());
+  await createTestClient({ mode: 'anvil', transport: http(anvil.url) }).mine({ blocks: 9 });
+  const job = `kind: chain_sync
+name: chosen_columns
+chain_id: ${ANVIL_CHAIN_ID}
+mode: {kind: fixed_target, from_block: 0, to_block: 10}
+streams:
+  blocks:
+    cryo_dataset_name: blocks
+    rpc_pool: standard
+    chunk_size: 5
+    max_inflight: 2
+    columns: {include: [gas_limit, state_root], exclude: [extra_data]}
+`;
+  const bad = t.throws(() => parseSyncJobSpec(job.replace('exclude: [extra_data]', 'exclude: [block_hash]').replace('state_root', 'n_rlp_bytes')), { instanceOf: SyncJobSpecError });
+  t.regex(bad!.message, /streams\.blocks\.columns\.include \(line 11\): blocks has no optional column "n_rlp_bytes" \(optional: uncles_hash, state_root, /);
+  t.regex(bad!.message, /streams\.blocks\.columns\.exclude \(line 11\): "block_hash" is needed in every blocks file/);
+
+  const inst = await createInstallation(t);
+  const { objects } = await embeddedObjects(t, inst);
+  const node = await startNode(t, inst, { objects, env: { TRACE_RPC_POOL_STANDARD_URL: anvil.url } });
+  const { jobId } = await node.rt.syncJobs.apply(parseSyncJobSpec(job));
+  await eventually(async () => ((await node.rt.syncJobs.status(jobId)).complete ? true : undefined), 60_000, 'the job to complete');
+
+  const versions = await node.rt.registry.listVersions('blocks', ANVIL_CHAIN_ID);
+  t.is(versions.length, 2);
+  const dir = await mkdtemp(join(tmpdir(), 'chosen-columns-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'blocks.parquet');
+  await writeFile(path, await (await objects.get()).getBytes(versions[0]!.bucket, versions[0]!.object_keys[0]!));
+  const db = await duckdb(t);
+  const described = await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`);
+  t.deepEqual(
+    described.getRowObjectsJS().map((row) => row['column_name']),
+    ['block_hash', 'parent_hash', 'author', 'state_root', 'block_number', 'gas_used', 'gas_limit', 'timestamp', 'base_fee_per_gas', 'chain_id'],
+    "Cryo's dataframe order: optional columns in their place, the excluded one gone",
+  );
+
+  const qs = await node.rt.query();
+  const sql = 'SELECT count(*), count(extra_data), min(block_number), max(block_number) FROM blocks';
+  t.deepEqual((await qs.query({ sql })).rows[0]!.map(Number), [10, 10, 0, 9], 'hot rows keep every default column');
+  t.true((await trimHotRows(inst.pool, inst.schemas.data, 0)) > 0);
+  const cold = await qs.query({ sql });
+  t.like(cold.stats, { hotRows: 0, coldFiles: 2 });
+  t.deepEqual(cold.rows[0]!.map(Number), [10, 0, 0, 9], 'files without extra_data read it as NULL');
 });
 
 test('follow_head: a head older than max_head_age_seconds pauses planning and status says so; a fresh head resumes it', async (t) => {
