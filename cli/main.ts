@@ -9,6 +9,7 @@ import { registerCompact } from './commands/compact.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDevnet } from './commands/devnet.js';
+import { registerExport } from './commands/export.js';
 import { registerHarness } from './commands/harness.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOutboxUnpark } from './commands/outboxUnpark.js';
@@ -21,6 +22,7 @@ import { registerStatus } from './commands/status.js';
 import { registerTask } from './commands/task.js';
 import { registerTemplates } from './commands/templates.js';
 import { registerUp } from './commands/up.js';
+import { registerVerify } from './commands/verify.js';
 import { isUsageError } from './usageError.js';
 
 const program = new Command('trace-lite')
@@ -38,6 +40,8 @@ const COMMANDS = [
   registerPauseResume,
   registerRetry,
   registerDatasets,
+  registerExport,
+  registerVerify,
   registerCompact,
   registerQuery,
   registerTemplates,

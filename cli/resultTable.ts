@@ -5,7 +5,7 @@ function cellText(cell: ResultCell): string {
 }
 
 /** A query result as a text table: columns padded to their widest cell; numbers right-aligned, everything else left-aligned. */
-export function formatTable({ columns, rows }: QueryResult): string {
+export function formatTable({ columns, rows }: Pick<QueryResult, 'columns' | 'rows'>): string {
   const texts = rows.map((row) => row.map(cellText));
   const widths = columns.map((c, i) => Math.max(c.name.length, ...texts.map((row) => row[i]?.length ?? 0)));
   const line = (cells: string[], rightAligned: (i: number) => boolean) =>

@@ -9,6 +9,13 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** An option value that must be a block number: an integer, 0 or more. */
+export function blockNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a block number (an integer, 0 or more)');
+  return n;
+}
+
 /** A file the user named, or a UsageError saying why it cannot be read. */
 export async function readUserFile(path: string): Promise<string> {
   try {

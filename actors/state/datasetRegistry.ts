@@ -47,6 +47,9 @@ export interface StagedVersion {
   manifestKey: string;
   rowCount: number;
   bytes: number;
+  /** Per object: the sha256 of its bytes (hex) and the ETag the store returned, when the writer knows them. */
+  objectSha256?: readonly string[] | undefined;
+  objectEtags?: readonly string[] | undefined;
   /**
    * A compaction's version: the ids of the live versions it merges, which must cover exactly its
    * range, contiguously. They stop serving queries in the commit that registers it.
@@ -71,6 +74,9 @@ export interface DatasetVersion {
   committed_at: Date;
   superseded_by: string | null;
   superseded_at: Date | null;
+  /** Per object, as recorded at commit; null for versions registered before they were recorded. */
+  object_sha256: string[] | null;
+  object_etags: string[] | null;
   objects_deleted_at: Date | null;
 }
 
@@ -142,6 +148,8 @@ export class DatasetRegistry {
         manifest_key: v.manifestKey,
         row_count: v.rowCount,
         bytes: v.bytes,
+        object_sha256: v.objectSha256 ?? null,
+        object_etags: v.objectEtags ?? null,
       }));
       const { rows } = await client.query<{ range_key: string; version_id: string }>(SQL.registerVersions, [JSON.stringify(payload), fence.taskId, fence.attempt]);
       const registered = new Map(rows.map((r) => [r.range_key, r.version_id]));

@@ -1,3 +1,4 @@
+import { cryoNetworkName } from '../../drivers/datasets/cryoSchemas.js';
 import type { ParquetCompression } from '../../drivers/parquet/parquetWriter.js';
 import type { PutResult } from '../../drivers/store/objectStore.js';
 import type { CompactionResult } from './jobs/compaction.js';
@@ -65,8 +66,8 @@ export class AttemptOutputs {
     return stagingPrefix(dataset, chainId, this.fence);
   }
 
-  /** This attempt's staging key of a range's file, named the Cryo way (`network` defaults to `network_<chain>`). */
-  stagingKey(dataset: string, chainId: number, start: number, end: number, network = `network_${chainId}`): string {
+  /** This attempt's staging key of a range's file, named the Cryo way (`network` defaults to Cryo's name for the chain). */
+  stagingKey(dataset: string, chainId: number, start: number, end: number, network = cryoNetworkName(chainId)): string {
     return `${this.stagingPrefix(dataset, chainId)}${cryoFileName(network, dataset, start, end)}`;
   }
 
@@ -140,7 +141,20 @@ export class AttemptOutputs {
    * the common case of commit().
    */
   async commitFile(
-    file: { dataset: string; chainId: number; start: number; end: number; configHash: string; key: string; rows: number; bytes: number; supersedes?: string[] },
+    file: {
+      dataset: string;
+      chainId: number;
+      start: number;
+      end: number;
+      configHash: string;
+      key: string;
+      rows: number;
+      bytes: number;
+      /** The object's sha256 (hex) and the ETag the store returned for it (trace-lite verify checks them). */
+      sha256?: string;
+      etag?: string;
+      supersedes?: string[];
+    },
     options: CommitOptions = {},
   ): Promise<CommitResult> {
     return this.commit(
@@ -154,6 +168,8 @@ export class AttemptOutputs {
         objectKeys: [file.key],
         rowCount: file.rows,
         bytes: file.bytes,
+        objectSha256: file.sha256 === undefined ? undefined : [file.sha256],
+        objectEtags: file.etag === undefined ? undefined : [file.etag],
         supersedes: file.supersedes,
       },
       options,
@@ -176,6 +192,7 @@ export class AttemptOutputs {
       range_end_exclusive: version.rangeEnd,
       config_hash: version.configHash,
       files: version.objectKeys.map((key) => `s3://${version.bucket}/${key}`),
+      sha256: version.objectSha256 ?? null,
       row_count: version.rowCount,
       bytes: version.bytes,
       task_id: this.fence.taskId,

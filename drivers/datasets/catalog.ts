@@ -323,3 +323,9 @@ export function columnsConfig(dataset: CryoDatasetName, selection: ColumnSelecti
 export function hasChosenColumns(configHash: string): boolean {
   return configHash.includes(COLUMNS_MARK);
 }
+
+/** The columns a registered file holds, by its dataset and config hash (see columnsConfig). */
+export function columnsOfConfig(dataset: CryoDatasetName, configHash: string): string[] {
+  const at = configHash.indexOf(COLUMNS_MARK);
+  return at < 0 ? fileColumnNames(dataset) : configHash.slice(at + COLUMNS_MARK.length).split('+');
+}

@@ -55,3 +55,10 @@ ALTER TABLE {{data}}.transactions ALTER COLUMN transaction_type SET NOT NULL;
 UPDATE {{state}}.dataset_versions
 SET config_hash = config_hash || ';columns=typ+from_address+to_address+value_binary+value_string+value_f64+gas+gas_used+input+output+error+block_number+transaction_hash+transaction_index+trace_address+chain_id'
 WHERE dataset = 'geth_calls' AND config_hash NOT LIKE '%;columns=%';
+
+-- trace-lite verify: each registered file's sha256 and the ETag the store returned for it, at
+-- commit (parallel to object_keys). NULL for versions registered before, which verify reports as
+-- unrecorded.
+ALTER TABLE {{state}}.dataset_versions
+  ADD COLUMN object_sha256 text[],
+  ADD COLUMN object_etags text[];

@@ -10,11 +10,15 @@ FOR UPDATE;
 -- name: registerVersions
 -- Registers staged objects; a range already registered (a retry after a crash) is left as it is.
 INSERT INTO dataset_versions
-  (dataset, chain_id, range_start, range_end, config_hash, bucket, object_keys, manifest_key, row_count, bytes, task_id, attempt)
+  (dataset, chain_id, range_start, range_end, config_hash, bucket, object_keys, manifest_key, row_count, bytes, task_id, attempt,
+   object_sha256, object_etags)
 SELECT v.dataset, v.chain_id, v.range_start, v.range_end, v.config_hash, v.bucket,
-       ARRAY(SELECT jsonb_array_elements_text(v.object_keys)), v.manifest_key, v.row_count, v.bytes, $2, $3
+       ARRAY(SELECT jsonb_array_elements_text(v.object_keys)), v.manifest_key, v.row_count, v.bytes, $2, $3,
+       CASE WHEN v.object_sha256 IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(v.object_sha256)) END,
+       CASE WHEN v.object_etags IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(v.object_etags)) END
 FROM jsonb_to_recordset($1::jsonb) AS v(dataset text, chain_id bigint, range_start bigint, range_end bigint, config_hash text,
-                                        bucket text, object_keys jsonb, manifest_key text, row_count bigint, bytes bigint)
+                                        bucket text, object_keys jsonb, manifest_key text, row_count bigint, bytes bigint,
+                                        object_sha256 jsonb, object_etags jsonb)
 ON CONFLICT (dataset, chain_id, range_start, range_end, config_hash) DO NOTHING
 RETURNING concat_ws('/', dataset, chain_id, range_start, range_end, config_hash) AS range_key, version_id::text AS version_id;
 
@@ -25,7 +29,7 @@ RETURNING concat_ws('/', dataset, chain_id, range_start, range_end, config_hash)
 SELECT version_id::text AS version_id, dataset, chain_id::text AS chain_id, range_start::text AS range_start,
        range_end::text AS range_end, config_hash, bucket, object_keys, manifest_key, row_count::text AS row_count,
        bytes::text AS bytes, task_id::text AS task_id, attempt, committed_at, superseded_by::text AS superseded_by,
-       superseded_at, objects_deleted_at
+       superseded_at, objects_deleted_at, object_sha256, object_etags
 FROM dataset_versions v
 WHERE ($1::text IS NULL OR dataset = $1) AND ($2::bigint IS NULL OR chain_id = $2) AND v.range_start < $4 AND v.range_end > $3
   AND ($5::boolean OR superseded_at IS NULL)

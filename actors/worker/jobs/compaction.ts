@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { S3ObjectStoreOptions } from '../../../drivers/store/s3ObjectStore.js';
 import type { ObjectStore } from '../../../drivers/store/objectStore.js';
@@ -28,6 +29,8 @@ export interface CompactionResult {
   rows: number;
   bytes: number;
   etag: string;
+  /** sha256 of the object's bytes, hex. */
+  sha256: string;
 }
 
 const storeFor = perThread<S3ObjectStoreOptions, ObjectStore>(async (options) => {
@@ -45,6 +48,7 @@ export async function uploadParquet(chunks: Iterable<Uint8Array> | AsyncIterable
   const [{ writeParquet }, store] = await Promise.all([import('../../../drivers/parquet/parquetWriter.js'), storeFor(target.store)]);
   let rows = 0;
   let bytes = 0;
+  const sha256 = createHash('sha256');
   async function* counted(): AsyncGenerator<Uint8Array> {
     const parts = writeParquet(chunks, { compression: target.compression, rowGroupRows: target.rowGroupRows });
     for (;;) {
@@ -54,6 +58,7 @@ export async function uploadParquet(chunks: Iterable<Uint8Array> | AsyncIterable
         return;
       }
       bytes += next.value.byteLength;
+      sha256.update(next.value);
       yield next.value;
     }
   }
@@ -61,7 +66,7 @@ export async function uploadParquet(chunks: Iterable<Uint8Array> | AsyncIterable
     contentType: 'application/vnd.apache.parquet',
     deadline: target.deadline,
   });
-  return { rows, bytes, etag };
+  return { rows, bytes, etag, sha256: sha256.digest('hex') };
 }
 
 /** Thread job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object. */

@@ -55,7 +55,7 @@ export const balancesBackfill: Operator = async ({ params, outputs, signal, quer
     { dataset: 'balances', chainId: p.chain_id, start, end, rpcPool: p.rpc_pool, hot: false, balances: { addresses: unique, blocks } },
     signal,
   );
-  const result = await outputs.commitFile({ dataset: 'balances', chainId: p.chain_id, start, end, configHash, key, rows: written.rows, bytes: written.bytes });
+  const result = await outputs.commitFile({ dataset: 'balances', chainId: p.chain_id, start, end, configHash, key, rows: written.rows, bytes: written.bytes, sha256: written.sha256, etag: written.etag });
   return { rows: written.rows, addresses: unique.length, blocks: blocks.length, key, registered: result.registered };
 };
 
@@ -95,8 +95,9 @@ export const duckdbQuery: Operator = async ({ params, outputs, query, signal }) 
   const { start, end } = blockWindow(bound);
   const configHash = `query-${createHash('sha256').update(JSON.stringify({ template: p.template, bound })).digest('hex').slice(0, 16)}`;
   const key = outputs.stagingKey(dataset, chainId, start, end);
-  await outputs.stage(outputs.buckets.datasets, key, download.body);
-  const result = await outputs.commitFile({ dataset, chainId, start, end, configHash, key, rows: download.stats.rows, bytes: download.body.byteLength });
+  const { etag } = await outputs.stage(outputs.buckets.datasets, key, download.body);
+  const sha256 = createHash('sha256').update(download.body).digest('hex');
+  const result = await outputs.commitFile({ dataset, chainId, start, end, configHash, key, rows: download.stats.rows, bytes: download.body.byteLength, sha256, etag });
   return { dataset, rows: download.stats.rows, key, registered: result.registered, params: bound } as JsonValue;
 };
 

@@ -42,6 +42,8 @@ export const compact: Operator = async ({ params, outputs, registry, signal, tas
     key,
     rows,
     bytes: written.bytes,
+    sha256: written.sha256,
+    etag: written.etag,
     supersedes: versions.map((v) => v.version_id),
   });
   return { compacted: true, versions: versions.length, rows, bytes: written.bytes, key };

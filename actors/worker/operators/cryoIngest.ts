@@ -39,7 +39,7 @@ export const cryoIngest: Operator = async ({ params, outputs, signal, task }) =>
   );
   await failpoint('ingest.beforeCommit', { taskId: task.taskId, dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end });
   const result = await outputs.commitFile(
-    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH + columnsConfig(p.dataset, p.columns), key, rows: written.rows, bytes: written.bytes },
+    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH + columnsConfig(p.dataset, p.columns), key, rows: written.rows, bytes: written.bytes, sha256: written.sha256, etag: written.etag },
     {
       blockHashes: written.blockHashes,
       hot: p.hot ? { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, copyText: written.copyText } : undefined,
