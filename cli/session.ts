@@ -20,6 +20,8 @@ export interface SessionOptions {
   env?: NodeJS.ProcessEnv;
   /** Drops the installation's schemas before migrating: a clean slate (the demo's). */
   reset?: boolean;
+  /** The node (`up`): serve the embedded store on the fixed port (TRACE_S3_PORT). */
+  serveStore?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
     if (options.reset) await dropInstallation(database.url, schemaNames(config.schemaPrefix));
     const migrated = await migrate(database.url, schemaNames(config.schemaPrefix));
     if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'applied migrations');
-    const rt = openRuntime({ config, log, url: database.url, env: options.env });
+    const rt = openRuntime({ config, log, url: database.url, env: options.env, serveStore: options.serveStore });
     return {
       config,
       log,

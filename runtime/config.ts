@@ -45,6 +45,10 @@ export const ConfigSchema = z
     retryMaxSeconds: positiveNumber.default(300),
     shutdownGraceSeconds: positiveNumber.optional(),
     s3Endpoint: z.string().url().optional(),
+    // Without S3_ENDPOINT, `up` serves the embedded store on this loopback port, fixed so the AWS
+    // CLI, DuckDB or Polars and the other trace-lite commands reach it while the node runs (8788:
+    // beside the gateway's 8787). 0: every process runs a private store on a free port (tests).
+    s3Port: z.coerce.number().int().min(0).max(65_535).default(8788),
     s3Region: z.string().min(1).default('us-east-1'),
     s3AccessKeyId: z.string().min(1).default('trace-lite'),
     s3SecretAccessKey: z.string().min(1).default('trace-lite-secret'),
@@ -131,6 +135,7 @@ export const ENV_KEYS = {
   TRACE_NATIVE_GENESIS_SUPPLY_WEI: 'nativeGenesisSupplyWei',
   TRACE_HTTP_HOST: 'httpHost',
   TRACE_HTTP_PORT: 'httpPort',
+  TRACE_S3_PORT: 's3Port',
   TRACE_REPORT_DIR: 'reportDir',
   TRACE_QUERY_CONCURRENCY: 'queryConcurrency',
 } as const satisfies Record<string, keyof ConfigInput>;

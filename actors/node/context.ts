@@ -68,9 +68,11 @@ export interface OpenRuntimeOptions {
   objects?: LazyObjectStore;
   /** Environment holding the RPC pools; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /** The node (`up`): serve the embedded store on the fixed port TRACE_S3_PORT for other tools and commands. */
+  serveStore?: boolean;
 }
 
-export function openRuntime({ config, log, url, operators, queue: queueDriver, objects, env = process.env }: OpenRuntimeOptions): Runtime {
+export function openRuntime({ config, log, url, operators, queue: queueDriver, objects, env = process.env, serveStore = false }: OpenRuntimeOptions): Runtime {
   const schemas = schemaNames(config.schemaPrefix);
   // Connections: one per concurrently running attempt (claim/complete) plus the actors' own loops.
   const db = createPgPool({ url, schemas, max: config.workerConcurrency + 6 });
@@ -83,7 +85,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
   let queryService: Promise<QueryService> | undefined;
   // The S3 SDK and DuckDB load when first used, so commands that touch neither (status, task submit) start fast.
   const lazyObjects =
-    objects ?? new LazyObjectStore(async () => (await import('../../drivers/store/embeddedS3.js')).openObjectStore({ config, dataDir: config.dataDir, log }));
+    objects ?? new LazyObjectStore(async () => (await import('../../drivers/store/embeddedS3.js')).openObjectStore({ config, dataDir: config.dataDir, log, serve: serveStore }));
   const threads = openThreadPool();
   let metrics: RuntimeMetrics | undefined;
   const queue = queueDriver ?? openQueueDriver(config, db, url, schemas);

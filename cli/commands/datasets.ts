@@ -15,9 +15,18 @@ export function registerDatasets(program: Command): void {
     .action((opts: { dataset?: string; chain?: number; all?: boolean; json?: boolean }) =>
       withSession(async ({ rt }) => {
         const versions = await rt.registry.listAll({ dataset: opts.dataset, chainId: opts.chain, superseded: opts.all });
-        const endpoint = versions.length > 0 ? (await rt.objects.opened()).endpoint : '';
+        const opened = versions.length > 0 ? await rt.objects.opened() : undefined;
+        // A private store stops with this command: its endpoint would not answer afterwards.
+        const endpoint = opened === undefined || opened.lifetime === 'process' ? null : opened.endpoint;
         const described = versions.map((v) => describeVersion(v, endpoint));
         if (opts.json) return printJson(described);
+        if (opened !== undefined) {
+          print(
+            endpoint === null
+              ? `store: no node is serving it (start \`trace-lite up\`: it serves the store at http://127.0.0.1:${rt.config.s3Port} while it runs)`
+              : `store: ${endpoint} (path-style S3, region ${rt.config.s3Region})`,
+          );
+        }
         for (const d of described) {
           const state = d.superseded_by === null ? '' : `  superseded by ${d.superseded_by}${d.files_deleted ? ', files deleted' : ''}`;
           print(`${d.dataset.padEnd(12)} chain ${d.chain_id} [${d.range[0]}, ${d.range[1]})  ${d.rows} rows  ${d.bytes} B  ${d.uri.join(' ')}${state}`);
@@ -28,7 +37,8 @@ export function registerDatasets(program: Command): void {
 }
 
 /** A registered version as `trace-lite datasets` shows it: where the files are, as s3:// URIs. */
-function describeVersion(v: DatasetVersion, endpoint: string) {
+/** `endpoint`: where the files answer over S3 after this command (null when no node serves the store). */
+function describeVersion(v: DatasetVersion, endpoint: string | null) {
   return {
     dataset: v.dataset,
     chain_id: Number(v.chain_id),

@@ -21,7 +21,7 @@ export function registerUp(program: Command): void {
 async function up(roleList: string): Promise<number> {
   const { buildSupervisor } = await import('../../actors/node/node.js');
   const roles = parseRoles(roleList);
-  const session = await openSession();
+  const session = await openSession({ serveStore: true });
   const { rt, log } = session;
   const supervisor = buildSupervisor(rt, roles);
   let signalled: NodeJS.Signals | undefined;
@@ -38,7 +38,9 @@ async function up(roleList: string): Promise<number> {
     process.on('SIGINT', onSignal);
   });
   await supervisor.start();
-  log.info({ roles, workerId: rt.workerId, schemas: rt.schemas, embeddedPostgres: session.database.embedded }, 'trace-lite is up');
+  // The store opens now, not on first use: other tools and commands reach it on its endpoint while the node runs.
+  const { endpoint: store } = await rt.objects.opened();
+  log.info({ roles, workerId: rt.workerId, schemas: rt.schemas, embeddedPostgres: session.database.embedded, store }, 'trace-lite is up');
   const outcome = await Promise.race([stopped.then((signal) => ({ signal })), supervisor.done.then(() => ({}), (error: Error) => ({ error }))]);
   if ('signal' in outcome) {
     log.info({ signal: outcome.signal, running: rt.running.size }, 'shutting down');

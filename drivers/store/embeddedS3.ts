@@ -7,13 +7,17 @@
  *   s3/      buckets and objects, as s3rver lays them out; they outlive the server
  *   s3.log   the servers' output (only their faults: s3rver runs silent), appended
  *
- * Each process that opens the store runs its own server over the same files. The child exits when
+ * The node (`up`) serves it on the fixed loopback port TRACE_S3_PORT (default 8788), so other tools
+ * and the one-shot commands reach the running node's store there; a command that finds no server
+ * on that port runs a private one on a free port for its own lifetime (as every process does with
+ * TRACE_S3_PORT=0). The child exits when
  * stop() is called or when its parent goes away (its IPC channel closes), so a killed process
  * leaves no server behind. s3rver ignores conditional writes (If-None-Match): nothing may rely on
  * them.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../runtime/config.js';
@@ -46,10 +50,18 @@ export interface EmbeddedS3 {
   stop(): Promise<void>;
 }
 
+/**
+ * Who keeps the endpoint up: the configured S3 (`external`), a node's embedded server on the fixed
+ * port (`node`: this process serves it, or a running `up` does), or this process alone (`process`:
+ * it stops with it).
+ */
+export type StoreLifetime = 'external' | 'node' | 'process';
+
 export interface OpenedObjectStore {
   store: ObjectStore;
   endpoint: string;
   embedded: boolean;
+  lifetime: StoreLifetime;
   /** Closes the store and stops the embedded server, if any. */
   stop(): Promise<void>;
   /** How to reach the same store from another thread (the pool's compaction jobs). */
@@ -58,7 +70,7 @@ export interface OpenedObjectStore {
 
 export type ObjectStoreConfig = Pick<
   Config,
-  's3Endpoint' | 's3Region' | 's3AccessKeyId' | 's3SecretAccessKey' | 's3ForcePathStyle' | 'bucketDatasets' | 'bucketResults' | 'bucketScratch'
+  's3Endpoint' | 's3Port' | 's3Region' | 's3AccessKeyId' | 's3SecretAccessKey' | 's3ForcePathStyle' | 'bucketDatasets' | 'bucketResults' | 'bucketScratch'
 >;
 
 // Measured here (2 cores): the child is ready 150-165 ms after fork (350 ms with a cold disk
@@ -156,11 +168,28 @@ async function terminate(child: ChildProcess): Promise<void> {
   }
 }
 
+/** How long a probe of the fixed store port waits for a connection: loopback answers in well under 1 ms. */
+const PORT_PROBE_TIMEOUT_MS = 500;
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(PORT_PROBE_TIMEOUT_MS, () => done(false));
+    socket.once('connect', () => done(true)).once('error', () => done(false));
+  });
+}
+
 /**
- * The configured S3 endpoint, or else an embedded server under dataDir; either way with the
- * configured buckets created.
+ * The configured S3 endpoint; else the embedded store a running node serves on the fixed port;
+ * else an embedded server under dataDir, on the fixed port when `serve` (the node) and on a free
+ * one otherwise. Either way with the configured buckets created.
  */
-export async function openObjectStore(opts: { config: ObjectStoreConfig; dataDir: string; log?: StoreLog }): Promise<OpenedObjectStore> {
+export async function openObjectStore(opts: { config: ObjectStoreConfig; dataDir: string; log?: StoreLog; serve?: boolean }): Promise<OpenedObjectStore> {
   const { config } = opts;
   const log = opts.log ?? silent;
   const credentials = { region: config.s3Region, accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey };
@@ -169,9 +198,23 @@ export async function openObjectStore(opts: { config: ObjectStoreConfig; dataDir
     const connection = { ...credentials, endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle };
     const store = new S3ObjectStore(connection);
     log.info({ endpoint: config.s3Endpoint }, 'using S3');
-    opened = { store, endpoint: config.s3Endpoint, embedded: false, connection, stop: async () => store.close() };
+    opened = { store, endpoint: config.s3Endpoint, embedded: false, lifetime: 'external', connection, stop: async () => store.close() };
+  } else if (config.s3Port > 0 && (await listening(config.s3Port))) {
+    const endpoint = `http://127.0.0.1:${config.s3Port}`;
+    const connection = { ...credentials, endpoint, forcePathStyle: true };
+    const store = new S3ObjectStore(connection);
+    log.info({ endpoint }, "using the running node's embedded S3 server");
+    opened = { store, endpoint, embedded: true, lifetime: 'node', connection, stop: async () => store.close() };
+    try {
+      await store.ensureBuckets([config.bucketDatasets, config.bucketResults, config.bucketScratch]);
+    } catch (err) {
+      store.close();
+      throw new Error(`something listens on ${endpoint} (TRACE_S3_PORT) but is not this installation's store: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    return opened;
   } else {
-    const server = await startEmbeddedS3({ dataDir: opts.dataDir, accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey, log });
+    const port = opts.serve ? config.s3Port : 0;
+    const server = await startEmbeddedS3({ dataDir: opts.dataDir, accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey, log, port });
     // Path-style whatever the config says: <bucket>.127.0.0.1 does not resolve.
     const connection = { ...credentials, endpoint: server.endpoint, forcePathStyle: true };
     const store = new S3ObjectStore(connection);
@@ -179,6 +222,7 @@ export async function openObjectStore(opts: { config: ObjectStoreConfig; dataDir
       store,
       endpoint: server.endpoint,
       embedded: true,
+      lifetime: port > 0 ? 'node' : 'process',
       connection,
       stop: async () => {
         store.close();

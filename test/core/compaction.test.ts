@@ -74,7 +74,7 @@ test('S3 server stopped mid-upload: the attempt fails cleanly, is retried, and c
   const objects = new LazyObjectStore(async () => {
     const store = new S3ObjectStore(connection);
     await store.ensureBuckets(['datasets', 'results', 'scratch']);
-    return { store, endpoint, embedded: false, connection, stop: async () => store.close() };
+    return { store, endpoint, embedded: false, lifetime: 'external' as const, connection, stop: async () => store.close() };
   });
   t.teardown(() => objects.close());
   const node = await startNode(t, inst, { operators: operators(), objects });

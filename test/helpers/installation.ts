@@ -26,8 +26,8 @@ export async function createInstallation(t: ExecutionContext, overrides: ConfigI
   const prefix = `t${randomBytes(5).toString('hex')}_`;
   const schemas = schemaNames(prefix);
   const queueEnv = { TRACE_QUEUE_DRIVER: process.env.TRACE_QUEUE_DRIVER, TRACE_NATS_URL: process.env.TRACE_NATS_URL };
-  // httpPort 0: nodes with the gateway role bind a free port, never 8787 (test files run in parallel).
-  const config = loadConfig(queueEnv, { databaseUrl: TEST_DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', httpPort: 0, ...overrides });
+  // httpPort and s3Port 0: nodes bind free ports, never 8787 or 8788 (test files run in parallel).
+  const config = loadConfig(queueEnv, { databaseUrl: TEST_DATABASE_URL, schemaPrefix: prefix, logLevel: 'warn', httpPort: 0, s3Port: 0, ...overrides });
   // The node names its NATS streams after the installation's messaging prefix (actors/node/context.ts).
   if (config.queueDriver === 'nats') await dropNatsNamespaceAtTeardown(t, schemas.channelPrefix, config.natsUrl);
   await migrate(TEST_DATABASE_URL, schemas);

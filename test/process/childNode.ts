@@ -26,6 +26,7 @@ export function childEnv(inst: TestInstallation, extra: Record<string, string> =
     TRACE_LOG_LEVEL: 'info',
     // `up` runs the gateway; children bind a free port, never 8787 (test files run in parallel).
     TRACE_HTTP_PORT: String(config.httpPort),
+    TRACE_S3_PORT: String(config.s3Port),
     ...extra,
   };
 }
