@@ -171,8 +171,9 @@ export class QueryService {
     const params = await this.catalog.bind(template, request.params ?? {}, {
       config: { genesis_supply_wei: this.deps.config.nativeGenesisSupplyWei },
       chainId: async () => {
-        const { rows } = await this.deps.db.query<{ chain_id: string }>(SQL.registeredChains);
-        return rows.length === 1 ? Number(rows[0]!.chain_id) : undefined;
+        const { rows } = await this.deps.db.query<{ first_chain: string | null; last_chain: string | null }>(SQL.registeredChains);
+        const { first_chain: first, last_chain: last } = rows[0]!;
+        return first !== null && first === last ? Number(first) : undefined;
       },
       newestBlock: async (chainId) => {
         const { rows } = await this.deps.db.query<{ block: string | null }>(SQL.newestBlock, [chainId, HOT_DATASETS]);
