@@ -6,8 +6,12 @@
  * query ends, and the janitor deletes a superseded version's files only once no open snapshot can
  * still see that version, so what a query pinned stays readable until it is done.
  *
+ * The registry is read in the query's block windows (blockWindows.ts): one statement lists only
+ * the live versions each window reaches and their dataset's tip, by index, so a tip query's pin costs
+ * the same at any history length.
+ *
  * Tiers: a dataset's versions reaching into its newest TRACE_HOT_RETENTION_BLOCKS blocks are its
- * hot tier, the others its cold tier. A relation is read in the query's block window (blockWindows.ts):
+ * hot tier, the others its cold tier. A relation is read in the query's block window:
  * when every version the window reaches is in the hot tier, those versions are read from their hot
  * rows (clipped to the window; a version without hot rows from its file) and no file is touched;
  * otherwise every version the window reaches is read from its file, the hot tier's included: DuckDB
@@ -24,7 +28,7 @@ import type { QueryMacro } from './queryMacros.js';
 import type { QueryLimits, QueryThreadInput } from './queryThreadJob.js';
 import type { QueryFormat } from './queryTypes.js';
 
-const SQL = loadStatements('state/query.sql', ['exportSnapshot', 'liveVersions'] as const);
+const SQL = loadStatements('state/query.sql', ['versionsInWindows'] as const);
 const HOT_SQL = loadStatements('data/hot.sql', ['rangesWithRows'] as const);
 
 export interface ColdObject {
@@ -52,7 +56,6 @@ export interface PinnedSnapshot {
   release(): Promise<void>;
 }
 
-
 interface VersionRow {
   version_id: string;
   dataset: string;
@@ -63,6 +66,18 @@ interface VersionRow {
   object_keys: string[];
   config_hash: string;
   tip_end: string;
+}
+
+/** A row of versionsInWindows: the exported snapshot, and a version (all null when none is reached). */
+type SnapshotVersionRow = ({ snapshot_id: string } & VersionRow) | ({ snapshot_id: string } & Record<keyof VersionRow, null>);
+
+/**
+ * The blocks of a relation the registry is asked for: its read window for a dataset served by tiers,
+ * the whole chain for the others (a cold-facts dataset reads every file, an analytics output its
+ * newest version per chain).
+ */
+function registryWindow(name: string, plan: ReadPlan): BlockWindow {
+  return relationKind(name) === 'hot_and_cold' ? (plan.windows.get(name) ?? WHOLE_CHAIN) : WHOLE_CHAIN;
 }
 
 /** Plans `datasets` against one registry state; the caller must release() it when the query ends. */
@@ -81,11 +96,17 @@ export async function pinRegistrySnapshot(db: PgPool, dataSchema: string, datase
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     open = true;
-    const snapshotId = (await client.query<{ snapshot_id: string }>(SQL.exportSnapshot)).rows[0]!.snapshot_id;
-    const versions = (await client.query<VersionRow>(SQL.liveVersions, [datasets])).rows;
+    const windows = datasets.map((name) => registryWindow(name, plan));
+    const { rows } = await client.query<SnapshotVersionRow>(SQL.versionsInWindows, [
+      datasets,
+      windows.map((w) => w.from),
+      windows.map((w) => (w.to === Infinity ? null : w.to)),
+    ]);
+    const snapshotId = rows[0]!.snapshot_id;
+    const versions = rows.filter((r): r is { snapshot_id: string } & VersionRow => r.version_id !== null);
     const relations: PinnedRelation[] = [];
-    for (const name of datasets) {
-      const read = { window: plan.windows.get(name) ?? WHOLE_CHAIN, retentionBlocks: plan.retentionBlocks };
+    for (const [i, name] of datasets.entries()) {
+      const read = { window: windows[i]!, retentionBlocks: plan.retentionBlocks };
       const mine = versions.filter((v) => v.dataset === name);
       const planned = await planRelation(client, dataSchema, name, mine, read);
       const coldKeys = new Set(planned.coldObjects.map((o) => o.key));
@@ -103,6 +124,10 @@ export async function pinRegistrySnapshot(db: PgPool, dataSchema: string, datase
   }
 }
 
+/**
+ * One relation's sources from the versions its window reaches (`versions`, all of them for a
+ * relation read whole).
+ */
 async function planRelation(
   client: PgClient,
   dataSchema: string,
@@ -129,15 +154,14 @@ async function planRelation(
         start: String(Math.max(Number(v.range_start), window.from)),
         end: String(Math.min(Number(v.range_end), window.to)),
       });
-      const reached = versions.filter((v) => Number(v.range_start) < window.to && Number(v.range_end) > window.from);
-      const reachesCold = new Set(reached.filter((v) => Number(v.range_end) <= Number(v.tip_end) - retentionBlocks).map((v) => v.chain_id));
-      const hotTier = reached.filter((v) => !reachesCold.has(v.chain_id));
+      const reachesCold = new Set(versions.filter((v) => Number(v.range_end) <= Number(v.tip_end) - retentionBlocks).map((v) => v.chain_id));
+      const hotTier = versions.filter((v) => !reachesCold.has(v.chain_id));
       const table = hotTable(dataSchema, name);
       const withRows = await rangesWithRows(client, table, hotTier.map(clip));
       const hot = hotTier.filter((_, i) => withRows.has(i));
       return {
         name,
-        coldObjects: cold(reached.filter((v) => !hot.includes(v))),
+        coldObjects: cold(versions.filter((v) => !hot.includes(v))),
         hotTable: hot.length > 0 ? table : null,
         hotRanges: hot.map(clip),
       };

@@ -9,12 +9,16 @@ const SQL = loadStatements('state/compactions.sql', ['lockPlanner', 'compactions
 /** The operator every planned compaction runs (sql/state/compactions.sql spells it out for its index). */
 export const COMPACT_OPERATOR = 'compact';
 
-/** What a compaction task is given: the span it merges. */
+/**
+ * What a compaction task is given: the span it merges and the ids of the live versions the planner
+ * chose to merge (they cover the span exactly); it commits those or nothing.
+ */
 export interface CompactParams {
   dataset: string;
   chain_id: number;
   start: number;
   end: number;
+  versions: string[];
 }
 
 /** A compaction planned as a task. */
@@ -58,7 +62,7 @@ export class Compactions {
       const groups = compactionGroups(await this.candidates(client, datasets), this.policy).slice(0, Math.max(0, options.maxInFlight - running));
       const planned: PlannedCompaction[] = [];
       for (const g of groups) {
-        const params: CompactParams = { dataset: g.dataset, chain_id: g.chainId, start: g.start, end: g.end };
+        const params: CompactParams = { dataset: g.dataset, chain_id: g.chainId, start: g.start, end: g.end, versions: g.versionIds };
         const { tasks } = await this.tasks.runs.submitRunIn(client, {
           name: `compact/${g.dataset}/${g.chainId}/${g.start}-${g.end}`,
           tasks: [{ name: 'compact', operator: COMPACT_OPERATOR, params: { ...params }, depends_on: [] }],

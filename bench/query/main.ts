@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     const baseline = Math.min(options.blocks, Math.ceil(TIP_BASELINE_BLOCKS / options.rangeBlocks) * options.rangeBlocks);
     const first = await commitChain(inst, chain, { from: 0, to: baseline, hotFrom: baseline - options.hotBlocks }, log);
     const service = await inst.rt.query();
-    const tipAtBaseline = await measureTip(service, chain, CHAIN_ID, baseline - 1);
+    const tipAtBaseline = await measureTip(inst, service, chain, baseline - 1);
     log(`tip at ${baseline} blocks: ${tipAtBaseline.warm_ms} ms warm (${tipAtBaseline.cold_files} cold files, ${tipAtBaseline.hot_rows} hot rows)`);
     const rest = baseline < options.blocks ? await commitChain(inst, chain, { from: baseline, to: options.blocks, hotFrom: options.blocks - options.hotBlocks }, log) : undefined;
     await trimHotRows(inst.rt.db, inst.schemas.data, options.hotBlocks);
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     };
     log(`committed ${committed.tasks} (dataset, range) tasks in ${committed.seconds.toFixed(1)} s; hot rows in Postgres ${JSON.stringify(committed.hotRows)}`);
     // Both tip figures with the node still running (its duties idle), so they differ only in history.
-    const tip = tipFigures(await measureTip(service, chain, CHAIN_ID, truth.lastBlock), tipAtBaseline, baseline);
+    const tip = tipFigures(await measureTip(inst, service, chain, truth.lastBlock), tipAtBaseline, baseline);
     log(`tip at ${options.blocks} blocks: ${tip.warm_ms} ms warm (${tip.ratio_vs_5000_blocks}× the time at ${baseline}; ${tip.cold_files} cold files, ${tip.hot_rows} hot rows)`);
     await inst.stopNode();
     for (const [dataset, expected] of Object.entries(truth.rows)) {
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
       log(`  ${c.key}: warm ${figures.warm_ms} ms, direct ${figures.direct_ms} ms, ratio ${figures.ratio_service_vs_direct}, hot rows read ${figures.hot_rows}`);
     }
 
+    const files = Object.fromEntries(Object.entries(committed.registered).map(([d, r]) => [d, { files: r.files, bytes: r.bytes }]));
     const result: QueryBenchResult = {
       bench: 'query',
       blocks: options.blocks,
@@ -156,12 +157,12 @@ async function main(): Promise<void> {
       range_blocks: options.rangeBlocks,
       sample_step: chain.sampleStep,
       rows: truth.rows,
-      files: Object.fromEntries(Object.entries(committed.registered).map(([d, r]) => [d, { files: r.files, bytes: r.bytes }])),
+      files,
       setup: { generate_s: round1(generateS), commit_s: round1(committed.seconds), tasks: committed.tasks, hot_rows_in_postgres: committed.hotRows },
       cold_start: coldStart,
       tip,
       analytics,
-      ...summarise(analytics),
+      ...summarise(analytics, files),
       answers_equal: true,
       runtime_s: 0,
     };

@@ -1,18 +1,21 @@
 /** The benchmark's result: one JSON object (stdout with --json) and a table (stderr). */
 import type { AnalyticFigures } from './measure.js';
 import type { PoolColdStart } from './poolColdStart.js';
-import type { TipRun } from './tip.js';
+import type { TipBreakdown, TipRun } from './tip.js';
 
 export const WARM_TARGET_MS = 1_000;
 export const OVERHEAD_TARGET = 1.5;
 /** Issue 16: the tip query warm, and its growth from 5,000 blocks of history to the whole window. */
 export const TIP_TARGET_MS = 20;
 export const TIP_GROWTH_TARGET = 1.2;
+/** Issue 16: a 50,000-block window reads at most this many files per dataset (Cryo-sized files, not 100-block ones). */
+export const FILES_PER_DATASET_TARGET = 60;
 
 /** The tip query at the whole window (warm_ms) and at 5,000 blocks of history. */
 export interface TipFigures extends TipRun {
   warm_ms_at_5000_blocks: number;
   runs_ms_at_5000_blocks: number[];
+  breakdown_at_5000_blocks: TipBreakdown;
   /** The history length of that baseline (5,000 blocks, or the whole window if shorter). */
   baseline_blocks: number;
   ratio_vs_5000_blocks: number;
@@ -25,6 +28,7 @@ export function tipFigures(run: TipRun, baseline: TipRun, baselineBlocks: number
     ...run,
     warm_ms_at_5000_blocks: baseline.warm_ms,
     runs_ms_at_5000_blocks: baseline.runs_ms,
+    breakdown_at_5000_blocks: baseline.breakdown,
     baseline_blocks: baselineBlocks,
     ratio_vs_5000_blocks: ratio,
     targets: { warm_le_20_ms: run.warm_ms <= TIP_TARGET_MS, growth_le_1_2: ratio <= TIP_GROWTH_TARGET, no_cold_file: run.cold_files === 0 },
@@ -51,12 +55,19 @@ export interface QueryBenchResult {
     aggregate: 'max';
     geometric_mean: number;
   };
-  targets: { warm_under_1s: boolean; overhead_le_1_5: boolean; warm_target_ms: number; overhead_target: number };
+  targets: {
+    warm_under_1s: boolean;
+    overhead_le_1_5: boolean;
+    warm_target_ms: number;
+    overhead_target: number;
+    /** Every dataset's window reads at most FILES_PER_DATASET_TARGET files. */
+    files_per_dataset_le_60: boolean;
+  };
   answers_equal: true;
   runtime_s: number;
 }
 
-export function summarise(analytics: Record<string, AnalyticFigures>): Pick<QueryBenchResult, 'ratio' | 'targets'> {
+export function summarise(analytics: Record<string, AnalyticFigures>, files: QueryBenchResult['files']): Pick<QueryBenchResult, 'ratio' | 'targets'> {
   const figures = Object.values(analytics);
   const ratios = figures.map((f) => f.ratio_service_vs_direct);
   const max = Math.max(...ratios);
@@ -68,6 +79,7 @@ export function summarise(analytics: Record<string, AnalyticFigures>): Pick<Quer
       overhead_le_1_5: max <= OVERHEAD_TARGET,
       warm_target_ms: WARM_TARGET_MS,
       overhead_target: OVERHEAD_TARGET,
+      files_per_dataset_le_60: Object.values(files).every((f) => f.files <= FILES_PER_DATASET_TARGET),
     },
   };
 }
@@ -79,6 +91,10 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 }
 
 const ms = (n: number): string => n.toFixed(1);
+
+function tipRow(label: string, b: TipBreakdown): string[] {
+  return [label, ms(b.bind_ms), ms(b.pin_ms), ms(b.pool_job_ms), ms(b.bare_job_ms), ms(b.hot_setup_ms), ms(b.query_ms), ms(b.rest_ms)];
+}
 
 export function formatTables(result: QueryBenchResult): string {
   const entries = Object.entries(result.analytics);
@@ -119,5 +135,10 @@ export function formatTables(result: QueryBenchResult): string {
     `tip (newest 5 blocks with their transaction counts): ${ms(tip.warm_ms)} ms warm at ${result.blocks} blocks, ${ms(tip.warm_ms_at_5000_blocks)} ms at ${tip.baseline_blocks} ` +
       `(${tip.ratio_vs_5000_blocks}×), ${tip.cold_files} cold files, ${tip.hot_rows} hot rows; ≤ ${TIP_TARGET_MS} ms: ${met(tip.targets.warm_le_20_ms)}; ` +
       `≤ ${TIP_GROWTH_TARGET}×: ${met(tip.targets.growth_le_1_2)}`,
+    table(
+      ['tip query, ms', 'bind', 'pin', 'pool job', 'bare job', 'hot setup', 'query', 'rest'],
+      [tipRow(`at ${tip.baseline_blocks} blocks`, tip.breakdown_at_5000_blocks), tipRow(`at ${result.blocks} blocks`, tip.breakdown)],
+    ),
+    `files per dataset in the window: ${Object.entries(result.files).map(([d, f]) => `${d} ${f.files}`).join(', ')}; ≤ ${FILES_PER_DATASET_TARGET}: ${met(targets.files_per_dataset_le_60)}`,
   ].join('\n');
 }

@@ -1,13 +1,15 @@
 /**
  * Compaction's switch from small versions to the one that merges them: a query pinned before it
- * keeps reading what it pinned, the superseded files go only after the last such query, and a
- * crash between the compaction's upload and its commit leaves the small versions live.
+ * keeps reading what it pinned, the superseded files go only after the last such query, a crash
+ * between the compaction's upload and its commit leaves the small versions live, and a compaction
+ * commits exactly the versions it was planned with or nothing.
  */
 import test, { type ExecutionContext } from 'ava';
 import { JanitorActor } from '../../actors/janitor/janitor.js';
 import { builtinOperators } from '../../actors/worker/operators/builtin.js';
 import { OperatorRegistry } from '../../actors/worker/operators/registry.js';
 import { waitForTask } from '../../cli/submissions.js';
+import { pauseAt } from '../../runtime/failpoints.js';
 import type { QueryResult } from '../../actors/query/queryTypes.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode, type TestNode } from '../helpers/node.js';
@@ -22,14 +24,22 @@ import { spawnNode } from '../process/childNode.js';
 const TIERS = { hotRetentionBlocks: 20, compactionBlocks: 120 };
 const TIP = 160;
 const EVERY_BLOCK_ONCE = [TIP, TIP, 0, TIP - 1];
+/** The live ranges once [0, 120) is compacted. */
+const COMPACTED = [[0, 120], [120, 130], [130, 140], [140, 150], [150, 160]];
 const SUMMARY = 'SELECT count(*) AS n, count(DISTINCT block_number) AS blocks, min(block_number) AS lo, max(block_number) AS hi FROM blocks';
 
+async function writeRange(node: TestNode, start: number, end: number): Promise<void> {
+  const taskId = await node.rt.tasks.runs.submitTask('write_blocks', { start, end });
+  const done = await waitForTask(node.rt, taskId, 30_000);
+  if (done.status !== 'succeeded') throw new Error(`write_blocks [${start}, ${end}) ${done.status}: ${done.last_error}`);
+}
+
 async function writeSmallRanges(node: TestNode): Promise<void> {
-  for (let start = 0; start < TIP; start += 10) {
-    const taskId = await node.rt.tasks.runs.submitTask('write_blocks', { start, end: start + 10 });
-    const done = await waitForTask(node.rt, taskId, 30_000);
-    if (done.status !== 'succeeded') throw new Error(`write_blocks [${start}, ${start + 10}) ${done.status}: ${done.last_error}`);
-  }
+  for (let start = 0; start < TIP; start += 10) await writeRange(node, start, start + 10);
+}
+
+async function liveRanges(node: TestNode): Promise<number[][]> {
+  return (await node.rt.registry.listVersions('blocks', 1)).map((v) => [Number(v.range_start), Number(v.range_end)]);
 }
 
 async function summary(node: TestNode): Promise<QueryResult> {
@@ -119,10 +129,38 @@ test('a crash between the compaction upload and its commit leaves the small vers
     return task?.status === 'succeeded' ? task : undefined;
   }, 30_000, 'the retried compaction');
   t.is(done.attempt, 2);
-  const after = await node.rt.registry.listVersions('blocks', 1);
-  t.deepEqual(after.map((v) => [Number(v.range_start), Number(v.range_end)]), [[0, 120], [120, 130], [130, 140], [140, 150], [150, 160]]);
+  t.deepEqual(await liveRanges(node), COMPACTED);
   t.deepEqual((await summary(node)).rows[0], EVERY_BLOCK_ONCE);
   await assertNotRegistered(t, node, compactedKey!);
+});
+
+test.serial('a compaction commits the versions it was planned with or nothing: one replaced meanwhile leaves them all live', async (t) => {
+  const inst = await createInstallation(t, TIERS);
+  const { objects } = await embeddedObjects(t, inst);
+  const node = await startNode(t, inst, { objects, roles: ['publisher', 'heartbeat', 'worker'], operators: builtinOperators().register('write_blocks', writeBlocks) });
+  await writeSmallRanges(node);
+  const held = pauseAt('compact.beforeListing');
+  const [planned] = await node.rt.compactions.planOnce({ maxInFlight: 2 });
+  t.like(await held.reached, { dataset: 'blocks', start: 0, end: 120 });
+  // As a reorg's invalidation forgets a range's version and the range is ingested again: the same
+  // blocks in a version the planner did not choose.
+  const replaced = planned!.versionIds[5]!;
+  await inst.pool.query('DELETE FROM dataset_versions WHERE version_id = $1', [replaced]);
+  await writeRange(node, 50, 60);
+  held.release();
+  const done = await waitForTask(node.rt, planned!.taskId, 30_000);
+  t.is(done.status, 'succeeded');
+  t.like(done.result, { compacted: false });
+  const live = await node.rt.registry.listVersions('blocks', 1);
+  t.is(live.length, 16, 'every small version is still live, the new one included');
+  t.false(live.some((v) => v.version_id === replaced));
+  t.deepEqual((await summary(node)).rows[0], EVERY_BLOCK_ONCE);
+
+  const [again] = await node.rt.compactions.planOnce({ maxInFlight: 2 });
+  t.true(again!.versionIds.every((id) => id !== replaced), 'planned again with the live versions');
+  t.is((await waitForTask(node.rt, again!.taskId, 30_000)).status, 'succeeded');
+  t.deepEqual(await liveRanges(node), COMPACTED);
+  t.deepEqual((await summary(node)).rows[0], EVERY_BLOCK_ONCE);
 });
 
 async function assertNotRegistered(t: ExecutionContext, node: TestNode, key: string): Promise<void> {
