@@ -1,6 +1,6 @@
 -- The Query Service pins, per query, only the live versions its block window reaches and the tip of
--- each dataset on each chain (sql/state/query.sql versionsInWindows): both are index look-ups, so a
--- tip query's registry lookup costs the same at any history length (it read every live version).
+-- each dataset on each chain (sql/state/query.sql versionsInWindows), through these indexes, so a
+-- tip query's registry lookup does not grow with the history (it read every live version).
 
 -- Live versions of a dataset by their end: a window [from, to) reaches those ending after `from`;
 -- a tip window reads the last few entries.

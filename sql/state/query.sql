@@ -6,8 +6,10 @@
 -- exactly the rows of the versions planned here, whatever commits meanwhile) and lists, in that
 -- snapshot, the live versions of each dataset $1[i] that reach its block window [$2[i], $3[i]) ($3[i]
 -- null: unbounded), each with the tip of its dataset on its chain (the end of its newest live
--- version), lowest range first. Index look-ups only (migration 0015): a window at the tip reads the
--- newest few versions, not the history. One row with null versions when none is reached.
+-- version), lowest range first. The indexes of migration 0015 serve both (the tip is always an
+-- index look-up; the window is one once the registry outgrows a scan of a few hundred rows, ~0.1 ms),
+-- so a window at the tip reads the newest few versions, not the history. One row with null
+-- versions when none is reached.
 WITH snapshot AS MATERIALIZED (SELECT pg_export_snapshot() AS snapshot_id)
 SELECT s.snapshot_id, r.version_id, r.dataset, r.chain_id, r.range_start, r.range_end, r.bucket, r.object_keys, r.config_hash, r.tip_end
 FROM snapshot s
