@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { waitForRun } from '../../cli/submissions.js';
-import { decodeDataset } from '../../drivers/chain/datasets.js';
+import { decodeDataset, fileBatch } from '../../drivers/chain/datasets.js';
 import { isHotDataset } from '../../drivers/datasets/catalog.js';
 import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/resolveDatabase.js';
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
@@ -92,7 +92,7 @@ function syntheticRangeOperator(chainId: number, cache: RangeCache): Operator {
   return async ({ params, outputs, signal }) => {
     const { dataset, start, end, hot } = rangeParams(params);
     // The ingest's own decoder over the range as a node would have answered it.
-    const record = decodeDataset(dataset, cache.take(start, end)[dataset], chainId);
+    const record = fileBatch(dataset, decodeDataset(dataset, cache.take(start, end)[dataset], chainId));
     const key = outputs.stagingKey(dataset, chainId, start, end);
     const ipc = [...recordBatchesToIpcChunks([record])].map((chunk) => chunk.slice().buffer as ArrayBuffer);
     const written = await outputs.stageParquet(outputs.buckets.datasets, key, ipc, { signal });

@@ -22,9 +22,11 @@ export function registerDatasets(program: Command): void {
         if (opts.json) return printJson(described);
         if (opened !== undefined) {
           print(
-            endpoint === null
-              ? `store: no node is serving it (start \`trace-lite up\`: it serves the store at http://127.0.0.1:${rt.config.s3Port} while it runs)`
-              : `store: ${endpoint} (path-style S3, region ${rt.config.s3Region})`,
+            endpoint !== null
+              ? `store: ${endpoint} (path-style S3, region ${rt.config.s3Region})`
+              : rt.config.s3Port === 0
+                ? 'store: TRACE_S3_PORT is 0, so each process runs a private store that stops with it'
+                : `store: no node is serving it (start \`trace-lite up\`: it serves the store at http://127.0.0.1:${rt.config.s3Port} while it runs)`,
           );
         }
         for (const d of described) {

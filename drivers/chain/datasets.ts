@@ -6,7 +6,8 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { Address } from 'viem';
 import { CRYO_SCHEMAS } from '../datasets/arrowSchemas.js';
-import { CRYO_DATASETS, isCryoDataset, type CryoDatasetName } from '../datasets/catalog.js';
+import { CRYO_DATASETS, fileColumnNames, isCryoDataset, type ColumnSelection, type CryoDatasetName } from '../datasets/catalog.js';
+import { selectColumns } from './arrow/batchBuilder.js';
 import { decodeBalances, fetchBalancesData, type BalancesFetched } from './datasets/balances.js';
 import { decodeBlocks, fetchBlocksData, type BlocksFetched } from './datasets/blocks.js';
 import { decodeGethBalanceDiffs, fetchGethBalanceDiffsData, type GethBalanceDiffsFetched } from './datasets/gethBalanceDiffs.js';
@@ -113,6 +114,11 @@ export function fetchDataset<D extends CryoDatasetName>(dataset: D, pool: RpcPoo
 /** Fetched JSON → one RecordBatch with the dataset's Cryo schema. Pure: safe on a pool thread. */
 export function decodeDataset<D extends CryoDatasetName>(dataset: D, fetched: FetchedDataset<D>, chainId: ChainId): RecordBatch {
   return (DATASETS[dataset] as ChainDataset<FetchedDataset<D>>).decode(fetched, chainId);
+}
+
+/** The decoded batch as a file of the dataset holds it: the chosen columns, by default the default ones (also the hot table's). */
+export function fileBatch(dataset: CryoDatasetName, batch: RecordBatch, selection?: ColumnSelection): RecordBatch {
+  return selectColumns(batch, fileColumnNames(dataset, selection));
 }
 
 /** The hashes of the blocks a fetch read. */

@@ -4,7 +4,7 @@
  * them (projected to a stream's columns) read like Cryo's own.
  */
 import { Binary, Bool, Field, Float64, Schema, Uint32, Uint64, Utf8, type DataType } from 'apache-arrow';
-import { CRYO_DATASETS, DATASET_CATALOG, type ArrowTypeName, type CryoDatasetName } from './catalog.js';
+import { CRYO_DATASETS, DATASET_CATALOG, type ArrowTypeName, type CryoDatasetName, type DatasetColumn } from './catalog.js';
 
 const ARROW_TYPES: { readonly [T in ArrowTypeName]: () => DataType } = {
   Uint32: () => new Uint32(),
@@ -15,11 +15,20 @@ const ARROW_TYPES: { readonly [T in ArrowTypeName]: () => DataType } = {
   Bool: () => new Bool(),
 };
 
+function schemaOf(columns: readonly DatasetColumn[]): Schema {
+  return new Schema(columns.map((column) => new Field(column.name, ARROW_TYPES[column.arrowType](), column.nullable)));
+}
+
 function cryoSchema(dataset: CryoDatasetName): Schema {
-  return new Schema(DATASET_CATALOG[dataset].decodedColumns.map((column) => new Field(column.name, ARROW_TYPES[column.arrowType](), column.nullable)));
+  return schemaOf(DATASET_CATALOG[dataset].decodedColumns);
 }
 
 /** Each dataset's Arrow schema as its decoder builds it (default and optional columns), by Cryo's dataset name. */
 export const CRYO_SCHEMAS = Object.fromEntries(CRYO_DATASETS.map((dataset) => [dataset, cryoSchema(dataset)])) as {
+  readonly [D in CryoDatasetName]: Schema;
+};
+
+/** Each dataset's default file schema: its default columns, which are also its hot table's and query relation's. */
+export const CRYO_DEFAULT_SCHEMAS = Object.fromEntries(CRYO_DATASETS.map((dataset) => [dataset, schemaOf(DATASET_CATALOG[dataset].columns)])) as {
   readonly [D in CryoDatasetName]: Schema;
 };

@@ -11,35 +11,26 @@ import {
   DatasetDecodeError,
   datasetByName,
   decodeDataset,
+  fileBatch,
   type CryoDatasetName,
   type DatasetRequest,
   type FetchedByDataset,
 } from '../../drivers/chain/datasets.js';
 import { RpcPool } from '../../drivers/chain/rpcClient.js';
-import { selectColumns } from '../../drivers/chain/arrow/batchBuilder.js';
 import { CRYO_DATASETS, DATASET_CATALOG, fileColumnNames, type ArrowTypeName } from '../../drivers/datasets/catalog.js';
 import { CRYO_SCHEMA_TABLE } from '../../drivers/datasets/cryoSchemas.js';
+import { cryoDefaultColumns } from '../helpers/cryoTable.js';
 import { recordBatchesToIpcChunks, writeParquetFile } from '../../drivers/parquet/parquetWriter.js';
 import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, type SeededWorkload, type TestAnvil } from '../helpers/anvil.js';
 
-/** The DuckDB type each Arrow type reads back as from Parquet. */
-const DUCKDB_TYPES: Record<ArrowTypeName, string> = { Uint32: 'UINTEGER', Uint64: 'UBIGINT', Binary: 'BLOB', Utf8: 'VARCHAR', Float64: 'DOUBLE', Bool: 'BOOLEAN' };
-
-/** Cryo columns this project writes by default beyond Cryo's defaults (each is Cryo's optional column, in Cryo's place). */
-const PLATFORM_EXTRAS: Partial<Record<CryoDatasetName, string[]>> = { blocks: ['parent_hash'], logs: ['block_hash'] };
 /** Cryo columns not produced here. */
 const NOT_PRODUCED: Partial<Record<CryoDatasetName, string[]>> = { transactions: ['n_rlp_bytes'] };
 
-/**
- * Per dataset, from Cryo's schema table (drivers/datasets/cryoSchemas.ts, read from Cryo's source):
- * the columns a default file holds (name, Arrow type, DuckDB type) and those the decoder builds.
- */
-const CRYO_COLUMNS = Object.fromEntries(
-  CRYO_DATASETS.map((name) => [
-    name,
-    CRYO_SCHEMA_TABLE[name].filter((c) => c.default || PLATFORM_EXTRAS[name]?.includes(c.name)).map((c) => [c.name, c.arrowType, DUCKDB_TYPES[c.arrowType]] as const),
-  ]),
-) as unknown as Record<CryoDatasetName, readonly (readonly [string, ArrowTypeName, string])[]>;
+/** Per dataset, from Cryo's schema table: the columns a default file holds (name, Arrow type, DuckDB type) and those the decoder builds. */
+const CRYO_COLUMNS = Object.fromEntries(CRYO_DATASETS.map((name) => [name, cryoDefaultColumns(name)])) as unknown as Record<
+  CryoDatasetName,
+  readonly (readonly [string, ArrowTypeName, string])[]
+>;
 const DECODED_COLUMNS = Object.fromEntries(
   CRYO_DATASETS.map((name) => [name, CRYO_SCHEMA_TABLE[name].filter((c) => !NOT_PRODUCED[name]?.includes(c.name)).map((c) => [c.name, c.arrowType] as const)]),
 ) as unknown as Record<CryoDatasetName, readonly (readonly [string, ArrowTypeName])[]>;
@@ -105,7 +96,7 @@ for (const name of DATASET_NAMES) {
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, `network_${ANVIL_CHAIN_ID}__${name}__00000000_to_${String(workload.head).padStart(8, '0')}.parquet`);
     // As cryo_ingest writes it: the default columns.
-    const file = selectColumns(batch, fileColumnNames(name));
+    const file = fileBatch(name, batch);
     const written = await writeParquetFile(recordBatchesToIpcChunks([file]), path, { compression: 'zstd' });
     t.is(written.rows, batch.numRows);
 

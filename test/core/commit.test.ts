@@ -31,7 +31,8 @@ test('a committed range is visible through the registry with its manifest; stage
   t.deepEqual(versions.map((v) => [v.range_start, v.range_end, v.row_count]), [['0', '100', '100']]);
   const store = await objects.get();
   const [key] = versions[0]!.object_keys;
-  t.regex(key!, /^staging\/logs\/chain_1\/task_\d+\/attempt_1\/network_1__logs__00000000_to_00000099\.parquet$/);
+  // Cryo names chain 1 "ethereum" in its file names (drivers/datasets/cryoSchemas.ts).
+  t.regex(key!, /^staging\/logs\/chain_1\/task_\d+\/attempt_1\/ethereum__logs__00000000_to_00000099\.parquet$/);
   t.deepEqual(await store.getBytes('datasets', key!), rangeContent('logs', 0, 100));
   const manifest = JSON.parse(new TextDecoder().decode(await store.getBytes('datasets', versions[0]!.manifest_key))) as Record<string, unknown>;
   t.like(manifest, { dataset: 'logs', chain_id: 1, range_start: 0, range_end_exclusive: 100, row_count: 100, task_id: committed });

@@ -1,5 +1,5 @@
 import { BatchBuilder } from '../../drivers/chain/arrow/batchBuilder.js';
-import { CRYO_SCHEMAS } from '../../drivers/datasets/arrowSchemas.js';
+import { CRYO_DEFAULT_SCHEMAS } from '../../drivers/datasets/arrowSchemas.js';
 import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
 import { arrowToCopyText } from '../../drivers/postgres/copy.js';
 import type { Operator } from '../../actors/worker/operators/registry.js';
@@ -19,7 +19,7 @@ export const writeBlocks: Operator = async ({ params, outputs, signal }) => {
   const start = Number(params.start);
   const end = Number(params.end);
   const chainId = Number(params.chain_id ?? 1);
-  const batch = new BatchBuilder(CRYO_SCHEMAS.blocks);
+  const batch = new BatchBuilder(CRYO_DEFAULT_SCHEMAS.blocks);
   const cols = {
     number: batch.uint32('block_number'),
     hash: batch.binary('block_hash'),

@@ -8,20 +8,13 @@ import { trimHotRows } from '../../actors/state/hotRows.js';
 import { formatJobStatus } from '../../cli/progress.js';
 import { fetchBalances, fetchBlocks, fetchCallTraces, fetchLogs } from '../../drivers/chain/fetch.js';
 import { RpcPool } from '../../drivers/chain/rpcClient.js';
-import { HOT_DATASETS, type ArrowTypeName, type CryoDatasetName } from '../../drivers/datasets/catalog.js';
-import { CRYO_SCHEMA_TABLE } from '../../drivers/datasets/cryoSchemas.js';
+import { HOT_DATASETS } from '../../drivers/datasets/catalog.js';
+import { cryoDefaultColumns } from '../helpers/cryoTable.js';
 import { duckdb } from '../helpers/duckdb.js';
 import { ANVIL_CHAIN_ID, seedWorkload, startAnvil } from '../helpers/anvil.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
-
-/** `name TYPE` of each column of a default file, from Cryo's table (plus the platform's extras, in Cryo's place). */
-function cryoDefaultFile(dataset: CryoDatasetName): string[] {
-  const duckType: Record<ArrowTypeName, string> = { Uint32: 'UINTEGER', Uint64: 'UBIGINT', Binary: 'BLOB', Utf8: 'VARCHAR', Float64: 'DOUBLE', Bool: 'BOOLEAN' };
-  const extras: Partial<Record<CryoDatasetName, string[]>> = { blocks: ['parent_hash'], logs: ['block_hash'] };
-  return CRYO_SCHEMA_TABLE[dataset].filter((c) => c.default || extras[dataset]?.includes(c.name)).map((c) => `${c.name} ${duckType[c.arrowType]}`);
-}
 
 /**
  * Job files written for the reference platform run here as they are: its example (Monad mainnet
@@ -104,7 +97,7 @@ test('the reference example job applies unchanged and syncs on the devnet: rows 
     const described = await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`);
     t.deepEqual(
       described.getRowObjectsJS().map((row) => `${String(row['column_name'])} ${String(row['column_type'])}`),
-      cryoDefaultFile(dataset),
+      cryoDefaultColumns(dataset).map(([name, , duckType]) => `${name} ${duckType}`),
       `${dataset}: the committed file's schema is Cryo's`,
     );
   }

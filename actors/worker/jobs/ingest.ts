@@ -42,9 +42,8 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
  * An RPC pool's concurrency and rate limits therefore apply per pool thread.
  */
 export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeResult> {
-  const [{ fetchDataset, decodeDataset, fetchedBlockHashes }, { DATASET_CATALOG }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
+  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
     import('../../../drivers/chain/datasets.js'),
-    import('../../../drivers/datasets/catalog.js'),
     import('../../../drivers/chain/arrow/batchBuilder.js'),
     import('../../../drivers/parquet/parquetWriter.js'),
     import('../../../drivers/postgres/copy.js'),
@@ -54,8 +53,8 @@ export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeR
   const fetched = await fetchDataset(input.dataset, rpc, { range, ...input.balances });
   const batch = decodeDataset(input.dataset, fetched, input.chainId);
   // The decoder builds the optional columns too; the file keeps the chosen ones, the hot rows the defaults.
-  const defaults = DATASET_CATALOG[input.dataset].columns.map((c) => c.name);
-  const written = await uploadParquet([recordBatchToIpc(selectColumns(batch, input.columns ?? defaults))], input.parquet);
-  const copyText = input.hot ? arrowToCopyText([selectColumns(batch, defaults)]) : new Uint8Array(0);
+  const defaults = fileBatch(input.dataset, batch);
+  const written = await uploadParquet([recordBatchToIpc(input.columns === undefined ? defaults : selectColumns(batch, input.columns))], input.parquet);
+  const copyText = input.hot ? arrowToCopyText([defaults]) : new Uint8Array(0);
   return { ...written, copyText, blockHashes: fetchedBlockHashes(input.dataset, fetched) };
 }
