@@ -146,7 +146,11 @@ export class QueryService {
     await this.processes.close();
   }
 
-  /** Runs a query job in a query process, as the service does (tests and benchmarks hand it jobs the gate never saw). */
+  /**
+   * Runs a query job in a query process, as the service does (tests and benchmarks hand it jobs the
+   * gate never saw). The job's timeout counts from when a started process takes it (as DuckDB's
+   * interrupt in the process does): a process start is the node's cost, not the query's.
+   */
   async runJob(input: QueryThreadInput, signal?: AbortSignal): Promise<QueryThreadOutput> {
     try {
       return await this.processes.run<QueryThreadOutput>('runQuery', input, { signal, deadlineMs: input.limits.timeoutMs });

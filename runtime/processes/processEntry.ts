@@ -19,15 +19,22 @@ const send = (message: FromChild, then?: () => void): void => {
   process.send!(message, undefined, undefined, () => then?.());
 };
 
+let opened: ProcessJobs | undefined;
+// Registered first: the parent may go away while the jobs module still opens.
+process.on('disconnect', () => {
+  void Promise.resolve(opened?.close()).finally(() => process.exit(0));
+});
+
 const watchdog = setInterval(() => {
   const rssBytes = process.memoryUsage.rss();
   if (rssBytes <= settings.rssLimitBytes) return;
   clearInterval(watchdog);
   send({ type: 'over_memory', rssBytes }, () => process.kill(process.pid, 'SIGKILL'));
 }, RSS_SAMPLE_MS);
+// The IPC channel keeps the process alive, never the watchdog.
+watchdog.unref();
 
 const running = new Map<number, AbortController>();
-let opened: ProcessJobs;
 try {
   const module = (await import(settings.module)) as { openProcessJobs: OpenProcessJobs };
   opened = await module.openProcessJobs(settings.options as never);
@@ -43,7 +50,7 @@ process.on('message', (message: ToChild) => {
   }
   const controller = new AbortController();
   running.set(message.id, controller);
-  const job = opened.jobs[message.kind];
+  const job = opened!.jobs[message.kind];
   const result = job ? job(message.input as never, controller.signal) : Promise.reject(new Error(`unknown process job kind ${message.kind}`));
   result.then(
     (output) => send({ type: 'done', id: message.id, ok: true, output }),
@@ -52,11 +59,6 @@ process.on('message', (message: ToChild) => {
       send({ type: 'done', id: message.id, ok: false, error });
     },
   ).finally(() => running.delete(message.id));
-});
-
-process.on('disconnect', () => {
-  clearInterval(watchdog);
-  void Promise.resolve(opened.close()).finally(() => process.exit(0));
 });
 
 send({ type: 'ready' });

@@ -30,7 +30,7 @@ export interface ProcessPoolOptions {
 export interface ProcessRunOptions {
   /** Aborting asks the job to stop and rejects with the signal's reason; the process is killed if the job goes on. */
   signal?: AbortSignal;
-  /** The job is asked to stop at this many ms and its process killed STOP_GRACE_MS later; the run rejects then. */
+  /** From when a started process takes the job: the process is killed STOP_GRACE_MS after it, and the run rejects then. */
   deadlineMs?: number;
 }
 
@@ -142,31 +142,42 @@ export class ProcessPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const resume of this.waiting.splice(0)) resume(undefined as never);
-    const exits = [...this.children].map((child) => new Promise<void>((resolve) => {
-      if (child.process.exitCode !== null || child.process.signalCode !== null) return resolve();
-      child.process.once('exit', () => resolve());
-      if (child.job) this.kill(child);
-      else if (child.process.connected) child.process.disconnect();
-      else this.kill(child);
-    }));
+    const exits = [...this.children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.process.once('exit', () => resolve());
+          this.kill(child);
+        }),
+    );
     await Promise.all(exits);
   }
 
+  /** A free, started child; aborting gives back the one it was waiting to start. */
   private async acquire(signal?: AbortSignal): Promise<Child> {
     if (this.closed) throw new Error('the process pool is closed');
+    const child = await this.free(signal);
+    clearTimeout(child.idleTimer ?? undefined);
+    child.idleTimer = null;
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal?.aborted) reject(signal.reason);
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    aborted.catch(() => undefined); // an abort after the child is ready has nobody waiting for it
+    try {
+      await Promise.race([child.ready, aborted]);
+    } catch (err) {
+      if (signal?.aborted) this.release(child);
+      throw err;
+    }
+    return child;
+  }
+
+  /** An idle child, a new one, or the next one freed (they may still be starting). */
+  private async free(signal?: AbortSignal): Promise<Child> {
     const idle = this.idle.pop();
-    if (idle) {
-      clearTimeout(idle.idleTimer ?? undefined);
-      idle.idleTimer = null;
-      await idle.ready;
-      return idle;
-    }
-    if (this.children.size < this.options.maxProcesses) {
-      const child = this.spawn();
-      await child.ready;
-      return child;
-    }
-    const child = await new Promise<Child>((resolve, reject) => {
+    if (idle) return idle;
+    if (this.children.size < this.options.maxProcesses) return this.spawn();
+    return new Promise<Child>((resolve, reject) => {
       const resume = (c: Child): void => {
         signal?.removeEventListener('abort', onAbort);
         if (c === undefined) reject(new Error('the process pool is closed'));
@@ -179,8 +190,6 @@ export class ProcessPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(resume);
     });
-    await child.ready;
-    return child;
   }
 
   /** A free child goes to the next waiting job, or waits idle. */
@@ -191,7 +200,9 @@ export class ProcessPool {
     if (next) return next(child);
     this.idle.push(child);
     child.idleTimer = setTimeout(() => {
-      this.idle.splice(this.idle.indexOf(child), 1);
+      const at = this.idle.indexOf(child);
+      if (at >= 0) this.idle.splice(at, 1);
+      this.children.delete(child);
       if (child.process.connected) child.process.disconnect();
     }, this.options.idleTimeoutMs);
     child.idleTimer.unref();
@@ -244,8 +255,8 @@ export class ProcessPool {
       child.job = null;
       if (job) {
         job.reject(child.overMemory !== null ? new ProcessOverMemoryError(child.overMemory) : new Error(`the job's process ended (${signal ?? code})`));
-        // A replacement, so the next job does not pay the start.
-        if (!this.closed) this.release(this.spawn());
+        // A replacement when none is left, so the next job does not pay the start.
+        if (!this.closed && this.children.size === 0) this.release(this.spawn());
       }
     });
     return child;
@@ -255,7 +266,11 @@ export class ProcessPool {
     if (child.process.connected) child.process.send(message, undefined, undefined, () => undefined);
   }
 
+  /** Kills the child; it no longer counts as one of the pool's (a next job may start another at once). */
   private kill(child: Child): void {
+    this.children.delete(child);
+    const at = this.idle.indexOf(child);
+    if (at >= 0) this.idle.splice(at, 1);
     if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
   }
 }
