@@ -4,7 +4,6 @@ import { move } from 'piscina';
 import { ThreadPool } from '../runtime/threads/threadPool.js';
 import { compactToParquet, mergeParquetFiles } from './worker/jobs/compaction.js';
 import { ingestRange } from './worker/jobs/ingest.js';
-import type { QueryThreadInput, QueryThreadOutput } from './query/queryThreadJob.js';
 
 /**
  * Job kinds that run on the thread pool, registered by name. Inputs and outputs cross the thread
@@ -33,11 +32,6 @@ export const threadJobs = {
   mergeParquetFiles,
   /** One cryo_ingest range: RPC → Arrow → Parquet staging object + hot rows as COPY text (see ingest.ts). */
   ingestRange,
-  /** One Query Service query in a fresh, locked DuckDB (see query/queryThreadJob.ts); DuckDB loads on first use. */
-  async runQuery(input: QueryThreadInput): Promise<QueryThreadOutput | null> {
-    const { runQuery } = await import('./query/queryThreadJob.js');
-    return runQuery(input);
-  },
   /** Reports which thread ran it (tests that work leaves the main thread). */
   async threadId(): Promise<number> {
     const { threadId } = await import('node:worker_threads');

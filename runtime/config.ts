@@ -71,6 +71,11 @@ export const ConfigSchema = z
     // Local copies of cold files (DuckDB here cannot read S3 itself); least recently used go first.
     queryCacheBytes: positiveInt.default(1024 * 1024 * 1024),
     queryThreads: positiveInt.default(2),
+    // DuckDB memory per query (one query per query process); its process is killed at this + 384 MB
+    // resident. 512 MB holds every stored analytic at 50,000 Monad-like blocks (bench:query).
+    queryMemoryMb: positiveInt.default(512),
+    // Disk a query may spill to beyond its memory (its process's own temp directory).
+    querySpillMb: positiveInt.default(2048),
     // Native supply at genesis, in wei, for total_supply_native (the devnet and demo set their own).
     nativeGenesisSupplyWei: z.string().regex(/^\d{1,78}$/, 'must be a decimal number of wei').default('0'),
     httpHost: z.string().min(1).default('127.0.0.1'),
@@ -132,6 +137,8 @@ export const ENV_KEYS = {
   TRACE_QUERY_MAX_BYTES: 'queryMaxBytes',
   TRACE_QUERY_CACHE_BYTES: 'queryCacheBytes',
   TRACE_QUERY_THREADS: 'queryThreads',
+  TRACE_QUERY_MEMORY_MB: 'queryMemoryMb',
+  TRACE_QUERY_SPILL_MB: 'querySpillMb',
   TRACE_NATIVE_GENESIS_SUPPLY_WEI: 'nativeGenesisSupplyWei',
   TRACE_HTTP_HOST: 'httpHost',
   TRACE_HTTP_PORT: 'httpPort',

@@ -112,7 +112,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
     operators: operators ?? builtinOperators(),
     query: () =>
       (queryService ??= import('../query/queryService.js').then(({ QueryService }) =>
-        QueryService.open({ config, db, url, dataSchema: schemas.data, objects: lazyObjects, threads }),
+        QueryService.open({ config, db, url, dataSchema: schemas.data, objects: lazyObjects }),
       )),
     metrics: () => (metrics ??= new RuntimeMetrics({ queue, tasks, log })),
     closeQuery: async () => {

@@ -16,7 +16,7 @@
 import type { QueryMacro } from './queryMacros.js';
 import { readColumns } from './readColumns.js';
 import type { GateResult } from './sqlGate.js';
-import { isObject, objectsOf, str, type Json, type JsonObject } from './sqlAst.js';
+import { cteNamesOf, isObject, objectsOf, str, type Json, type JsonObject } from './sqlAst.js';
 import type { BoundValue } from './templates.js';
 
 /** Blocks [from, to); `to` is Infinity when unbounded above. */
@@ -248,12 +248,6 @@ function conjuncts(expr: Json): JsonObject[] {
   if (!isObject(expr)) return [];
   if (str(expr, 'type') !== 'CONJUNCTION_AND' || !Array.isArray(expr['children'])) return [expr];
   return expr['children'].flatMap((c) => conjuncts(c));
-}
-
-function cteNamesOf(o: JsonObject): string[] {
-  const map = o['cte_map'];
-  if (!isObject(map) || !Array.isArray(map['map'])) return [];
-  return map['map'].flatMap((entry) => (isObject(entry) && typeof entry['key'] === 'string' ? [entry['key'].toLowerCase()] : []));
 }
 
 function window(from: number, to: number): BlockWindow {

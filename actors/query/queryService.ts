@@ -4,20 +4,26 @@
  * A request is a template with parameters or ad-hoc SQL. It passes the fail-closed gate first
  * (nothing rejected ever reaches DuckDB), the block window it reads of each relation is read from
  * its parse tree, then the registry is pinned for it (until it ends), the cold files of that window
- * are fetched into the local cache, and a pool thread runs it in a fresh, locked DuckDB.
+ * are fetched into the local cache, and a query process runs it on a fresh connection of its
+ * long-lived, locked DuckDB (queryProcess.ts). A query process runs one query at a time and is
+ * killed when its query outlives the deadline (DuckDB does not check for interrupts everywhere),
+ * when its caller went away and it does not stop, or when it passes its memory cap: the node and
+ * every other query and job go on.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { HOT_DATASETS } from '../../drivers/datasets/catalog.js';
+import { HOT_DATASETS, isCryoDataset } from '../../drivers/datasets/catalog.js';
 import type { PgPool } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import type { Config } from '../../runtime/config.js';
 import type { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
-import type { NodeThreadPool } from '../threadJobs.js';
+import { ProcessJobTimeoutError, ProcessOverMemoryError, ProcessPool } from '../../runtime/processes/processPool.js';
 import { ColdFileCache } from './coldFileCache.js';
-import type { QueryThreadFailure, QueryThreadOutput } from './queryThreadJob.js';
+import { spillDirOf, type QueryProcessOptions } from './queryProcess.js';
+import type { QueryThreadFailure, QueryThreadInput, QueryThreadOutput } from './queryThreadJob.js';
 import {
   QueryInputError,
+  QueryMemoryError,
   QueryTimeoutError,
   ResultTooLargeError,
   type DownloadFormat,
@@ -32,13 +38,24 @@ import {
   type TemplateInfo,
 } from './queryTypes.js';
 import { readPlan } from './blockWindows.js';
-import { pinRegistrySnapshot, threadInput } from './registrySnapshot.js';
+import { pinRegistrySnapshot, threadInput, type PinnedRelation } from './registrySnapshot.js';
 import { loadQueryMacros, queryNeeds, type QueryMacro } from './queryMacros.js';
 import { CONTENT_TYPES } from './resultEncoding.js';
 import { SqlGate, type GateResult } from './sqlGate.js';
 import { TemplateCatalog, type BoundValue } from './templates.js';
 
 const SQL = loadStatements('state/query.sql', ['registeredChains', 'newestBlock'] as const);
+
+const MB = 1024 * 1024;
+/**
+ * A query process's resident memory beyond DuckDB's memory_limit before it is killed: the process
+ * itself (Node and DuckDB loaded, idle: ~95 MB measured), DuckDB's allocations outside its buffer
+ * pool (strings and lists of a vector being built), and the result turned into JS rows (up to
+ * TRACE_QUERY_MAX_BYTES of JSON, ~3× that as JS objects).
+ */
+const PROCESS_RSS_HEADROOM_BYTES = 384 * MB;
+/** A query process idle this long exits (it holds ~95 MB), so an idle node holds none. */
+const QUERY_PROCESS_IDLE_MS = 60_000;
 
 export interface QueryOptions {
   /** Aborting interrupts the query. */
@@ -54,7 +71,6 @@ export interface QueryServiceDeps {
   url: string;
   dataSchema: string;
   objects: LazyObjectStore;
-  threads: NodeThreadPool;
 }
 
 interface Executed {
@@ -77,15 +93,32 @@ export class QueryService {
     private readonly gate: SqlGate,
     private readonly catalog: TemplateCatalog,
     private readonly macros: readonly QueryMacro[],
+    private readonly processes: ProcessPool,
+    cacheDir: string,
   ) {
-    this.cache = new ColdFileCache(path.resolve(deps.config.dataDir, 'query-cache'), deps.config.queryCacheBytes, () => deps.objects.get());
+    this.cache = new ColdFileCache(cacheDir, deps.config.queryCacheBytes, () => deps.objects.get());
   }
 
   static async open(deps: QueryServiceDeps): Promise<QueryService> {
     const catalog = TemplateCatalog.load();
     const macros = loadQueryMacros();
     const gate = await SqlGate.create({ trustedTableFunctions: macros.filter((m) => m.table).map((m) => m.name) });
-    return new QueryService(deps, gate, catalog, macros);
+    const { config } = deps;
+    const cacheDir = path.resolve(config.dataDir, 'query-cache');
+    const spillDir = path.resolve(config.dataDir, 'query-spill');
+    const options: QueryProcessOptions = { cacheDir, spillDir, memoryLimitMb: config.queryMemoryMb, spillLimitMb: config.querySpillMb, threads: config.queryThreads };
+    const processes = new ProcessPool({
+      module: new URL('./queryProcess.js', import.meta.url),
+      options,
+      maxProcesses: config.queryConcurrency,
+      rssLimitBytes: config.queryMemoryMb * MB + PROCESS_RSS_HEADROOM_BYTES,
+      idleTimeoutMs: QUERY_PROCESS_IDLE_MS,
+      // A killed process leaves its spill files behind.
+      onExit: (pid) => rmSync(spillDirOf(spillDir, pid), { recursive: true, force: true }),
+    });
+    // The first query does not wait for a process to start and load DuckDB (~0.3 s).
+    processes.warm();
+    return new QueryService(deps, gate, catalog, macros, processes, cacheDir);
   }
 
   async query(request: QueryRequest, options: QueryOptions = {}): Promise<QueryResult> {
@@ -115,6 +148,22 @@ export class QueryService {
 
   async close(): Promise<void> {
     this.gate.close();
+    await this.processes.close();
+  }
+
+  /**
+   * Runs a query job in a query process, as the service does (tests and benchmarks hand it jobs the
+   * gate never saw). The job's timeout counts from when a started process takes it (as DuckDB's
+   * interrupt in the process does): a process start is the node's cost, not the query's.
+   */
+  async runJob(input: QueryThreadInput, signal?: AbortSignal): Promise<QueryThreadOutput> {
+    try {
+      return await this.processes.run<QueryThreadOutput>('runQuery', input, { signal, deadlineMs: input.limits.timeoutMs });
+    } catch (err) {
+      if (err instanceof ProcessJobTimeoutError) return { ok: false, failure: { kind: 'timeout' } };
+      if (err instanceof ProcessOverMemoryError) return { ok: false, failure: { kind: 'memory_limit', what: 'memory' } };
+      throw err;
+    }
   }
 
   private async execute(request: QueryRequest, format: QueryFormat, options: QueryOptions): Promise<Executed> {
@@ -122,25 +171,24 @@ export class QueryService {
     const { sql, params } = await this.resolve(request);
     const checked = await this.check(request, sql);
     const needs = queryNeeds(this.macros, checked);
-    const { config, db, url, dataSchema, threads } = this.deps;
+    const { config, db, url, dataSchema } = this.deps;
     const pinned = await pinRegistrySnapshot(db, dataSchema, needs.relations, readPlan(checked, params, needs, config.hotRetentionBlocks));
     try {
+      refuseUnknownRelations(checked, pinned.relations);
       await options.onPinned?.();
       const held = await this.cache.hold(pinned.relations.flatMap((r) => r.coldObjects));
       try {
         const input = threadInput({
           sql,
           params,
-          macros: needs.macros,
           pinned,
           coldPaths: held.paths,
           url,
           limits: { timeoutMs: config.queryTimeoutMs, maxRows: config.queryMaxRows, maxBytes: config.queryMaxBytes },
           format,
-          threads: config.queryThreads,
         });
-        const output = await replyOf((reply) => threads.run('runQuery', { ...input, reply }, { transfer: [reply] }), options.signal);
-        if (!output.ok) throw failureError(output.failure, config.queryTimeoutMs);
+        const output = await this.runJob(input, options.signal);
+        if (!output.ok) throw failureError(output.failure, config);
         return {
           columns: output.columns,
           rows: output.rows,
@@ -203,32 +251,22 @@ export class QueryService {
 }
 
 /**
- * Starts a query job with a reply port and takes its output from the port as soon as it is posted
- * (the job goes on creating its thread's next DuckDB). Aborting interrupts the query in DuckDB,
- * never the thread: a thread ended while DuckDB works aborts the process.
+ * Only dataset relations may be named: a table the query names that is not one of its own WITH
+ * names must be a chain dataset or a dataset with a live version. Anything else would be looked up
+ * in DuckDB's own catalog (which the gate refuses by name too).
  */
-export async function replyOf(start: (reply: MessagePort) => Promise<QueryThreadOutput | null>, signal?: AbortSignal): Promise<QueryThreadOutput> {
-  signal?.throwIfAborted();
-  const { port1, port2 } = new MessageChannel();
-  const interrupt = (): void => port1.postMessage('interrupt');
-  signal?.addEventListener('abort', interrupt, { once: true });
-  try {
-    const replied = new Promise<QueryThreadOutput>((resolve) => port1.once('message', resolve));
-    const job = start(port2);
-    job.catch(() => undefined); // a failure after the reply has nobody waiting for it
-    const output = await Promise.race([replied, job.then((output) => output ?? replied)]);
-    signal?.throwIfAborted();
-    return output;
-  } finally {
-    signal?.removeEventListener('abort', interrupt);
-    port1.close();
-  }
+function refuseUnknownRelations(checked: Pick<GateResult, 'tables' | 'ctes'>, relations: readonly PinnedRelation[]): void {
+  const known = new Set(relations.filter((r) => isCryoDataset(r.name) || r.coldObjects.length > 0 || r.hotRanges.length > 0).map((r) => r.name));
+  const unknown = checked.tables.filter((t) => !checked.ctes.includes(t) && !known.has(t));
+  if (unknown.length > 0) throw new QueryInputError('unknown_relation', `no dataset named ${unknown.join(', ')}; query a chain dataset or a committed analytics output`);
 }
 
-function failureError(failure: QueryThreadFailure, timeoutMs: number): Error {
+function failureError(failure: QueryThreadFailure, config: Config): Error {
   switch (failure.kind) {
     case 'timeout':
-      return new QueryTimeoutError(timeoutMs);
+      return new QueryTimeoutError(config.queryTimeoutMs);
+    case 'memory_limit':
+      return new QueryMemoryError(failure.what, failure.what === 'memory' ? config.queryMemoryMb : config.querySpillMb);
     case 'too_large':
       return new ResultTooLargeError(failure.what);
     case 'query_error':

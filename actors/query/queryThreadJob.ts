@@ -1,21 +1,20 @@
 /**
- * Thread job: one query in a fresh in-memory DuckDB on a pool thread.
+ * One query in its query process's long-lived DuckDB (queryProcess.ts), on a fresh connection:
  *
- *   1. trusted setup: extensions off, file access limited to this query's cached cold files,
- *      hot rows read from Postgres inside the query's pinned snapshot (pg-cursor, in batches)
- *      and appended to in-memory tables, one view per relation, the trusted macros it calls;
- *   2. lock: external access off and configuration locked before any user SQL runs;
- *   3. the gated SQL with its bound parameters, interrupted at the timeout, capped in rows and bytes.
+ *   1. trusted setup: hot rows read from Postgres inside the query's pinned snapshot (pg-cursor,
+ *      in batches) and appended to temporary tables, one temporary view per relation over its
+ *      cached cold files and hot table — all temporary objects of this connection only;
+ *   2. the gated SQL with its bound parameters, interrupted at the timeout (or when the caller goes
+ *      away), capped in rows and bytes;
+ *   3. the connection closed: its temporary objects go with it, so nothing of this query is
+ *      visible to the next one. The instance was locked (configuration, file access, extensions)
+ *      before the first query, and the trusted macros created then.
  *
- * A fresh instance isolates queries completely (their views differ per snapshot); it is created
- * ahead, while the previous query on the thread runs (freshDuckDb.ts).
- * Failures the caller must tell apart come back as data: error classes do not survive the thread
+ * Failures the caller must tell apart come back as data: error classes do not survive the process
  * boundary.
  */
 import { createHash } from 'node:crypto';
-import type { MessagePort } from 'node:worker_threads';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { withFreshDuckDb } from './freshDuckDb.js';
+import { StatementType, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { checkOut, connectionName } from '../../drivers/postgres/postgres.js';
 import Cursor from 'pg-cursor';
@@ -47,23 +46,19 @@ export interface QueryLimits {
 export interface QueryThreadInput {
   sql: string;
   params: Record<string, BoundValue>;
-  /** CREATE MACRO statements of the trusted macros the SQL calls (sql/query_macros.sql), in order. */
-  macros: string[];
   relations: RelationPlan[];
   /** Where hot rows are read, inside the planning transaction's exported snapshot. */
   hot: { url: string; snapshotId: string } | null;
   limits: QueryLimits;
   format: QueryFormat;
-  /** DuckDB threads for this query. */
-  threads: number;
-  /**
-   * Where the output goes as soon as it is ready (the job then still waits for the thread's next
-   * DuckDB to be created, off the query's path), and where any message interrupts the query.
-   */
-  reply?: MessagePort;
 }
 
-export type QueryThreadFailure = { kind: 'timeout' } | { kind: 'too_large'; what: string } | { kind: 'query_error'; message: string };
+export type QueryThreadFailure =
+  | { kind: 'timeout' }
+  | { kind: 'too_large'; what: string }
+  /** DuckDB refused to use more memory, or to spill more, than its caps. */
+  | { kind: 'memory_limit'; what: 'memory' | 'spill' }
+  | { kind: 'query_error'; message: string };
 
 export type QueryThreadOutput =
   | { ok: true; columns: ResultColumn[]; rows: ResultCell[][] | null; body: Uint8Array | null; rowCount: number; hotRows: number }
@@ -71,9 +66,10 @@ export type QueryThreadOutput =
 
 
 const pgPoolFor = perThread<{ url: string }, pg.Pool>(async ({ url }) => {
-  // Hot rows are read by one connection per running query; idle ones close soon, so pool threads do
-  // not sit on connections of a server that may allow only 100.
-  const pool = new pg.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 2_000, application_name: connectionName('query') });
+  // Hot rows are read by one connection per running query, and a query process runs one query at a
+  // time; an idle one closes soon, so query processes do not sit on connections of a server that
+  // may allow only 100.
+  const pool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 2_000, application_name: connectionName('query') });
   pool.on('error', () => undefined);
   return pool;
 });
@@ -84,25 +80,18 @@ class JobFailure extends Error {
   }
 }
 
-/** Runs the query; with `reply`, posts the output there and resolves with null. */
-export async function runQuery(input: QueryThreadInput): Promise<QueryThreadOutput | null> {
-  const { reply } = input;
-  return withFreshDuckDb(String(input.threads), async ({ connection }) => {
-    // Sticky: an interrupt that comes between two statements stops the next one from running.
-    const interrupted = new AbortController();
-    reply?.on('message', () => {
-      interrupted.abort();
-      connection.interrupt();
-    });
-    try {
-      const output = await answer(connection, input, interrupted.signal);
-      if (!reply) return output;
-      reply.postMessage(output);
-      return null;
-    } finally {
-      reply?.close();
-    }
-  });
+/** Runs the query on a fresh connection of `instance`; aborting `signal` interrupts it. */
+export async function runQuery(instance: DuckDBInstance, input: QueryThreadInput, signal: AbortSignal): Promise<QueryThreadOutput> {
+  const connection = await instance.connect();
+  // Sticky: an interrupt that comes between two statements stops the next one from running.
+  const interrupt = (): void => connection.interrupt();
+  signal.addEventListener('abort', interrupt, { once: true });
+  try {
+    return await answer(connection, input, signal);
+  } finally {
+    signal.removeEventListener('abort', interrupt);
+    connection.closeSync();
+  }
 }
 
 async function answer(connection: DuckDBConnection, input: QueryThreadInput, interrupted: AbortSignal): Promise<QueryThreadOutput> {
@@ -124,29 +113,14 @@ async function answer(connection: DuckDBConnection, input: QueryThreadInput, int
   }
 }
 
-/**
- * The trusted part: files allowed, the hot tables, views and macros created (one batch), hot rows
- * loaded from Postgres, then the configuration locked.
- */
+/** The trusted part: the temporary hot tables and views created (one batch), hot rows loaded from Postgres. */
 async function setUp(connection: DuckDBConnection, input: QueryThreadInput, deadline: number): Promise<number> {
-  const files = input.relations.flatMap((r) => r.coldFiles);
   const hot = input.relations.filter((r) => r.hotTable !== null && r.hotRanges.length > 0);
-  await connection.run(
-    [
-      ...(files.length > 0 ? [`SET allowed_paths = ${listLiteral(files)}`] : []),
-      'SET enable_external_access = false',
-      ...hot.map(hotTableSql),
-      ...input.relations.map(relationSql).filter((sql): sql is string => sql !== null),
-      ...input.macros,
-    ].join(';\n'),
-  );
-  let hotRows = 0;
-  if (hot.length > 0) {
-    if (!input.hot) throw new Error(`relation ${hot[0]!.name} has hot ranges but no snapshot to read them in`);
-    hotRows = await loadHotRows(connection, hot, input.hot, deadline);
-  }
-  await connection.run('SET lock_configuration = true');
-  return hotRows;
+  const statements = [...hot.map(hotTableSql), ...input.relations.map(relationSql).filter((sql): sql is string => sql !== null)];
+  if (statements.length > 0) await connection.run(statements.join(';\n'));
+  if (hot.length === 0) return 0;
+  if (!input.hot) throw new Error(`relation ${hot[0]!.name} has hot ranges but no snapshot to read them in`);
+  return loadHotRows(connection, hot, input.hot, deadline);
 }
 
 /** Runs the caller's SQL; whatever DuckDB says about it is the caller's error (or the timeout's). */
@@ -156,7 +130,9 @@ async function execute(connection: DuckDBConnection, input: QueryThreadInput, de
   } catch (err) {
     if (err instanceof JobFailure) throw err;
     if (Date.now() >= deadline) throw new JobFailure({ kind: 'timeout' });
-    throw new JobFailure({ kind: 'query_error', message: withoutSqlEcho(err instanceof Error ? err.message : String(err)) });
+    const message = withoutSqlEcho(err instanceof Error ? err.message : String(err));
+    if (message.startsWith('Out of Memory Error')) throw new JobFailure({ kind: 'memory_limit', what: /temp(orary)? directory|max_temp_directory_size/i.test(message) ? 'spill' : 'memory' });
+    throw new JobFailure({ kind: 'query_error', message });
   }
 }
 
@@ -167,6 +143,9 @@ function withoutSqlEcho(message: string): string {
 
 async function executeUnchecked(connection: DuckDBConnection, input: QueryThreadInput): Promise<{ columns: ResultColumn[]; rows: ResultCell[][] }> {
   const prepared = await connection.prepare(input.sql);
+  // The gate allows only a SELECT; this holds even for SQL that never passed it (nothing a query
+  // creates may outlive it in the shared instance).
+  if (prepared.statementType !== StatementType.SELECT) throw new JobFailure({ kind: 'query_error', message: 'only a SELECT may run' });
   for (let i = 1; i <= prepared.parameterCount; i++) {
     const name = prepared.parameterName(i);
     const value = input.params[name];
@@ -191,7 +170,7 @@ async function executeUnchecked(connection: DuckDBConnection, input: QueryThread
 function hotTableSql(relation: RelationPlan): string {
   const columns = relation.columns;
   if (columns === null) throw new Error(`relation ${relation.name}: hot rows need known columns`);
-  return `CREATE TABLE ${hotTableName(relation.name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
+  return `CREATE TEMP TABLE ${hotTableName(relation.name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
 }
 
 /**
@@ -215,7 +194,7 @@ async function loadHotRows(connection: DuckDBConnection, relations: readonly Rel
 /** One relation's hot ranges, read and appended to its `__hot_<name>` table; returns the rows. */
 async function appendHotRows(connection: DuckDBConnection, client: pg.PoolClient, relation: RelationPlan, deadline: number): Promise<number> {
   const columns = relation.columns!;
-  const appender = await connection.createAppender(hotTableName(relation.name).slice(1, -1));
+  const appender = await connection.createAppender(hotTableName(relation.name).slice(1, -1), 'main', 'temp');
   const appenders = columns.map((c) => appendFor(c));
   let rows = 0;
   for await (const batch of hotRowBatches(client, relation)) {
@@ -277,11 +256,11 @@ function relationSql(relation: RelationPlan): string | null {
   if (relation.hotTable !== null && relation.hotRanges.length > 0) sources.push(`SELECT ${columnList} FROM ${hotTableName(relation.name)}`);
   if (sources.length === 0) {
     if (relation.columns === null) return null;
-    return `CREATE TABLE ${name} (${relation.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
+    return `CREATE TEMP TABLE ${name} (${relation.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
   }
   const union = sources.join(' UNION ALL ');
-  if (relation.distinctOn === null) return `CREATE VIEW ${name} AS ${union}`;
-  return `CREATE VIEW ${name} AS SELECT DISTINCT ON (${relation.distinctOn.map(quoteIdent).join(', ')}) * FROM (${union})`;
+  if (relation.distinctOn === null) return `CREATE TEMP VIEW ${name} AS ${union}`;
+  return `CREATE TEMP VIEW ${name} AS SELECT DISTINCT ON (${relation.distinctOn.map(quoteIdent).join(', ')}) * FROM (${union})`;
 }
 
 /**

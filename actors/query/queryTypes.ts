@@ -101,3 +101,19 @@ export class ResultTooLargeError extends Error {
     super(`result too large: ${what}; aggregate, filter or add a LIMIT`);
   }
 }
+
+/**
+ * The query needs more memory than its cap (TRACE_QUERY_MEMORY_MB) or more spill space than
+ * TRACE_QUERY_SPILL_MB: HTTP 400 `memory_limit`. Aggregate, filter or narrow the block window.
+ */
+export class QueryMemoryError extends QueryInputError {
+  override name = 'QueryMemoryError';
+  constructor(what: 'memory' | 'spill', capMb: number) {
+    super(
+      'memory_limit',
+      what === 'memory'
+        ? `query needs more than its ${capMb} MB of memory (TRACE_QUERY_MEMORY_MB); aggregate, filter or narrow the block window`
+        : `query needs more than its ${capMb} MB of spill space (TRACE_QUERY_SPILL_MB); aggregate, filter or narrow the block window`,
+    );
+  }
+}

@@ -24,7 +24,6 @@ import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { hotTable } from '../state/hotRows.js';
 import { WHOLE_CHAIN, type BlockWindow, type ReadPlan } from './blockWindows.js';
 import { cryoColumns, distinctKey, relationKind, type HotServedRange, type RelationPlan } from './relations.js';
-import type { QueryMacro } from './queryMacros.js';
 import type { QueryLimits, QueryThreadInput } from './queryThreadJob.js';
 import type { QueryFormat } from './queryTypes.js';
 
@@ -198,18 +197,16 @@ function relationPlans(pinned: Pick<PinnedSnapshot, 'relations'>, coldPaths: rea
   }));
 }
 
-/** What a checked query runs with on a pool thread: its SQL, its macros, the pinned relations and limits. */
+/** What a checked query runs with in a query process: its SQL, the pinned relations and limits. */
 export interface ThreadQuery {
   sql: string;
   params: QueryThreadInput['params'];
-  macros: readonly QueryMacro[];
   pinned: PinnedSnapshot;
   /** Local paths of the pinned cold files, as the cache holds them. */
   coldPaths: readonly string[];
   url: string;
   limits: QueryLimits;
   format: QueryFormat;
-  threads: number;
 }
 
 /** The thread job's input for a query over a pinned snapshot. */
@@ -217,11 +214,9 @@ export function threadInput(q: ThreadQuery): QueryThreadInput {
   return {
     sql: q.sql,
     params: q.params,
-    macros: q.macros.map((m) => m.sql),
     relations: relationPlans(q.pinned, q.coldPaths),
     hot: q.pinned.snapshotId === null ? null : { url: q.url, snapshotId: q.pinned.snapshotId },
     limits: q.limits,
     format: q.format,
-    threads: q.threads,
   };
 }

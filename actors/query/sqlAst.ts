@@ -29,3 +29,10 @@ export function* objectsOf(root: Json): Generator<JsonObject> {
     }
   }
 }
+
+/** The names a query node's WITH clause defines, lower-case. */
+export function cteNamesOf(o: JsonObject): string[] {
+  const map = o['cte_map'];
+  if (!isObject(map) || !Array.isArray(map['map'])) return [];
+  return map['map'].flatMap((entry) => (isObject(entry) && typeof entry['key'] === 'string' ? [entry['key'].toLowerCase()] : []));
+}

@@ -15,14 +15,27 @@
  *    deny-list of file / network / system / state-changing functions;
  *  - base-table references must be plain identifiers (no '/', '.', ':', '\\', '~'),
  *    which rejects `FROM 'file.parquet'`, `FROM "s3://..."` replacement scans;
- *  - schema / catalog qualifiers must be allow-listed (default: `main` only).
+ *  - schema / catalog qualifiers must be allow-listed (default: `main` only);
+ *  - base-table names must not be DuckDB's own: its catalog views and tables (duckdb_tables,
+ *    sqlite_master, pg_class, …, read from a DuckDB's own catalog when the gate opens) and the
+ *    reserved prefixes (`__` for the service's internal tables). The Query Service then requires
+ *    every name that is not one of the query's WITH names to be a dataset.
  *
  * Errors never include the SQL text nor DuckDB's parser message (which quotes it).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openMemoryDuckDb, type MemoryDuckDb } from '../../drivers/duckdb/memoryDuckDb.js';
-import { isObject, objectsOf, str, type Json, type JsonObject } from './sqlAst.js';
-import { ALLOWED_QUERY_NODES, ALLOWED_TABLE_FUNCTIONS, ALLOWED_TABLE_REFS, DEFAULT_MAX_SQL_BYTES, isDeniedFunction, PATHLIKE } from './sqlGateRules.js';
+import { cteNamesOf, isObject, objectsOf, str, type Json, type JsonObject } from './sqlAst.js';
+import {
+  ALLOWED_QUERY_NODES,
+  ALLOWED_TABLE_FUNCTIONS,
+  ALLOWED_TABLE_REFS,
+  CATALOG_NAMES_SQL,
+  DEFAULT_MAX_SQL_BYTES,
+  isDeniedFunction,
+  isReservedRelation,
+  PATHLIKE,
+} from './sqlGateRules.js';
 
 export type RejectReason =
   | 'too_long'
@@ -32,6 +45,7 @@ export type RejectReason =
   | 'not_select'
   | 'file_or_url_relation'
   | 'forbidden_schema'
+  | `forbidden_relation:${string}`
   | 'unsupported_construct'
   | `forbidden_function:${string}`
   | `forbidden_table_function:${string}`
@@ -53,6 +67,8 @@ export interface GateResult {
   sql: string;
   /** The base-table names the statement references, lower-case (CTE names included). */
   tables: string[];
+  /** The names its WITH clauses define, lower-case. */
+  ctes: string[];
   /** The table functions it calls, lower-case. */
   tableFunctions: string[];
   /** The scalar, aggregate and window functions it calls, lower-case. */
@@ -80,6 +96,7 @@ interface References {
   tables: Set<string>;
   tableFunctions: Set<string>;
   functions: Set<string>;
+  ctes: Set<string>;
 }
 
 export class SqlGate {
@@ -90,9 +107,11 @@ export class SqlGate {
   readonly #catalogs: ReadonlySet<string>;
   readonly #extraDenied: ReadonlySet<string>;
   readonly #tableFunctions: ReadonlySet<string>;
+  readonly #catalogNames: ReadonlySet<string>;
   #closed = false;
 
-  private constructor(duckdb: MemoryDuckDb, opts: SqlGateOptions) {
+  private constructor(duckdb: MemoryDuckDb, opts: SqlGateOptions, catalogNames: ReadonlySet<string>) {
+    this.#catalogNames = catalogNames;
     this.#duckdb = duckdb;
     this.#conn = duckdb.connection;
     this.#maxLength = opts.maxLength ?? DEFAULT_MAX_SQL_BYTES;
@@ -104,7 +123,11 @@ export class SqlGate {
 
   static async create(opts: SqlGateOptions = {}): Promise<SqlGate> {
     // Parser-only instance: no file/network access, no extension auto-install/-load, config locked.
-    return new SqlGate(await openMemoryDuckDb({ enable_external_access: 'false', lock_configuration: 'true' }), opts);
+    const duckdb = await openMemoryDuckDb({ enable_external_access: 'false', lock_configuration: 'true' });
+    // Its catalog is every query DuckDB's before the service adds relations: the names a query must not reach.
+    const reader = await duckdb.connection.runAndReadAll(CATALOG_NAMES_SQL);
+    const names = new Set(reader.getRows().map(([name]) => String(name)));
+    return new SqlGate(duckdb, opts, names);
   }
 
   close(): void {
@@ -154,9 +177,17 @@ export class SqlGate {
     }
     const statement = statements[0];
     if (!isObject(statement)) throw new QueryRejectedError('parse_error', 'SQL could not be parsed');
-    const refs: References = { tables: new Set(), tableFunctions: new Set(), functions: new Set() };
+    const refs: References = { tables: new Set(), tableFunctions: new Set(), functions: new Set(), ctes: new Set() };
     for (const node of objectsOf(statement)) this.#checkNode(node, refs);
-    return { ok: true, sql, tables: [...refs.tables], tableFunctions: [...refs.tableFunctions], functions: [...refs.functions], ast: statement };
+    return {
+      ok: true,
+      sql,
+      tables: [...refs.tables],
+      ctes: [...refs.ctes],
+      tableFunctions: [...refs.tableFunctions],
+      functions: [...refs.functions],
+      ast: statement,
+    };
   }
 
   /** Gate then execute: `execute` is only called if the gate accepts. */
@@ -172,6 +203,7 @@ export class SqlGate {
     // Query nodes (SELECT_NODE, SET_OPERATION_NODE, ...) carry `modifiers`.
     if (!hasClass && 'modifiers' in node && Array.isArray(node['modifiers'])) {
       if (!ALLOWED_QUERY_NODES.has(type)) throw new QueryRejectedError(`forbidden_query_node:${type || 'unknown'}`);
+      for (const name of cteNamesOf(node)) refs.ctes.add(name);
     }
 
     // Table refs carry `sample` and `query_location` but no expression `class`.
@@ -218,7 +250,11 @@ export class SqlGate {
     if (node['at_clause'] !== null && node['at_clause'] !== undefined) {
       throw new QueryRejectedError('unsupported_construct', 'AT (time travel) clauses are not allowed');
     }
-    return table.toLowerCase();
+    const name = table.toLowerCase();
+    if (this.#catalogNames.has(name) || isReservedRelation(name)) {
+      throw new QueryRejectedError(`forbidden_relation:${safeName(name)}`, 'only datasets may be named, not DuckDB catalog views or internal tables');
+    }
+    return name;
   }
 }
 

@@ -87,3 +87,16 @@ export function isDeniedFunction(name: string, extra: ReadonlySet<string>): bool
 }
 
 export const PATHLIKE = /[/.:\\~]/;
+
+/** The names of DuckDB's own catalog views and tables (system and pg_catalog schemas, information_schema), lower-case. */
+export const CATALOG_NAMES_SQL = `SELECT DISTINCT lower(view_name) FROM duckdb_views() UNION SELECT DISTINCT lower(table_name) FROM duckdb_tables()`;
+
+/**
+ * Relation-name prefixes no dataset may have: DuckDB's catalogs (also those a later version adds)
+ * and the service's internal tables (`__hot_<dataset>`).
+ */
+const RESERVED_RELATION_PREFIXES: readonly string[] = ['__', 'duckdb_', 'pg_', 'sqlite_', 'pragma_', 'information_schema'];
+
+export function isReservedRelation(name: string): boolean {
+  return RESERVED_RELATION_PREFIXES.some((p) => name.startsWith(p));
+}

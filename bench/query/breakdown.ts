@@ -15,7 +15,6 @@ export interface WarmSamples {
   hold: number[];
   setup: number[];
   job: number[];
-  pool: number[];
   roundTrip: number[];
   last: QueryResult;
 }
@@ -28,17 +27,15 @@ export interface Breakdown {
   pin_ms: number;
   /** ColdFileCache.hold + release with every file cached. */
   cache_hold_ms: number;
-  /** runQuery('SELECT 1') in this thread until its reply: the thread's fresh DuckDB (made while the previous query ran), allowed paths, views, macros, lock. */
-  fresh_duckdb_setup_ms: number;
-  /** runQuery(template) − runQuery('SELECT 1') in this thread: the query itself in the fresh instance, plus conversion. */
-  query_in_fresh_duckdb_ms: number;
-  /** runQuery(template) in this thread − setup − the same query on the long-lived reference instance: what a fresh instance costs the query itself. */
-  fresh_vs_reused_instance_ms: number;
-  /** The same job through the worker pool (runOnPool, as the service runs it) − in this thread: structured clone, thread hand-off, the pool thread's own state. */
-  thread_hop_ms: number;
-  /** A no-op pool job (`threadId`): Piscina's bare round trip. */
-  pool_round_trip_ms: number;
-  /** Warm service median − (gate + pin + hold + pool job): template binding, awaits, everything else. */
+  /** A query process job of 'SELECT 1' over the analytic's relations: the process round trip, a fresh connection, its temporary views. */
+  connection_setup_ms: number;
+  /** The analytic's job − the 'SELECT 1' job (paired per round): the query itself, plus result conversion. */
+  query_in_process_ms: number;
+  /** The analytic's job − the 'SELECT 1' job − the direct run: what the query costs beyond the same query on the reference instance. */
+  query_vs_direct_ms: number;
+  /** A query process job of 'SELECT 1' without relations: the bare process round trip (IPC, fresh connection). */
+  process_round_trip_ms: number;
+  /** Warm service median − (gate + pin + hold + process job): template binding, awaits, everything else. */
   unaccounted_ms: number;
   /** A fresh cache fetching the analytic's files from the embedded S3 server (part of cold). */
   cold_fetch_ms: number;
@@ -51,12 +48,11 @@ export function breakdownOf(s: WarmSamples, coldFetchMs: number): Breakdown {
     gate_ms: round1(median(s.gate)),
     pin_ms: round1(median(s.pin)),
     cache_hold_ms: round1(median(s.hold)),
-    fresh_duckdb_setup_ms: round1(median(s.setup)),
-    query_in_fresh_duckdb_ms: round1(paired(s.job, s.setup)),
-    fresh_vs_reused_instance_ms: round1(median(s.job.map((job, i) => job - s.setup[i]! - s.direct[i]!))),
-    thread_hop_ms: round1(paired(s.pool, s.job)),
-    pool_round_trip_ms: round1(median(s.roundTrip)),
-    unaccounted_ms: round1(median(s.service.map((x, i) => x - (s.gate[i]! + s.pin[i]! + s.hold[i]! + s.pool[i]!)))),
+    connection_setup_ms: round1(median(s.setup)),
+    query_in_process_ms: round1(paired(s.job, s.setup)),
+    query_vs_direct_ms: round1(median(s.job.map((job, i) => job - s.setup[i]! - s.direct[i]!))),
+    process_round_trip_ms: round1(median(s.roundTrip)),
+    unaccounted_ms: round1(median(s.service.map((x, i) => x - (s.gate[i]! + s.pin[i]! + s.hold[i]! + s.job[i]!)))),
     cold_fetch_ms: round1(coldFetchMs),
   };
 }

@@ -3,23 +3,22 @@
  * pool threads) and warm (median of runs), the direct DuckDB reference (median of runs,
  * interleaved with the warm service runs), and the samples of where the service's time goes
  * (summed up in breakdown.ts), timed from outside with the engine's own exported pieces in the
- * order the service calls them: the SQL gate, the registry pin, the cache hold, the pool job (a
- * fresh locked DuckDB, views, the query, the result conversion) run once in this thread and once
- * through the worker pool (the thread hop). Rounds interleave all of them.
+ * order the service calls them: the SQL gate, the registry pin, the cache hold, the query process
+ * job (a fresh connection, temporary views, the query, the result conversion) of the analytic and of
+ * 'SELECT 1' over the same relations, and a bare 'SELECT 1' job. Rounds interleave all of them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ColdFileCache } from '../../actors/query/coldFileCache.js';
-import { runQuery, type QueryLimits, type QueryThreadOutput } from '../../actors/query/queryThreadJob.js';
+import type { QueryLimits, QueryThreadInput, QueryThreadOutput } from '../../actors/query/queryThreadJob.js';
 import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
-import { QueryService, replyOf } from '../../actors/query/queryService.js';
+import { QueryService } from '../../actors/query/queryService.js';
 import type { QueryResult } from '../../actors/query/queryTypes.js';
 import { readPlan } from '../../actors/query/blockWindows.js';
 import { pinRegistrySnapshot, threadInput } from '../../actors/query/registrySnapshot.js';
 import { SqlGate } from '../../actors/query/sqlGate.js';
 import { TemplateCatalog, type BoundValue } from '../../actors/query/templates.js';
-import { openThreadPool } from '../../actors/threadJobs.js';
 import type { Config } from '../../runtime/config.js';
 import { median, round1 } from '../queue/stats.js';
 import type { AnalyticCase } from './analytics.js';
@@ -103,26 +102,17 @@ export class Measurer {
     return this.service.bindTemplate(c.template, c.params);
   }
 
-  /** First call of a fresh Query Service with an empty cache and fresh pool threads. */
+  /** First call of a fresh Query Service (opened within the figure: its query process starts then) with an empty cache. */
   async cold(c: AnalyticCase): Promise<{ ms: number; result: QueryResult }> {
     const { inst } = this;
     const dataDir = await mkdtemp(path.join(inst.root, 'cold-'));
-    const threads = openThreadPool();
-    const service = await QueryService.open({
-      config: { ...inst.config, dataDir },
-      db: inst.rt.db,
-      url: inst.url,
-      dataSchema: inst.schemas.data,
-      objects: inst.objects,
-      threads,
-    });
+    const started = performance.now();
+    const service = await QueryService.open({ config: { ...inst.config, dataDir }, db: inst.rt.db, url: inst.url, dataSchema: inst.schemas.data, objects: inst.objects });
     try {
-      const started = performance.now();
       const result = await service.query({ template: c.template, params: c.params });
       return { ms: performance.now() - started, result };
     } finally {
       await service.close();
-      await threads.close();
       await rm(dataDir, { recursive: true, force: true });
     }
   }
@@ -150,7 +140,7 @@ export class Measurer {
     const difference = answerDifference(first.result, reference.answer);
     if (difference !== null) throw new Error(`${c.key}: the service and direct DuckDB disagree: ${difference}`);
 
-    const samples: WarmSamples = { service: [], direct: [], gate: [], pin: [], hold: [], setup: [], job: [], pool: [], roundTrip: [], last: first.result };
+    const samples: WarmSamples = { service: [], direct: [], gate: [], pin: [], hold: [], setup: [], job: [], roundTrip: [], last: first.result };
     const timed = async <T>(into: number[], fn: () => Promise<T>): Promise<T> => {
       const started = performance.now();
       const value = await fn();
@@ -169,9 +159,10 @@ export class Measurer {
         const held = await this.cache.hold(pinned.relations.flatMap((x) => x.coldObjects));
         let holdMs = performance.now() - t;
         try {
-          const input = threadInput({ sql, params, macros: needs.macros, pinned, coldPaths: held.paths, url, limits, format: 'json', threads: config.queryThreads });
-          const ok = (output: QueryThreadOutput | null): void => {
-            if (!output?.ok) throw new Error(`${c.key}: a breakdown job failed: ${JSON.stringify(output)}`);
+          const input = threadInput({ sql, params, pinned, coldPaths: held.paths, url, limits, format: 'json' });
+          const bare: QueryThreadInput = { sql: 'SELECT 1', params: {}, relations: [], hot: null, limits, format: 'json' };
+          const ok = (output: QueryThreadOutput): void => {
+            if (!output.ok) throw new Error(`${c.key}: a breakdown job failed: ${JSON.stringify(output)}`);
           };
           const steps: Array<() => Promise<void>> = [
             async () => {
@@ -180,11 +171,9 @@ export class Measurer {
               samples.last = run.result;
             },
             async () => void samples.direct.push((await this.direct.run(sql, params)).ms),
-            // Until the reply, as the service takes it (the job goes on making the thread's next DuckDB).
-            async () => ok(await timed(samples.setup, () => replyOf((reply) => runQuery({ ...input, sql: 'SELECT 1', params: {}, reply })))),
-            async () => ok(await timed(samples.job, () => replyOf((reply) => runQuery({ ...input, reply })))),
-            async () => ok(await timed(samples.pool, () => replyOf((reply) => rt.threads.run('runQuery', { ...input, reply }, { transfer: [reply] })))),
-            async () => void (await timed(samples.roundTrip, () => rt.threads.run('threadId', undefined))),
+            async () => ok(await timed(samples.setup, () => this.service.runJob({ ...input, sql: 'SELECT 1', params: {} }))),
+            async () => ok(await timed(samples.job, () => this.service.runJob(input))),
+            async () => ok(await timed(samples.roundTrip, () => this.service.runJob(bare))),
           ];
           for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
         } finally {

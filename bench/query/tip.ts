@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { readPlan } from '../../actors/query/blockWindows.js';
 import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
-import { replyOf, type QueryService } from '../../actors/query/queryService.js';
+import type { QueryService } from '../../actors/query/queryService.js';
 import type { QueryThreadInput, QueryThreadOutput } from '../../actors/query/queryThreadJob.js';
 import type { QueryResult } from '../../actors/query/queryTypes.js';
 import { pinRegistrySnapshot, threadInput } from '../../actors/query/registrySnapshot.js';
@@ -79,8 +79,11 @@ export async function measureTip(inst: Installation, service: QueryService, chai
     into.push(performance.now() - started);
     return value;
   };
-  const poolJob = (input: QueryThreadInput): Promise<QueryThreadOutput> =>
-    replyOf((reply) => rt.threads.run('runQuery', { ...input, reply }, { transfer: [reply] }));
+  const poolJob = async (input: QueryThreadInput): Promise<QueryThreadOutput> => {
+    const output = await service.runJob(input);
+    if (!output.ok) throw new Error(`tip at ${lastBlock}: a breakdown job failed: ${JSON.stringify(output)}`);
+    return output;
+  };
   let last: QueryResult | undefined;
   for (let r = 0; r < TIP_RUNS; r++) {
     const params = await timed(s.bind, () => service.bindTemplate(TEMPLATE, request.params));
@@ -89,7 +92,7 @@ export async function measureTip(inst: Installation, service: QueryService, chai
     let pinMs = performance.now() - t;
     try {
       if (pinned.relations.some((x) => x.coldObjects.length > 0)) throw new Error(`tip at ${lastBlock}: the pin lists cold files`);
-      const input = threadInput({ sql, params, macros: needs.macros, pinned, coldPaths: [], url, limits: queryLimits(rt.config), format: 'json', threads: rt.config.queryThreads });
+      const input = threadInput({ sql, params, pinned, coldPaths: [], url, limits: queryLimits(rt.config), format: 'json' });
       const steps: Array<() => Promise<unknown>> = [
         async () => {
           const run = await once();
@@ -98,7 +101,7 @@ export async function measureTip(inst: Installation, service: QueryService, chai
         },
         () => timed(s.job, () => poolJob(input)),
         () => timed(s.setup, () => poolJob({ ...input, sql: 'SELECT 1', params: {} })),
-        () => timed(s.bare, () => poolJob({ ...input, sql: 'SELECT 1', params: {}, macros: [], relations: [], hot: null })),
+        () => timed(s.bare, () => poolJob({ ...input, sql: 'SELECT 1', params: {}, relations: [], hot: null })),
       ];
       for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
     } finally {

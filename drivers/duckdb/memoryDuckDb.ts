@@ -2,6 +2,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 /** An in-memory DuckDB with one connection; close it before the thread that opened it may end. */
 export interface MemoryDuckDb {
+  instance: DuckDBInstance;
   connection: DuckDBConnection;
   close(): void;
 }
@@ -18,6 +19,7 @@ export async function openMemoryDuckDb(settings: Record<string, string> = {}): P
   });
   const connection = await instance.connect();
   return {
+    instance,
     connection,
     close() {
       connection.closeSync();

@@ -4,7 +4,7 @@
  * cannot touch files or its configuration even when handed SQL the gate would have refused.
  */
 import test, { type ExecutionContext } from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -17,11 +17,15 @@ import { loadQueryMacros, queryNeeds } from '../../actors/query/queryMacros.js';
 import { createInstallation } from '../helpers/installation.js';
 import { startNode, type TestNode } from '../helpers/node.js';
 
-async function node(t: ExecutionContext, overrides: ConfigInput = {}): Promise<TestNode> {
+async function nodeWithDir(t: ExecutionContext, overrides: ConfigInput = {}): Promise<TestNode & { dataDir: string }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'trace-qs-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
   const inst = await createInstallation(t, { dataDir, ...overrides });
-  return startNode(t, inst, { roles: ['query'] });
+  return { ...(await startNode(t, inst, { roles: ['query'] })), dataDir };
+}
+
+async function node(t: ExecutionContext, overrides: ConfigInput = {}): Promise<TestNode> {
+  return nodeWithDir(t, overrides);
 }
 
 test('results over the row cap, the byte cap or the timeout are refused with the reason', async (t) => {
@@ -96,7 +100,8 @@ test('requests the service refuses say why', async (t) => {
   t.is(await reason({ template: 'stake_by_validator', params: { chain_id: 1, block: -1 } }), 'bad_param');
   t.is(await reason({ template: 'top_holders', params: { chain_id: 1, token: '0x12', block: 1 } }), 'bad_param');
   t.is(await reason({ template: 'stake_by_validator', params: { block: 10 } }), 'missing_param', 'no chain registered: chain_id must be given');
-  t.is(await reason({ sql: 'SELECT * FROM no_such_relation' }), 'query_error');
+  t.is(await reason({ sql: 'SELECT * FROM no_such_relation' }), 'unknown_relation');
+  t.is(await reason({ sql: 'SELECT * FROM pg_class' }), 'forbidden_relation:pg_class');
   const echo = await t.throwsAsync(qs.query({ sql: 'SELECT nosuchcol, 12345 AS marker FROM range(3)' }), { instanceOf: QueryInputError });
   t.regex(echo!.message, /nosuchcol/, 'names what is wrong');
   t.false(echo!.message.includes('12345'), 'without echoing the SQL');
@@ -106,26 +111,44 @@ test('requests the service refuses say why', async (t) => {
   t.deepEqual(bound, { chain_id: 1, token: `0x${'ab'.repeat(20)}`, n: 10, block: 7 });
 });
 
-test("the query's DuckDB is locked: no file access and no configuration change, even for SQL that skipped the gate", async (t) => {
-  const { rt } = await node(t);
-  const job = (sql: string, macros: string[] = []): QueryThreadInput => ({
-    sql,
-    params: {},
-    macros,
-    relations: [],
-    hot: null,
-    limits: { timeoutMs: 5_000, maxRows: 10, maxBytes: 10_000 },
-    format: 'json',
-    threads: 1,
-  });
-  const files = await rt.threads.run('runQuery', job("SELECT * FROM read_csv('/etc/passwd')"));
+function job(sql: string, relations: QueryThreadInput['relations'] = []): QueryThreadInput {
+  return { sql, params: {}, relations, hot: null, limits: { timeoutMs: 5_000, maxRows: 10, maxBytes: 10_000 }, format: 'json' };
+}
+
+test("the query's DuckDB is locked: no file access, no configuration change and nothing created, even for SQL that skipped the gate", async (t) => {
+  const { rt } = await node(t, { queryConcurrency: 1 });
+  const qs = await rt.query();
+  const files = await qs.runJob(job("SELECT * FROM read_csv('/etc/passwd')"));
   t.like(files, { ok: false, failure: { kind: 'query_error' } });
-  t.regex(JSON.stringify(files), /disabled by configuration|Permission/);
-  const config = await rt.threads.run('runQuery', job('SET enable_external_access = true'));
-  t.false(config?.ok, 'the configuration is locked');
-  t.regex(JSON.stringify(config), /locked/);
-  const u256 = queryNeeds(loadQueryMacros(), { tables: [], tableFunctions: [], functions: ['u256'] }).macros.map((m) => m.sql);
-  t.like(await rt.threads.run('runQuery', job("SELECT u256(from_hex(lpad('ff', 64, '0'))) AS v", u256)), { ok: true, rows: [['255']] }, 'trusted macros are created before the lock');
+  t.regex(JSON.stringify(files), /disabled by configuration|Permission|not allowed/);
+  const config = await qs.runJob(job('SET enable_external_access = true'));
+  t.false(config.ok, 'the configuration is locked');
+  t.like(await qs.runJob(job('CREATE TABLE leak AS SELECT 1 AS x')), { ok: false, failure: { kind: 'query_error', message: 'only a SELECT may run' } });
+  t.like(await qs.runJob(job("SELECT u256(from_hex(lpad('ff', 64, '0'))) AS v")), { ok: true, rows: [['255']] }, 'trusted macros are created before the lock');
+});
+
+test('queries share a locked DuckDB but see nothing of each other: fresh connection and temporary objects per query', async (t) => {
+  const { rt, dataDir } = await nodeWithDir(t, { queryConcurrency: 1 });
+  const qs = await rt.query();
+  // Two cold files in the cache directory (the only place a query may read), one per query.
+  const cacheDir = path.join(dataDir, 'query-cache');
+  await mkdir(cacheDir, { recursive: true });
+  const writer = await (await DuckDBInstance.create(':memory:')).connect();
+  const [fileA, fileB] = [path.join(cacheDir, 'a.parquet'), path.join(cacheDir, 'b.parquet')];
+  await writer.run(`COPY (SELECT range::UBIGINT AS block_number FROM range(3)) TO '${fileA}' (FORMAT parquet)`);
+  await writer.run(`COPY (SELECT (100 + range)::UBIGINT AS block_number FROM range(5)) TO '${fileB}' (FORMAT parquet)`);
+  writer.closeSync();
+  const blocks = (file: string): QueryThreadInput['relations'] => [
+    { name: 'blocks', columns: [{ name: 'block_number', type: 'UBIGINT' }], coldFiles: [file], hotTable: null, hotRanges: [], distinctOn: null, coldColumnsVary: false },
+  ];
+  const own = "SELECT count(*)::INTEGER AS n, min(block_number)::INTEGER AS low, (SELECT count(*)::INTEGER FROM duckdb_views() WHERE NOT internal) AS views FROM blocks";
+  t.like(await qs.runJob(job(own, blocks(fileA))), { ok: true, rows: [[3, 0, 1]] });
+  t.like(await qs.runJob(job(own, blocks(fileB))), { ok: true, rows: [[5, 100, 1]] }, "the second query sees its own view only");
+  const after = await qs.runJob(job("SELECT count(*)::INTEGER FROM duckdb_views() WHERE NOT internal"));
+  t.like(after, { ok: true, rows: [[0]] }, 'no view of an earlier query is left');
+  const tables = await qs.runJob(job("SELECT count(*)::INTEGER FROM duckdb_tables() WHERE NOT internal AND table_name NOT IN ('logs', 'balances')"));
+  t.like(tables, { ok: true, rows: [[0]] }, 'no table but the empty ones the macros were created against');
+  t.like(await qs.runJob(job('SELECT count(*)::INTEGER FROM logs')), { ok: true, rows: [[0]] }, 'and those stay empty');
 });
 
 test('a query gets the macros it calls, the macros those call, and the relations they read', (t) => {

@@ -146,6 +146,11 @@ test('information_schema', rejects, 'SELECT * FROM information_schema.tables', '
 test('foreign catalog', rejects, 'SELECT * FROM evil.main.blocks', 'forbidden_schema');
 test('schema-qualified function', rejects, 'SELECT other_schema.abs(1)', 'forbidden_schema');
 test('catalog-qualified function', rejects, 'SELECT system.main.abs(1)', 'forbidden_schema');
+test('DuckDB catalog view', rejects, 'SELECT * FROM duckdb_views', 'forbidden_relation:duckdb_views');
+test('sqlite_master', rejects, 'SELECT sql FROM sqlite_master', 'forbidden_relation:sqlite_master');
+test('pg_catalog view on the search path', rejects, 'SELECT * FROM pg_settings', 'forbidden_relation:pg_settings');
+test('catalog view shadowed by a CTE name elsewhere', rejects, 'SELECT * FROM (WITH pg_class AS (SELECT 1) SELECT 1), pg_class', 'forbidden_relation:pg_class');
+test('internal hot table', rejects, 'SELECT * FROM __hot_logs', 'forbidden_relation:__hot_logs');
 
 // ---------------------------------------------------------------------------
 // Accepted analytics SQL: passes the gate AND actually runs on the executor.
