@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { QueueDriver } from '../../drivers/queue/queueDriver.js';
+import type { WalMeter } from './database.js';
 import { percentile, perSecond, sleep, until, type BenchPayload } from './stats.js';
 import { fillMs, runQueueRound, type QueueRates, type QueueSubject, type WorkloadShape } from './workload.js';
 
@@ -28,7 +29,7 @@ export abstract class DriverSubject implements QueueSubject {
   constructor(protected readonly driver: QueueDriver) {}
 
   abstract settle(): Promise<void>;
-  abstract walPosition(): Promise<bigint>;
+  abstract readonly wal: WalMeter | undefined;
 
   async enqueueBatch(batch: readonly BenchPayload[]): Promise<void> {
     await this.driver.publishBatch(QUEUE, batch);

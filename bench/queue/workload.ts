@@ -1,4 +1,5 @@
 /** The throughput workload that pgqueue and the plain-SQL baseline both run, phase by phase. */
+import type { WalMeter } from './database.js';
 import { drainMs, payloads, perSecond, produceMs, type BenchPayload } from './stats.js';
 
 /** A queue under test: pgqueue through its driver, or the baseline's bare statements. */
@@ -9,8 +10,8 @@ export interface QueueSubject {
   consume(max: number): Promise<number>;
   /** VACUUM ANALYZE between phases, so each timed phase starts from the same table state. */
   settle(): Promise<void>;
-  /** The cluster's WAL insert position in bytes (see walPosition). */
-  walPosition(): Promise<bigint>;
+  /** Measures the WAL of the subject's own relations; none for a queue outside Postgres. */
+  readonly wal: WalMeter | undefined;
 }
 
 export interface WorkloadShape {
@@ -57,13 +58,13 @@ export async function batchedRates(
 ): Promise<Pick<QueueRates, 'enqueue_batch_per_s' | 'consume_batch_per_s' | 'wal_bytes_per_message_batched'>> {
   let enqueueMs = 0;
   let consumeMs = 0;
-  let wal = 0n;
+  let wal = 0;
   // WAL is read around the timed part only: settle()'s VACUUM happens before each phase starts.
   const measured = async (phase: () => Promise<number>): Promise<number> => {
     await subject.settle();
-    const from = await subject.walPosition();
+    const from = await subject.wal?.mark();
     const ms = await phase();
-    wal += (await subject.walPosition()) - from;
+    if (from !== undefined) wal += (await subject.wal?.bytesSince(from)) ?? 0;
     return ms;
   };
   const send: Send = (chunk) => subject.enqueueBatch(chunk);
@@ -75,7 +76,7 @@ export async function batchedRates(
   return {
     enqueue_batch_per_s: perSecond(total, enqueueMs),
     consume_batch_per_s: perSecond(total, consumeMs),
-    wal_bytes_per_message_batched: Number(wal) / total,
+    wal_bytes_per_message_batched: wal / total,
   };
 }
 
