@@ -117,7 +117,7 @@ export class WalMeter {
        )
        SELECT coalesce(sum(record_length), 0)::float8 AS bytes
        FROM public.pg_get_wal_records_info($1::pg_lsn, pg_current_wal_flush_lsn())
-       WHERE substring(block_ref FROM 'rel \d+/\d+/(\d+)')::oid IN (SELECT node FROM rels)`,
+       WHERE substring(block_ref FROM 'rel \\d+/\\d+/(\\d+)')::oid IN (SELECT node FROM rels)`,
       [mark, this.tables],
     );
     return rows[0]?.bytes ?? 0;

@@ -13,6 +13,7 @@ import {
 } from './queueDriver.js';
 import { PgNotices } from './pgNotices.js';
 import { PgNoticeSender } from './pgNoticeSender.js';
+import { ackKey, FoldedAcks, type AckBatch } from './pgFoldedAcks.js';
 import { checkDelay, checkExtension, checkReceive, publishSettings } from './queueArguments.js';
 import { QueueWakeups, VISIBILITY_SLACK_MS } from './queueWakeups.js';
 
@@ -21,7 +22,6 @@ const SQL = loadStatements('state/queue.sql', [
   'notify',
   'receive',
   'reclaim',
-  'ack',
   'handBack',
   'extendVisibility',
   'redrive',
@@ -48,13 +48,16 @@ export interface PgQueueDriverOptions {
   defaultMaxAttempts?: number;
 }
 
+/** A delivery, or (delivery_count null) an ack folded into the receive that was current. */
 interface ReceivedRow {
   lease_id: string;
   message_id: string;
-  delivery_count: number;
+  delivery_count: number | null;
   payload: QueuePayload;
   enqueued_at: Date;
 }
+
+type DeliveredRow = ReceivedRow & { delivery_count: number };
 
 /**
  * QueueDriver on Postgres: a receive moves its batch out of queue_messages (FOR UPDATE SKIP LOCKED)
@@ -69,6 +72,9 @@ export class PgQueueDriver implements QueueDriver {
   private readonly wakeups: QueueWakeups;
   private readonly notices: PgNoticeSender;
   private readonly lastReclaim = new Map<string, number>();
+  private readonly acks = new FoldedAcks(async (batch) => {
+    await this.take('', 0, 1, batch);
+  });
 
   constructor(options: PgQueueDriverOptions) {
     this.pool = options.pool;
@@ -93,9 +99,9 @@ export class PgQueueDriver implements QueueDriver {
     checkReceive(max, visibilitySeconds);
     const reclaimDue = Date.now() - (this.lastReclaim.get(queue) ?? 0) >= RECLAIM_INTERVAL_MS;
     if (reclaimDue) await this.reclaim(queue);
-    const rows = await this.take(queue, max, visibilitySeconds);
+    const rows = await this.take(queue, max, visibilitySeconds, this.acks.take());
     if (rows.length < max && !reclaimDue && (await this.reclaim(queue)) > 0) {
-      rows.push(...(await this.take(queue, max - rows.length, visibilitySeconds)));
+      rows.push(...(await this.take(queue, max - rows.length, visibilitySeconds, this.acks.take())));
     }
     return rows.map((r) => ({
       receipt: { queue, messageId: r.message_id, deliveryCount: r.delivery_count, fence: r.lease_id },
@@ -104,8 +110,17 @@ export class PgQueueDriver implements QueueDriver {
     }));
   }
 
-  private async take(queue: string, max: number, visibilitySeconds: number): Promise<ReceivedRow[]> {
-    return (await this.pool.query<ReceivedRow>(SQL.receive, [queue, max, visibilitySeconds])).rows;
+  /** Runs the receive statement with the acks waiting to be sent; answers their callers. */
+  private async take(queue: string, max: number, visibilitySeconds: number, acks: AckBatch): Promise<DeliveredRow[]> {
+    let rows: ReceivedRow[];
+    try {
+      rows = (await this.pool.query<ReceivedRow>(SQL.receive, [queue, max, visibilitySeconds, acks.leaseIds, acks.messageIds])).rows;
+    } catch (err) {
+      acks.fail(err);
+      throw err;
+    }
+    acks.settle(new Set(rows.filter((r) => r.delivery_count === null).map((r) => ackKey(r.lease_id, r.message_id))));
+    return rows.filter((r): r is DeliveredRow => r.delivery_count !== null);
   }
 
   /** Ends the queue's lapsed leases; returns how many messages went back to the queue. */
@@ -120,15 +135,11 @@ export class PgQueueDriver implements QueueDriver {
     if (refused.length > 0) throw new ReceiptRefusedError(receipt, 'ack');
   }
 
+  /** Acks ride on the next receive of this driver, or go alone after ACK_FLUSH_MS; each resolves once committed. */
   async ackBatch(receipts: readonly Receipt[]): Promise<Receipt[]> {
     const fenced = receipts.filter((r) => r.fence !== undefined);
-    if (fenced.length === 0) return [...receipts];
-    const { rows } = await this.pool.query<{ lease_id: string; message_id: string }>(SQL.ack, [
-      fenced.map((r) => r.fence),
-      fenced.map((r) => r.messageId),
-    ]);
-    const settled = new Set(rows.map((r) => `${r.lease_id}/${r.message_id}`));
-    return receipts.filter((r) => !settled.has(`${r.fence}/${r.messageId}`));
+    const refused = fenced.length > 0 ? await this.acks.add(fenced) : [];
+    return [...receipts.filter((r) => r.fence === undefined), ...refused];
   }
 
   async nack(receipt: Receipt, delaySeconds: number, error?: string): Promise<{ deadLettered: boolean }> {
@@ -226,6 +237,7 @@ export class PgQueueDriver implements QueueDriver {
   }
 
   async close(): Promise<void> {
+    await this.acks.flush();
     await this.notices.close();
     await this.wakeups.close();
   }

@@ -15,11 +15,37 @@ FROM unnest($2::jsonb[]) AS p(payload);
 SELECT pg_notify($1, $2);
 
 -- name: receive
--- Takes up to $2 visible messages, oldest first, out of queue_messages and into one new lease
--- hidden for $3 seconds; returns them with their new delivery count. The ids are taken as
+-- Settles the acks folded into this call, then takes up to $2 visible messages of queue $1, oldest
+-- first, out of queue_messages and into one new lease hidden for $3 seconds.
+--
+-- Acks ($4 lease ids, $5 message ids, element by element): each is taken out of its lease's
+-- `pending`, and a lease whose every message is settled is deleted (a batch ack deletes one row).
+-- The driver holds acks for up to ACK_FLUSH_MS and sends them with the next receive, or alone with
+-- $2 = 0, so a consumer's receive-ack loop costs one statement per batch, not two.
+--
+-- Returns the deliveries, oldest first, with their new delivery count; then one row per ack that
+-- was current (delivery_count NULL). The others are refused. The ids are taken as
 -- `= ANY (ARRAY(subquery))`: the `IN (subquery)` form is planned as a hash semi join over a
 -- sequential scan at a 20k-message backlog (see bench/queue/baseline.ts).
-WITH taken AS (
+WITH acked AS (
+  SELECT lease_id, array_agg(message_id) AS ids
+  FROM unnest($4::bigint[], $5::bigint[]) AS a(lease_id, message_id)
+  GROUP BY lease_id
+), locked AS (
+  SELECT l.lease_id, l.pending, a.ids
+  FROM queue_leases l JOIN acked a ON a.lease_id = l.lease_id
+  ORDER BY l.lease_id
+  FOR UPDATE OF l
+), emptied AS (
+  DELETE FROM queue_leases l
+  USING locked k
+  WHERE l.lease_id = k.lease_id AND k.pending <@ k.ids
+), trimmed AS (
+  UPDATE queue_leases l
+  SET pending = ARRAY(SELECT id FROM unnest(k.pending) AS id WHERE id <> ALL (k.ids))
+  FROM locked k
+  WHERE l.lease_id = k.lease_id AND NOT k.pending <@ k.ids
+), taken AS (
   DELETE FROM queue_messages m
   WHERE m.queue = $1 AND m.message_id = ANY (ARRAY(
     SELECT message_id FROM queue_messages
@@ -36,9 +62,13 @@ WITH taken AS (
   HAVING count(*) > 0
   RETURNING lease_id
 )
-SELECT l.lease_id::text AS lease_id, t.message_id::text AS message_id, t.delivery_count, t.payload, t.enqueued_at
-FROM taken t CROSS JOIN leased l
-ORDER BY t.message_id;
+(SELECT l.lease_id::text AS lease_id, t.message_id::text AS message_id, t.delivery_count, t.payload, t.enqueued_at
+ FROM taken t CROSS JOIN leased l
+ ORDER BY t.message_id)
+UNION ALL
+SELECT k.lease_id::text, id::text, NULL, NULL, NULL
+FROM locked k, unnest(k.ids) AS id
+WHERE id = ANY (k.pending);
 
 -- name: reclaim
 -- Ends the lapsed leases of queue $1: each pending message goes back to queue_messages under its
@@ -72,32 +102,6 @@ WITH lapsed AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM requeued)::int AS requeued;
-
--- name: ack
--- Settles receipts ($1 lease ids, $2 message ids, element by element): each is taken out of its
--- lease's `pending`, and a lease whose every message is settled is deleted (a batch ack deletes
--- one row). Returns the receipts that were current; the others are refused.
-WITH acked AS (
-  SELECT lease_id, array_agg(message_id) AS ids
-  FROM unnest($1::bigint[], $2::bigint[]) AS a(lease_id, message_id)
-  GROUP BY lease_id
-), locked AS (
-  SELECT l.lease_id, l.pending, a.ids
-  FROM queue_leases l JOIN acked a ON a.lease_id = l.lease_id
-  FOR UPDATE OF l
-), emptied AS (
-  DELETE FROM queue_leases l
-  USING locked k
-  WHERE l.lease_id = k.lease_id AND k.pending <@ k.ids
-), trimmed AS (
-  UPDATE queue_leases l
-  SET pending = ARRAY(SELECT id FROM unnest(k.pending) AS id WHERE id <> ALL (k.ids))
-  FROM locked k
-  WHERE l.lease_id = k.lease_id AND NOT k.pending <@ k.ids
-)
-SELECT k.lease_id::text AS lease_id, id::text AS message_id
-FROM locked k, unnest(k.ids) AS id
-WHERE id = ANY (k.pending);
 
 -- name: handBack
 -- Takes message $2 out of lease $1 and returns it to queue_messages under its id, visible after $3
