@@ -15,37 +15,11 @@ FROM unnest($2::jsonb[]) AS p(payload);
 SELECT pg_notify($1, $2);
 
 -- name: receive
--- Settles the acks folded into this call, then takes up to $2 visible messages of queue $1, oldest
--- first, out of queue_messages and into one new lease hidden for $3 seconds.
---
--- Acks ($4 lease ids, $5 message ids, element by element): each is taken out of its lease's
--- `pending`, and a lease whose every message is settled is deleted (a batch ack deletes one row).
--- The driver holds acks for up to ACK_FLUSH_MS and sends them with the next receive, or alone with
--- $2 = 0, so a consumer's receive-ack loop costs one statement per batch, not two.
---
--- Returns the deliveries, oldest first, with their new delivery count; then one row per ack that
--- was current (delivery_count NULL). The others are refused. The ids are taken as
+-- Takes up to $2 visible messages, oldest first, out of queue_messages and into one new lease
+-- hidden for $3 seconds; returns them with their new delivery count. The ids are taken as
 -- `= ANY (ARRAY(subquery))`: the `IN (subquery)` form is planned as a hash semi join over a
 -- sequential scan at a 20k-message backlog (see bench/queue/baseline.ts).
-WITH acked AS (
-  SELECT lease_id, array_agg(message_id) AS ids
-  FROM unnest($4::bigint[], $5::bigint[]) AS a(lease_id, message_id)
-  GROUP BY lease_id
-), locked AS (
-  SELECT l.lease_id, l.pending, a.ids
-  FROM queue_leases l JOIN acked a ON a.lease_id = l.lease_id
-  ORDER BY l.lease_id
-  FOR UPDATE OF l
-), emptied AS (
-  DELETE FROM queue_leases l
-  USING locked k
-  WHERE l.lease_id = k.lease_id AND k.pending <@ k.ids
-), trimmed AS (
-  UPDATE queue_leases l
-  SET pending = ARRAY(SELECT id FROM unnest(k.pending) AS id WHERE id <> ALL (k.ids))
-  FROM locked k
-  WHERE l.lease_id = k.lease_id AND NOT k.pending <@ k.ids
-), taken AS (
+WITH taken AS (
   DELETE FROM queue_messages m
   WHERE m.queue = $1 AND m.message_id = ANY (ARRAY(
     SELECT message_id FROM queue_messages
@@ -62,13 +36,9 @@ WITH acked AS (
   HAVING count(*) > 0
   RETURNING lease_id
 )
-(SELECT l.lease_id::text AS lease_id, t.message_id::text AS message_id, t.delivery_count, t.payload, t.enqueued_at
- FROM taken t CROSS JOIN leased l
- ORDER BY t.message_id)
-UNION ALL
-SELECT k.lease_id::text, id::text, NULL, NULL, NULL
-FROM locked k, unnest(k.ids) AS id
-WHERE id = ANY (k.pending);
+SELECT l.lease_id::text AS lease_id, t.message_id::text AS message_id, t.delivery_count, t.payload, t.enqueued_at
+FROM taken t CROSS JOIN leased l
+ORDER BY t.message_id;
 
 -- name: reclaim
 -- Ends the lapsed leases of queue $1: each pending message goes back to queue_messages under its
@@ -102,6 +72,33 @@ WITH lapsed AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM requeued)::int AS requeued;
+
+-- name: ack
+-- Settles receipts ($1 lease ids, $2 message ids, element by element): each is taken out of its
+-- lease's `pending`, and a lease whose every message is settled is deleted (a batch ack deletes
+-- one row). Returns the receipts that were current; the others are refused.
+WITH acked AS (
+  SELECT lease_id, array_agg(message_id) AS ids
+  FROM unnest($1::bigint[], $2::bigint[]) AS a(lease_id, message_id)
+  GROUP BY lease_id
+), locked AS (
+  SELECT l.lease_id, l.pending, a.ids
+  FROM queue_leases l JOIN acked a ON a.lease_id = l.lease_id
+  ORDER BY l.lease_id
+  FOR UPDATE OF l
+), emptied AS (
+  DELETE FROM queue_leases l
+  USING locked k
+  WHERE l.lease_id = k.lease_id AND k.pending <@ k.ids
+), trimmed AS (
+  UPDATE queue_leases l
+  SET pending = ARRAY(SELECT id FROM unnest(k.pending) AS id WHERE id <> ALL (k.ids))
+  FROM locked k
+  WHERE l.lease_id = k.lease_id AND NOT k.pending <@ k.ids
+)
+SELECT k.lease_id::text AS lease_id, id::text AS message_id
+FROM locked k, unnest(k.ids) AS id
+WHERE id = ANY (k.pending);
 
 -- name: handBack
 -- Takes message $2 out of lease $1 and returns it to queue_messages under its id, visible after $3
@@ -202,6 +199,8 @@ SELECT ((SELECT count(*) FROM purged) + (SELECT coalesce(sum(n), 0) FROM release
 
 -- name: nextVisibleAt
 -- When the next message of the queue becomes visible (delayed, handed back, or in a lease that
--- may lapse); an idle consumer sleeps until then at most. Runs only when a receive came back empty.
-SELECT least((SELECT min(visible_at) FROM queue_messages WHERE queue = $1),
-             (SELECT min(visible_until) FROM queue_leases WHERE queue = $1)) AS next_visible_at;
+-- may lapse), and whether a lease already lapsed (the caller reclaims it); an idle consumer sleeps
+-- until then at most. Runs only when a receive came back empty.
+SELECT least(m.next, l.next) AS next_visible_at, coalesce(l.next <= now(), false) AS lapsed
+FROM (SELECT min(visible_at) AS next FROM queue_messages WHERE queue = $1) m,
+     (SELECT min(visible_until) AS next FROM queue_leases WHERE queue = $1) l;
