@@ -49,9 +49,9 @@ export abstract class DriverSubject implements QueueSubject {
   /** Single publishes fill the queue for the one-at-a-time consume phase. */
   async round(shape: WorkloadShape): Promise<DriverRates> {
     let enqueue = Number.NaN;
-    const rates = await runQueueRound(this, shape, async () => {
-      const ms = await fillMs(this, shape, 1, async ([payload]) => this.driver.publish(QUEUE, payload!));
-      enqueue = perSecond(shape.messages, ms);
+    const rates = await runQueueRound(this, shape, async (single) => {
+      const ms = await fillMs(this, single, 1, async ([payload]) => this.driver.publish(QUEUE, payload!));
+      enqueue = perSecond(single.messages, ms);
     });
     return { enqueue_per_s: enqueue, ...rates };
   }

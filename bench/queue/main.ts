@@ -1,5 +1,6 @@
 /**
- * Queue benchmark: pgqueue beside a plain-SQL baseline, graphile-worker and pg-boss, on the same
+ * Queue benchmark: pgqueue beside the prepared plain-SQL limit (id and ctid forms, baseline.ts),
+ * a pgmq-style semantic reference (reference.ts), graphile-worker and pg-boss, on the same
  * Postgres in one run, and the NATS JetStream driver (TRACE_NATS_URL) with pgqueue's workload. Usage: node dist/bench/queue/main.js [--json] [--quick] [--rounds N] [--messages N] [--cycles N]
  * The last stdout line is always one JSON object (keys are a contract); progress goes to stderr.
  */
@@ -22,6 +23,8 @@ import { runQueueRound, type WorkloadShape } from './workload.js';
 /** 4 consumers/producers = 4 pool connections, for pgqueue and the baseline alike. */
 const WORKERS = 4;
 const BATCH = 100;
+/** The one-per-call phases move this fraction of `--messages` (see WorkloadShape.singleMessages). */
+const SINGLE_SHARE = 4;
 
 interface Options {
   json: boolean;
@@ -71,8 +74,8 @@ const r2 = (n: number): number => Math.round(n * 100) / 100;
 /** The rounds' plain-SQL subjects: the baseline's forms and the semantic reference. */
 async function plainSqlRound(subject: PlainSqlSubject, shape: WorkloadShape): Promise<DriverRates> {
   let enqueue = Number.NaN;
-  const rates = await runQueueRound(subject, shape, async () => {
-    enqueue = perSecond(shape.messages, await subject.fillOneByOneMs(shape));
+  const rates = await runQueueRound(subject, shape, async (single) => {
+    enqueue = perSecond(single.messages, await subject.fillOneByOneMs(single));
   });
   return { enqueue_per_s: enqueue, ...rates };
 }
@@ -164,6 +167,7 @@ function summarize(rounds: readonly RoundResult[], options: Options, postgres: s
     diagnostics,
     rounds: options.rounds,
     messages: options.messages,
+    single_messages: Math.ceil(options.messages / SINGLE_SHARE),
     batched_messages: options.messages * options.batchCycles,
     latency_samples: options.latencySamples * options.rounds,
     workers: WORKERS,
@@ -243,7 +247,13 @@ async function main(): Promise<void> {
     const graphile = await GraphileWorkerSubject.create(url, `${prefix}graphile_worker`, cleanups);
     const boss = await PgBossSubject.create(url, `${prefix}pgboss`, cleanups);
     const nats = await NatsQueueSubject.create(process.env.TRACE_NATS_URL || DEFAULT_NATS_URL, `${prefix}nats`, cleanups);
-    const shape: WorkloadShape = { messages: options.messages, workers: WORKERS, batch: BATCH, batchCycles: options.batchCycles };
+    const shape: WorkloadShape = {
+      messages: options.messages,
+      singleMessages: Math.ceil(options.messages / SINGLE_SHARE),
+      workers: WORKERS,
+      batch: BATCH,
+      batchCycles: options.batchCycles,
+    };
 
     const rounds: RoundResult[] = [];
     for (let round = 1; round <= options.rounds; round++) {

@@ -15,8 +15,13 @@ export interface QueueSubject {
 }
 
 export interface WorkloadShape {
-  /** Messages per phase, which is also the backlog a consume phase starts from. */
+  /** Messages per batched phase, which is also the backlog a batched consume phase starts from. */
   messages: number;
+  /**
+   * Messages of the one-per-call phases (single publish, single receive): at 1–3k/s on the loaded
+   * 2 cores, 20k of them took 7–20 s per subject and phase, which put a full run past 10 minutes.
+   */
+  singleMessages: number;
   /** Concurrent callers, one per pool connection (4: same for every subject). */
   workers: number;
   /** Messages per publishBatch call and per batched receive. */
@@ -87,9 +92,10 @@ export async function batchedRates(
 export async function runQueueRound(
   subject: QueueSubject,
   shape: WorkloadShape,
-  fillForSingle: () => Promise<unknown> = () => fillMs(subject, shape, shape.batch),
+  fillForSingle: (single: WorkloadShape) => Promise<unknown> = (single) => fillMs(subject, single, shape.batch),
 ): Promise<QueueRates> {
-  await fillForSingle();
-  const consume = perSecond(shape.messages, await drainQueueMs(subject, shape, 1));
+  const single = { ...shape, messages: shape.singleMessages };
+  await fillForSingle(single);
+  const consume = perSecond(single.messages, await drainQueueMs(subject, single, 1));
   return { consume_per_s: consume, ...(await batchedRates(subject, shape)) };
 }
