@@ -76,6 +76,7 @@ interface ReceivedRow {
 export class PgQueueDriver implements QueueDriver {
   readonly name = 'pgqueue';
   private readonly pool: PgPool;
+  private readonly channel: string;
   private readonly defaultMaxAttempts: number;
   private readonly wakeups: QueueWakeups;
   private readonly notices: PgNoticeSender;
@@ -83,7 +84,7 @@ export class PgQueueDriver implements QueueDriver {
 
   constructor(options: PgQueueDriverOptions) {
     this.pool = options.pool;
-    const channel = `${options.schemas.channelPrefix}_queue`;
+    const channel = (this.channel = `${options.schemas.channelPrefix}_queue`);
     this.defaultMaxAttempts = options.defaultMaxAttempts ?? DEFAULT_MAX_DELIVERIES;
     this.wakeups = new QueueWakeups(new PgNotices(options.url, channel));
     this.notices = new PgNoticeSender(this.pool, SQL.notify, channel);
@@ -96,8 +97,9 @@ export class PgQueueDriver implements QueueDriver {
   async publishBatch(queue: string, payloads: readonly QueuePayload[], options: PublishOptions = {}): Promise<void> {
     if (payloads.length === 0) return;
     const { delaySeconds, maxAttempts } = publishSettings(options, this.defaultMaxAttempts);
-    await this.pool.query(SQL.publish, [queue, payloads.map((p) => JSON.stringify(p)), delaySeconds, maxAttempts]);
-    this.notices.announce(queue, delaySeconds);
+    const notice = this.notices.dueWith(queue, delaySeconds);
+    await this.pool.query(SQL.publish, [queue, payloads.map((p) => JSON.stringify(p)), delaySeconds, maxAttempts, this.channel, notice ?? null]);
+    if (notice === undefined) this.notices.trail(queue);
   }
 
   async receive(queue: string, max: number, visibilitySeconds: number): Promise<Delivery[]> {

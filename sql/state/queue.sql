@@ -4,12 +4,15 @@
 -- the message is in its lease's `pending`.
 
 -- name: publish
--- Inserts a batch of messages. The wake-up NOTIFY is sent by the driver after the insert commits
--- (pgNotify below): inside the publishing transaction it takes the cluster-wide notify lock at
--- commit, serialising every producer's commit behind it.
-INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
-SELECT $1, payload, now() + make_interval(secs => $3), $4
-FROM unnest($2::jsonb[]) AS p(payload);
+-- Inserts a batch of messages, and NOTIFYs $6 on channel $5 when the driver's notice sender says a
+-- notice is due now (the first of its coalescing window, drivers/queue/pgNoticeSender.ts); the
+-- other publishes of the window notify nothing, and one trailing notice follows them.
+WITH inserted AS (
+  INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
+  SELECT $1, payload, now() + make_interval(secs => $3), $4
+  FROM unnest($2::jsonb[]) AS p(payload)
+)
+SELECT pg_notify($5, $6) WHERE $6::text IS NOT NULL;
 
 -- name: notify
 SELECT pg_notify($1, $2);
