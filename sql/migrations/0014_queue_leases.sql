@@ -5,7 +5,7 @@
 -- Why (bench/queue, 4 consumers x 100 per receive, 2 cores): receive as an in-place UPDATE of
 -- each message then a DELETE per ack wrote two row versions per message and left both dead in
 -- the scanned index; consume reached 0.37x the plain `DELETE ... SKIP LOCKED` baseline, and a
--- message cost 460 bytes of WAL (enqueue + consume) against 272. With leases: 329 against 263
+-- message cost 460 bytes of WAL (enqueue + consume, cluster-wide) against 272. With leases: 329 against 263
 -- (pg_walinspect, the subject's relations only), the baseline's DELETE plus 1/100 of a lease row.
 --
 -- Receipts are fenced by the lease id: ids come from an identity that is never reused, and a
