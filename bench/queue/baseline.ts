@@ -1,80 +1,47 @@
 /**
- * The plain-SQL baseline: the least a Postgres queue can do. INSERT from unnest, and DELETE of the
- * oldest rows FOR UPDATE SKIP LOCKED. Same jsonb payload and the same pool size as pgqueue, so the
- * ratio prices exactly what pgqueue adds (visibility, receipts, dead letters, wake-ups).
+ * The plain-SQL limit: the least a Postgres queue can do, prepared. INSERT from unnest (or one
+ * INSERT per message), and a DELETE of the oldest rows FOR UPDATE SKIP LOCKED … RETURNING, in two
+ * forms: by id (`id = ANY (ARRAY(subquery))`) and by ctid (`ctid = ANY (ARRAY(subquery))`, a TID
+ * scan with no index probe per row). Both are measured each round; the faster is the limit
+ * (`baseline.*`, its name in `baseline.form`), the other is reported beside it.
  *
- * The DELETE takes its ids as `id = ANY (ARRAY(subquery))` rather than `id IN (subquery)`: at a
- * 20k-row backlog the planner turns the IN form into a hash semi join over a seq scan of the whole
- * table on every call (2.0 ms vs 0.1 ms per 100 rows, EXPLAIN ANALYZE), which halves the baseline
- * (IN 127–135k/s vs ANY 229–260k/s, 4 consumers, 3 runs each) and would flatter pgqueue's ratio.
- * The IN form is still measured each round and reported as consume_batch_in_subquery_per_s.
+ * Not `id IN (subquery)`: at a 20k-row backlog the planner turns the IN form into a hash semi join
+ * over a seq scan of the whole table on every call (2.0 ms vs 0.1 ms per 100 rows, EXPLAIN
+ * ANALYZE), which halves the baseline and would flatter pgqueue's ratio.
  */
-import pg from 'pg';
-import { createSchema, dropSchema, quoteIdent, walPosition, type Cleanups } from './database.js';
-import { perSecond, type BenchPayload } from './stats.js';
-import { drainQueueMs, fillMs, type QueueSubject, type WorkloadShape } from './workload.js';
+import type pg from 'pg';
+import type { Cleanups } from './database.js';
+import { PlainSqlSubject, plainSqlTable } from './plainSqlSubject.js';
 
-export type TakeForm = 'any_array' | 'in_subquery';
+export const TAKE_FORMS = ['id', 'ctid'] as const;
+export type TakeForm = (typeof TAKE_FORMS)[number];
 
-export class BaselineSubject implements QueueSubject {
-  readonly name = 'baseline';
-  private readonly insertSql: string;
-  private readonly takeSql: Record<TakeForm, string>;
-  /** Which DELETE consume() runs. */
-  form: TakeForm = 'any_array';
+export class BaselineSubject extends PlainSqlSubject {
+  readonly name: string;
+  protected readonly insertBatch: pg.QueryConfig;
+  protected readonly insertOne: pg.QueryConfig;
+  private readonly take: pg.QueryConfig;
 
   private constructor(
-    private readonly pool: pg.Pool,
-    private readonly table: string,
+    t: Awaited<ReturnType<typeof plainSqlTable>>,
+    readonly form: TakeForm,
   ) {
-    this.insertSql = `INSERT INTO ${table} (payload) SELECT p FROM unnest($1::jsonb[]) AS p`;
-    const oldest = `SELECT id FROM ${table} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
-    this.takeSql = {
-      any_array: `DELETE FROM ${table} WHERE id = ANY (ARRAY(${oldest})) RETURNING id, payload`,
-      in_subquery: `DELETE FROM ${table} WHERE id IN (${oldest}) RETURNING id, payload`,
-    };
+    super(t);
+    this.name = `baseline (${form})`;
+    const table = this.table;
+    this.insertBatch = { name: `baseline_insert_batch`, text: `INSERT INTO ${table} (payload) SELECT p FROM unnest($1::jsonb[]) AS p` };
+    this.insertOne = { name: `baseline_insert_one`, text: `INSERT INTO ${table} (payload) VALUES ($1)` };
+    const oldest = `SELECT ${form} FROM ${table} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
+    this.take = { name: `baseline_take_${form}`, text: `DELETE FROM ${table} WHERE ${form} = ANY (ARRAY(${oldest})) RETURNING id, payload` };
   }
 
-  static async create(url: string, schema: string, workers: number, cleanups: Cleanups): Promise<BaselineSubject> {
-    cleanups.add('drop baseline schema', () => dropSchema(url, schema));
-    await createSchema(url, schema);
-    const table = `${quoteIdent(schema)}.messages`;
-    const pool = new pg.Pool({ connectionString: url, max: workers, application_name: 'trace-lite bench baseline' });
-    pool.on('error', () => undefined);
-    cleanups.add('close baseline pool', () => pool.end());
-    await pool.query(`CREATE TABLE ${table} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL)`);
-    return new BaselineSubject(pool, table);
-  }
-
-  async enqueueBatch(batch: readonly BenchPayload[]): Promise<void> {
-    await this.pool.query(this.insertSql, [batch.map((p) => JSON.stringify(p))]);
+  static async create(url: string, schema: string, form: TakeForm, workers: number, cleanups: Cleanups): Promise<BaselineSubject> {
+    const t = await plainSqlTable(url, schema, workers, cleanups, 'id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL');
+    return new BaselineSubject(t, form);
   }
 
   async consume(max: number): Promise<number> {
-    const { rowCount } = await this.pool.query<{ id: string; payload: BenchPayload }>(this.takeSql[this.form], [max]);
+    const { rowCount } = await this.pool.query({ ...this.take, values: [max] });
     return rowCount ?? 0;
-  }
-
-  async settle(): Promise<void> {
-    await this.pool.query(`VACUUM ANALYZE ${this.table}`);
-  }
-
-  walPosition(): Promise<bigint> {
-    return walPosition(this.pool);
-  }
-
-  /** consume_batch with the literal `id IN (subquery)` DELETE, for comparison (see the header). */
-  async inSubqueryBatchRate(shape: WorkloadShape): Promise<number> {
-    let ms = 0;
-    for (let cycle = 0; cycle < shape.batchCycles; cycle++) {
-      await fillMs(this, shape, shape.batch);
-      this.form = 'in_subquery';
-      try {
-        ms += await drainQueueMs(this, shape, shape.batch);
-      } finally {
-        this.form = 'any_array';
-      }
-    }
-    return perSecond(shape.messages * shape.batchCycles, ms);
   }
 }

@@ -79,9 +79,47 @@ export class Cleanups {
   }
 }
 
-/** pg_current_wal_lsn() as a byte position; WAL is cluster-wide, so deltas include other sessions' writes. */
-export async function walPosition(pool: pg.Pool): Promise<bigint> {
-  const { rows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-  const [hi = '0', lo = '0'] = (rows[0]?.lsn ?? '0/0').split('/');
-  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+/**
+ * WAL written for one subject's relations, so that other connections on the shared server (the
+ * other engineers' tests, the other subjects' cleanup) do not count: pg_walinspect reads the WAL
+ * records between two positions and only those whose first block reference is one of the
+ * subject's tables, their indexes or TOAST are summed (record length, full-page images included).
+ * Commit records name no relation and are left out for every subject alike (~40 B per transaction).
+ */
+export const WAL_METHOD =
+  'pg_walinspect: sum of record_length of WAL records whose first block reference is one of the subject\'s tables, indexes or TOAST; commit records excluded';
+
+export class WalMeter {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly tables: readonly string[],
+  ) {}
+
+  /** Installs pg_walinspect in the bench database (superuser); fails naming the extension otherwise. */
+  static async create(pool: pg.Pool, tables: readonly string[]): Promise<WalMeter> {
+    await pool.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect SCHEMA public').catch((err: Error) => {
+      throw new Error(`bench:queue measures WAL with the pg_walinspect extension (PostgreSQL 15+, superuser): ${err.message}`);
+    });
+    return new WalMeter(pool, tables);
+  }
+
+  async mark(): Promise<string> {
+    const { rows } = await this.pool.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+    return rows[0]!.lsn;
+  }
+
+  async bytesSince(mark: string): Promise<number> {
+    const { rows } = await this.pool.query<{ bytes: number }>(
+      `WITH rels AS (
+         SELECT pg_relation_filenode(c.oid) AS node FROM pg_class c
+         WHERE c.oid = ANY ($2::regclass[]) OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = ANY ($2::regclass[]))
+            OR c.oid IN (SELECT reltoastrelid FROM pg_class WHERE oid = ANY ($2::regclass[]))
+       )
+       SELECT coalesce(sum(record_length), 0)::float8 AS bytes
+       FROM public.pg_get_wal_records_info($1::pg_lsn, pg_current_wal_flush_lsn())
+       WHERE substring(block_ref FROM 'rel \\d+/\\d+/(\\d+)')::oid IN (SELECT node FROM rels)`,
+      [mark, this.tables],
+    );
+    return rows[0]?.bytes ?? 0;
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { QueueDriver } from '../../drivers/queue/queueDriver.js';
+import type { WalMeter } from './database.js';
 import { percentile, perSecond, sleep, until, type BenchPayload } from './stats.js';
 import { fillMs, runQueueRound, type QueueRates, type QueueSubject, type WorkloadShape } from './workload.js';
 
@@ -28,7 +29,7 @@ export abstract class DriverSubject implements QueueSubject {
   constructor(protected readonly driver: QueueDriver) {}
 
   abstract settle(): Promise<void>;
-  abstract walPosition(): Promise<bigint>;
+  abstract readonly wal: WalMeter | undefined;
 
   async enqueueBatch(batch: readonly BenchPayload[]): Promise<void> {
     await this.driver.publishBatch(QUEUE, batch);
@@ -48,9 +49,9 @@ export abstract class DriverSubject implements QueueSubject {
   /** Single publishes fill the queue for the one-at-a-time consume phase. */
   async round(shape: WorkloadShape): Promise<DriverRates> {
     let enqueue = Number.NaN;
-    const rates = await runQueueRound(this, shape, async () => {
-      const ms = await fillMs(this, shape, 1, async ([payload]) => this.driver.publish(QUEUE, payload!));
-      enqueue = perSecond(shape.messages, ms);
+    const rates = await runQueueRound(this, shape, async (single) => {
+      const ms = await fillMs(this, single, 1, async ([payload]) => this.driver.publish(QUEUE, payload!));
+      enqueue = perSecond(single.messages, ms);
     });
     return { enqueue_per_s: enqueue, ...rates };
   }

@@ -25,7 +25,5 @@ export class NatsQueueSubject extends DriverSubject {
   async settle(): Promise<void> {}
 
   /** JetStream writes no Postgres WAL; the WAL figure is left out of `nats.*`. */
-  async walPosition(): Promise<bigint> {
-    return 0n;
-  }
+  readonly wal = undefined;
 }

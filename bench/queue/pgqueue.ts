@@ -2,7 +2,7 @@
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
 import { createPgPool, schemaNames, type PgPool } from '../../drivers/postgres/postgres.js';
 import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
-import { walPosition, type Cleanups } from './database.js';
+import { WalMeter, type Cleanups } from './database.js';
 import { DriverSubject } from './driverSubject.js';
 
 export class PgQueueSubject extends DriverSubject {
@@ -11,6 +11,7 @@ export class PgQueueSubject extends DriverSubject {
   private constructor(
     private readonly pool: PgPool,
     driver: PgQueueDriver,
+    readonly wal: WalMeter,
   ) {
     super(driver);
   }
@@ -25,26 +26,12 @@ export class PgQueueSubject extends DriverSubject {
       await driver.close();
       await pool.end();
     });
-    return new PgQueueSubject(pool, driver);
+    const wal = await WalMeter.create(pool, [`${schemas.state}.queue_messages`, `${schemas.state}.queue_leases`, `${schemas.state}.queue_dead_letters`]);
+    return new PgQueueSubject(pool, driver, wal);
   }
 
   async settle(): Promise<void> {
-    await this.pool.query('VACUUM ANALYZE queue_messages');
+    await this.pool.query('VACUUM ANALYZE queue_messages, queue_leases');
   }
 
-  walPosition(): Promise<bigint> {
-    return walPosition(this.pool);
-  }
-
-  /**
-   * Share of receive UPDATEs that were HOT (no index entry written) so far in this installation.
-   * Statistics reach pg_stat_user_tables up to a second late, so read it after a pause.
-   */
-  async hotUpdateRatio(): Promise<number> {
-    const { rows } = await this.pool.query<{ ratio: number | null }>(
-      `SELECT n_tup_hot_upd::float8 / nullif(n_tup_upd, 0) AS ratio FROM pg_stat_user_tables
-       WHERE relid = 'queue_messages'::regclass`,
-    );
-    return rows[0]?.ratio ?? Number.NaN;
-  }
 }

@@ -1,4 +1,5 @@
 /** The throughput workload that pgqueue and the plain-SQL baseline both run, phase by phase. */
+import type { WalMeter } from './database.js';
 import { drainMs, payloads, perSecond, produceMs, type BenchPayload } from './stats.js';
 
 /** A queue under test: pgqueue through its driver, or the baseline's bare statements. */
@@ -9,13 +10,18 @@ export interface QueueSubject {
   consume(max: number): Promise<number>;
   /** VACUUM ANALYZE between phases, so each timed phase starts from the same table state. */
   settle(): Promise<void>;
-  /** The cluster's WAL insert position in bytes (see walPosition). */
-  walPosition(): Promise<bigint>;
+  /** Measures the WAL of the subject's own relations; none for a queue outside Postgres. */
+  readonly wal: WalMeter | undefined;
 }
 
 export interface WorkloadShape {
-  /** Messages per phase, which is also the backlog a consume phase starts from. */
+  /** Messages per batched phase, which is also the backlog a batched consume phase starts from. */
   messages: number;
+  /**
+   * Messages of the one-per-call phases (single publish, single receive): at 1–3k/s on the loaded
+   * 2 cores, 20k of them took 7–20 s per subject and phase, which put a full run past 10 minutes.
+   */
+  singleMessages: number;
   /** Concurrent callers, one per pool connection (4: same for every subject). */
   workers: number;
   /** Messages per publishBatch call and per batched receive. */
@@ -57,13 +63,13 @@ export async function batchedRates(
 ): Promise<Pick<QueueRates, 'enqueue_batch_per_s' | 'consume_batch_per_s' | 'wal_bytes_per_message_batched'>> {
   let enqueueMs = 0;
   let consumeMs = 0;
-  let wal = 0n;
+  let wal = 0;
   // WAL is read around the timed part only: settle()'s VACUUM happens before each phase starts.
   const measured = async (phase: () => Promise<number>): Promise<number> => {
     await subject.settle();
-    const from = await subject.walPosition();
+    const from = await subject.wal?.mark();
     const ms = await phase();
-    wal += (await subject.walPosition()) - from;
+    if (from !== undefined) wal += (await subject.wal?.bytesSince(from)) ?? 0;
     return ms;
   };
   const send: Send = (chunk) => subject.enqueueBatch(chunk);
@@ -75,7 +81,7 @@ export async function batchedRates(
   return {
     enqueue_batch_per_s: perSecond(total, enqueueMs),
     consume_batch_per_s: perSecond(total, consumeMs),
-    wal_bytes_per_message_batched: Number(wal) / total,
+    wal_bytes_per_message_batched: wal / total,
   };
 }
 
@@ -86,9 +92,10 @@ export async function batchedRates(
 export async function runQueueRound(
   subject: QueueSubject,
   shape: WorkloadShape,
-  fillForSingle: () => Promise<unknown> = () => fillMs(subject, shape, shape.batch),
+  fillForSingle: (single: WorkloadShape) => Promise<unknown> = (single) => fillMs(subject, single, shape.batch),
 ): Promise<QueueRates> {
-  await fillForSingle();
-  const consume = perSecond(shape.messages, await drainQueueMs(subject, shape, 1));
+  const single = { ...shape, messages: shape.singleMessages };
+  await fillForSingle(single);
+  const consume = perSecond(single.messages, await drainQueueMs(subject, single, 1));
   return { consume_per_s: consume, ...(await batchedRates(subject, shape)) };
 }

@@ -6,13 +6,15 @@
 export type QueuePayload = Record<string, unknown>;
 
 /**
- * Proof of one delivery. Fenced by the delivery count: once a message's visibility lapsed and it
- * was delivered again, or it was released, the older receipt can no longer ack, nack or extend it.
+ * Proof of one delivery. Fenced: once a message's visibility lapsed and it was delivered again, or
+ * it was released, nacked or redriven, the older receipt can no longer ack, nack or extend it.
  */
 export interface Receipt {
   queue: string;
   messageId: string;
   deliveryCount: number;
+  /** The driver's fence for this delivery when the delivery count alone is not it (pgqueue: the lease id). */
+  fence?: string;
 }
 
 export interface Delivery {

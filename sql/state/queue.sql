@@ -1,111 +1,159 @@
 -- Statements of the Postgres queue driver (drivers/queue/pgQueueDriver.ts).
--- $queue is always $1. Receipts are (queue, message_id, delivery_count).
+-- Waiting messages live in queue_messages; a receive moves its batch into one queue_leases row
+-- (sql/migrations/0014_queue_leases.sql). A receipt is (lease_id, message_id): it is current while
+-- the message is in its lease's `pending`.
 
 -- name: publish
--- Inserts a batch of messages and wakes listeners when the transaction commits. The notification
--- carries the time the batch becomes visible, so a listener can wake up for a delayed message.
--- Every element of $2 becomes a row, so the count is the array's cardinality: counting a
--- `RETURNING 1` instead cost 11% of the bare statement's throughput and 3-4% of batched publishes
--- through the driver (4 producers x 100 per call, paired medians of 7-11 rounds, bench/queue).
+-- Inserts a batch of messages, and NOTIFYs $6 on channel $5 when the driver's notice sender says a
+-- notice is due now (the first of its coalescing window, drivers/queue/pgNoticeSender.ts); the
+-- other publishes of the window notify nothing, and one trailing notice follows them.
 WITH inserted AS (
   INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
   SELECT $1, payload, now() + make_interval(secs => $3), $4
   FROM unnest($2::jsonb[]) AS p(payload)
 )
-SELECT cardinality($2::jsonb[]) AS published,
-       pg_notify($5, json_build_object('queue', $1::text, 'at', (extract(epoch FROM now()) * 1000 + $3 * 1000)::bigint)::text);
+SELECT pg_notify($5, $6) WHERE $6::text IS NOT NULL;
+
+-- name: notify
+SELECT pg_notify($1, $2);
 
 -- name: receive
--- Hides up to $2 visible messages for $3 seconds and returns them with their new delivery count.
--- A visible message that already used its whole delivery budget (its last visibility lapsed) is
--- moved to the dead-letter table in the same statement instead of being delivered again.
-WITH picked AS (
-  SELECT message_id, delivery_count >= max_attempts AS exhausted
-  FROM queue_messages
-  WHERE queue = $1 AND visible_at <= now()
-  ORDER BY message_id
-  LIMIT $2
-  FOR UPDATE SKIP LOCKED
-), exhausted AS (
+-- Takes up to $2 visible messages, oldest first, out of queue_messages and into one new lease
+-- hidden for $3 seconds; returns them with their new delivery count. The ids are taken as
+-- `= ANY (ARRAY(subquery))`: the `IN (subquery)` form is planned as a hash semi join over a
+-- sequential scan at a 20k-message backlog (see bench/queue/baseline.ts).
+WITH taken AS (
   DELETE FROM queue_messages m
-  USING picked p
-  WHERE m.queue = $1 AND m.message_id = p.message_id AND p.exhausted
-  RETURNING m.*
+  WHERE m.queue = $1 AND m.message_id = ANY (ARRAY(
+    SELECT message_id FROM queue_messages
+    WHERE queue = $1 AND visible_at <= now()
+    ORDER BY message_id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED))
+  RETURNING m.message_id, m.payload, m.delivery_count + 1 AS delivery_count, m.max_attempts, m.enqueued_at, m.last_error
+), leased AS (
+  INSERT INTO queue_leases (queue, visible_until, pending, message_ids, payloads, delivery_counts, max_attempts, enqueued_at, last_errors)
+  SELECT $1, now() + make_interval(secs => $3), array_agg(message_id), array_agg(message_id), array_agg(payload),
+         array_agg(delivery_count), array_agg(max_attempts), array_agg(enqueued_at), array_agg(last_error)
+  FROM taken
+  HAVING count(*) > 0
+  RETURNING lease_id
+)
+SELECT l.lease_id::text AS lease_id, t.message_id::text AS message_id, t.delivery_count, t.payload, t.enqueued_at
+FROM taken t CROSS JOIN leased l
+ORDER BY t.message_id;
+
+-- name: reclaim
+-- Ends the lapsed leases of queue $1: each pending message goes back to queue_messages under its
+-- id, visible at once, or to the dead letters when the lapsed delivery was its last allowed one.
+-- The lease row goes, so the lapsed receipts are refused from now on. Returns how many came back.
+WITH lapsed AS (
+  DELETE FROM queue_leases
+  WHERE lease_id = ANY (ARRAY(
+    SELECT lease_id FROM queue_leases
+    WHERE queue = $1 AND visible_until <= now()
+    FOR UPDATE SKIP LOCKED))
+  RETURNING *
+), messages AS (
+  SELECT l.queue, m.*
+  FROM lapsed l,
+       unnest(l.message_ids, l.payloads, l.delivery_counts, l.max_attempts, l.enqueued_at, l.last_errors)
+         AS m(message_id, payload, delivery_count, max_attempts, enqueued_at, last_error)
+  WHERE m.message_id = ANY (l.pending)
 ), buried AS (
   INSERT INTO queue_dead_letters (queue, message_id, payload, delivery_count, max_attempts, enqueued_at, last_error)
   SELECT queue, message_id, payload, delivery_count, max_attempts, enqueued_at,
          coalesce(last_error, 'visibility timed out on the last allowed delivery')
-  FROM exhausted
+  FROM messages
+  WHERE delivery_count >= max_attempts
+), requeued AS (
+  INSERT INTO queue_messages (queue, message_id, payload, visible_at, delivery_count, max_attempts, enqueued_at, last_error)
+  OVERRIDING SYSTEM VALUE
+  SELECT queue, message_id, payload, now(), delivery_count, max_attempts, enqueued_at, last_error
+  FROM messages
+  WHERE delivery_count < max_attempts
+  RETURNING 1
 )
-UPDATE queue_messages m
-SET visible_at = now() + make_interval(secs => $3), delivery_count = m.delivery_count + 1
-FROM picked p
-WHERE m.queue = $1 AND m.message_id = p.message_id AND NOT p.exhausted
-RETURNING m.message_id::text AS message_id, m.delivery_count, m.payload, m.enqueued_at;
+SELECT (SELECT count(*) FROM requeued)::int AS requeued;
 
 -- name: ack
--- Deletes delivered messages whose receipts are current; returns the ids it deleted.
-DELETE FROM queue_messages m
-USING unnest($2::bigint[], $3::int[]) AS r(message_id, delivery_count)
-WHERE m.queue = $1 AND m.message_id = r.message_id AND m.delivery_count = r.delivery_count
-RETURNING m.message_id::text AS message_id;
+-- Settles receipts ($1 lease ids, $2 message ids, element by element): each is taken out of its
+-- lease's `pending`, and a lease whose every message is settled is deleted (a batch ack deletes
+-- one row). Returns the receipts that were current; the others are refused.
+WITH acked AS (
+  SELECT lease_id, array_agg(message_id) AS ids
+  FROM unnest($1::bigint[], $2::bigint[]) AS a(lease_id, message_id)
+  GROUP BY lease_id
+), locked AS (
+  SELECT l.lease_id, l.pending, a.ids
+  FROM queue_leases l JOIN acked a ON a.lease_id = l.lease_id
+  ORDER BY l.lease_id
+  FOR UPDATE OF l
+), emptied AS (
+  DELETE FROM queue_leases l
+  USING locked k
+  WHERE l.lease_id = k.lease_id AND k.pending <@ k.ids
+), trimmed AS (
+  UPDATE queue_leases l
+  SET pending = ARRAY(SELECT id FROM unnest(k.pending) AS id WHERE id <> ALL (k.ids))
+  FROM locked k
+  WHERE l.lease_id = k.lease_id AND NOT k.pending <@ k.ids
+)
+SELECT k.lease_id::text AS lease_id, id::text AS message_id
+FROM locked k, unnest(k.ids) AS id
+WHERE id = ANY (k.pending);
 
--- name: nack
--- Makes a delivery visible again after $4 seconds, or dead-letters it when it was the last allowed
--- delivery. Returns one row when the receipt was current.
-WITH target AS (
-  SELECT message_id, delivery_count >= max_attempts AS exhausted
-  FROM queue_messages
-  WHERE queue = $1 AND message_id = $2 AND delivery_count = $3
+-- name: handBack
+-- Takes message $2 out of lease $1 and returns it to queue_messages under its id, visible after $3
+-- seconds with last error $4. $5 (a nack) spends the delivery: on the last allowed one the message
+-- goes to the dead letters instead. Without $5 (a release) its delivery count is lowered by one so
+-- the hand-back costs none of its budget. Returns one row when the receipt was current.
+WITH locked AS (
+  SELECT l.lease_id, l.queue, l.pending, array_position(l.message_ids, $2::bigint) AS i
+  FROM queue_leases l
+  WHERE l.lease_id = $1 AND $2::bigint = ANY (l.pending)
   FOR UPDATE
-), exhausted AS (
-  DELETE FROM queue_messages m
-  USING target t
-  WHERE m.queue = $1 AND m.message_id = t.message_id AND t.exhausted
-  RETURNING m.*
+), message AS (
+  SELECT k.queue, l.message_ids[k.i] AS message_id, l.payloads[k.i] AS payload,
+         l.delivery_counts[k.i] - CASE WHEN $5::boolean THEN 0 ELSE 1 END AS delivery_count,
+         l.max_attempts[k.i] AS max_attempts, l.enqueued_at[k.i] AS enqueued_at,
+         coalesce($4::text, l.last_errors[k.i]) AS last_error,
+         $5::boolean AND l.delivery_counts[k.i] >= l.max_attempts[k.i] AS exhausted
+  FROM locked k JOIN queue_leases l ON l.lease_id = k.lease_id
+), emptied AS (
+  DELETE FROM queue_leases l
+  USING locked k
+  WHERE l.lease_id = k.lease_id AND k.pending = ARRAY[$2::bigint]
+), trimmed AS (
+  UPDATE queue_leases l
+  SET pending = array_remove(k.pending, $2::bigint)
+  FROM locked k
+  WHERE l.lease_id = k.lease_id AND k.pending <> ARRAY[$2::bigint]
 ), buried AS (
   INSERT INTO queue_dead_letters (queue, message_id, payload, delivery_count, max_attempts, enqueued_at, last_error)
-  SELECT queue, message_id, payload, delivery_count, max_attempts, enqueued_at, $5
-  FROM exhausted
-), retried AS (
-  UPDATE queue_messages m
-  SET visible_at = now() + make_interval(secs => $4), last_error = $5
-  FROM target t
-  WHERE m.queue = $1 AND m.message_id = t.message_id AND NOT t.exhausted
-  RETURNING 1
-)
-SELECT t.exhausted AS dead_lettered,
-       pg_notify($6, json_build_object('queue', $1::text, 'at', (extract(epoch FROM now()) * 1000 + $4 * 1000)::bigint)::text)
-FROM target t;
-
--- name: release
--- Hands a delivery back unspent: the message returns after $4 seconds under a new id with its
--- delivery count lowered by one, so the hand-back costs none of its budget and its receipt is
--- refused at once (kept under its id, the next delivery would get count $3 again and the old
--- receipt would match it, as redrive explains). Returns one row when the receipt was current.
-WITH released AS (
-  DELETE FROM queue_messages
-  WHERE queue = $1 AND message_id = $2 AND delivery_count = $3
-  RETURNING *
+  SELECT queue, message_id, payload, delivery_count, max_attempts, enqueued_at, last_error
+  FROM message
+  WHERE exhausted
 ), requeued AS (
-  INSERT INTO queue_messages (queue, payload, visible_at, delivery_count, max_attempts, enqueued_at, last_error)
-  SELECT queue, payload, now() + make_interval(secs => $4), delivery_count - 1, max_attempts, enqueued_at, last_error
-  FROM released
-  RETURNING 1
+  INSERT INTO queue_messages (queue, message_id, payload, visible_at, delivery_count, max_attempts, enqueued_at, last_error)
+  OVERRIDING SYSTEM VALUE
+  SELECT queue, message_id, payload, now() + make_interval(secs => $3), delivery_count, max_attempts, enqueued_at, last_error
+  FROM message
+  WHERE NOT exhausted
 )
-SELECT pg_notify($5, json_build_object('queue', $1::text, 'at', (extract(epoch FROM now()) * 1000 + $4 * 1000)::bigint)::text)
-FROM requeued;
+SELECT exhausted AS dead_lettered FROM message;
 
 -- name: extendVisibility
-UPDATE queue_messages
-SET visible_at = now() + make_interval(secs => $4)
-WHERE queue = $1 AND message_id = $2 AND delivery_count = $3
+-- Keeps lease $1 hidden for $3 more seconds from now, while message $2 is pending in it. The whole
+-- batch's lease is extended: its other messages are held by the same consumer.
+UPDATE queue_leases
+SET visible_until = now() + make_interval(secs => $3)
+WHERE lease_id = $1 AND $2::bigint = ANY (pending)
 RETURNING 1;
 
 -- name: redrive
--- Moves dead letters (all of the queue's, or those in $2 when given) back with a fresh budget. Each
--- gets a new message id: its delivery count restarts at 0, so under its old id a receipt from its
--- first life, (id, delivery_count), would be valid again for the new delivery with that count.
+-- Moves dead letters (all of the queue's, or those in $2 when given) back with a fresh budget,
+-- each under a new message id. Receipts of their first life named a lease that is gone.
 WITH revived AS (
   DELETE FROM queue_dead_letters
   WHERE queue = $1 AND ($2::bigint[] IS NULL OR message_id = ANY ($2))
@@ -116,8 +164,7 @@ WITH revived AS (
   FROM revived
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM requeued)::int AS redriven,
-       pg_notify($3, json_build_object('queue', $1::text, 'at', 0)::text);
+SELECT count(*)::int AS redriven FROM requeued;
 
 -- name: deadLetters
 SELECT message_id::text AS message_id, queue, payload, delivery_count, last_error, died_at
@@ -127,19 +174,36 @@ ORDER BY died_at, message_id
 LIMIT $2;
 
 -- name: metrics
--- Depth and age for one queue ($1) or all queues ($1 IS NULL).
-SELECT
-  (SELECT count(*) FROM queue_messages WHERE $1::text IS NULL OR queue = $1)::int AS depth,
-  (SELECT count(*) FROM queue_messages WHERE ($1::text IS NULL OR queue = $1) AND visible_at <= now())::int AS visible,
-  coalesce((SELECT extract(epoch FROM now() - min(enqueued_at)) FROM queue_messages
-            WHERE ($1::text IS NULL OR queue = $1) AND visible_at <= now()), 0)::float8 AS oldest_age_seconds,
-  (SELECT count(*) FROM queue_dead_letters WHERE $1::text IS NULL OR queue = $1)::int AS dead;
+-- Depth and age for one queue ($1) or all queues ($1 IS NULL). The messages of a lapsed lease count
+-- as visible: the next receive takes them back.
+WITH waiting AS (
+  SELECT count(*) AS depth,
+         count(*) FILTER (WHERE visible_at <= now()) AS visible,
+         min(enqueued_at) FILTER (WHERE visible_at <= now()) AS oldest
+  FROM queue_messages
+  WHERE $1::text IS NULL OR queue = $1
+), leased AS (
+  SELECT coalesce(sum(cardinality(pending)), 0) AS depth,
+         coalesce(sum(cardinality(pending)) FILTER (WHERE visible_until <= now()), 0) AS visible,
+         min((SELECT min(e) FROM unnest(enqueued_at) AS e)) FILTER (WHERE visible_until <= now()) AS oldest
+  FROM queue_leases
+  WHERE $1::text IS NULL OR queue = $1
+)
+SELECT (w.depth + l.depth)::int AS depth,
+       (w.visible + l.visible)::int AS visible,
+       coalesce(extract(epoch FROM now() - least(w.oldest, l.oldest)), 0)::float8 AS oldest_age_seconds,
+       (SELECT count(*) FROM queue_dead_letters WHERE $1::text IS NULL OR queue = $1)::int AS dead
+FROM waiting w, leased l;
 
 -- name: purge
-WITH purged AS (DELETE FROM queue_messages WHERE queue = $1 RETURNING 1)
-SELECT count(*)::int AS purged FROM purged;
+WITH purged AS (DELETE FROM queue_messages WHERE queue = $1 RETURNING 1),
+     released AS (DELETE FROM queue_leases WHERE queue = $1 RETURNING cardinality(pending) AS n)
+SELECT ((SELECT count(*) FROM purged) + (SELECT coalesce(sum(n), 0) FROM released))::int AS purged;
 
 -- name: nextVisibleAt
--- When the next message of the queue becomes visible (delayed, nacked or in flight); an idle
--- consumer sleeps until then at most. Runs only when a receive came back empty.
-SELECT min(visible_at) AS next_visible_at FROM queue_messages WHERE queue = $1;
+-- When the next message of the queue becomes visible (delayed, handed back, or in a lease that
+-- may lapse), and whether a lease already lapsed (the caller reclaims it); an idle consumer sleeps
+-- until then at most. Runs only when a receive came back empty.
+SELECT least(m.next, l.next) AS next_visible_at, coalesce(l.next <= now(), false) AS lapsed
+FROM (SELECT min(visible_at) AS next FROM queue_messages WHERE queue = $1) m,
+     (SELECT min(visible_until) AS next FROM queue_leases WHERE queue = $1) l;

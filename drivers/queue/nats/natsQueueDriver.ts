@@ -41,6 +41,13 @@ interface Held {
   envelope: Envelope;
 }
 
+/**
+ * How long an idle consumer sleeps at most while deliveries of its queue are in flight elsewhere:
+ * a redelivery after a consumer died waits at most this long past its visibility, for one
+ * consumer-info request a second per idle consumer.
+ */
+export const IN_FLIGHT_RECHECK_MS = 1_000;
+
 const LAPSED_ON_LAST_DELIVERY = 'visibility timed out on the last allowed delivery';
 
 const heldKey = (receipt: Receipt): string => `${receipt.queue}/${receipt.messageId}`;
@@ -207,7 +214,10 @@ export class NatsQueueDriver implements QueueDriver {
     await this.delayed.promoteDue(link, queue);
     const live = await link.jsm.consumers.info(this.topology.liveStream, queue);
     if (live.num_pending > 0) return;
-    await this.wakeups.wait(queue, maxWaitMs, signal);
+    // A delivery in flight elsewhere sends no notice when its visibility lapses, and JetStream does
+    // not say when that is: with some in flight, look again after IN_FLIGHT_RECHECK_MS.
+    const wait = live.num_ack_pending > 0 ? Math.min(maxWaitMs, IN_FLIGHT_RECHECK_MS) : maxWaitMs;
+    await this.wakeups.wait(queue, wait, signal);
   }
 
   async redrive(queue: string, messageIds?: readonly string[]): Promise<number> {
