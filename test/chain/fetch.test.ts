@@ -109,8 +109,8 @@ test('geth_calls top frames carry the receipt gas used (anvil 1.7 traces report 
   const receipts = fetched.receipts.flat();
   const topGasUsed: bigint[] = [];
   const traceAddress = batch.getChild('trace_address')!;
-  const gasUsed = batch.getChild('gas_used')!;
-  for (let i = 0; i < batch.numRows; i++) if (traceAddress.get(i) === '') topGasUsed.push(gasUsed.get(i) as bigint);
+  const gasUsed = batch.getChild('gas_used_string')!;
+  for (let i = 0; i < batch.numRows; i++) if (traceAddress.get(i) === '') topGasUsed.push(BigInt(gasUsed.get(i) as string));
   t.deepEqual(
     topGasUsed,
     receipts.map((receipt) => BigInt(receipt.gasUsed)),
