@@ -6,7 +6,7 @@ import { RpcPool, type RpcPoolOptions } from '../../drivers/chain/rpcClient.js';
 import type { CallFrame, TransactionTrace } from '../../drivers/chain/rpcSchema.js';
 import { recordBatchToIpc } from '../../drivers/parquet/parquetWriter.js';
 import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, type SeededWorkload, type TestAnvil } from '../helpers/anvil.js';
-import { startRpcFaultProxy } from '../helpers/rpcFaultProxy.js';
+import { startRpcFaultProxy } from '../../drivers/chain/rpcFaultProxy.js';
 
 let anvil: TestAnvil;
 let workload: SeededWorkload;
