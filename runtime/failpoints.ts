@@ -6,10 +6,18 @@
  * TRACE_TEST_FAILPOINTS (`name=crash` kills the process with SIGKILL, `name=throw` throws,
  * `name=stall<ms>` blocks the event loop that long, as a runaway synchronous loop would; `*N`
  * limits it to N hits, e.g. `publisher.afterPublish=throw*1`). A fault-injection suite that wants a
- * fault at a moment of its choosing sets TRACE_TEST_FAILPOINTS_ON_SIGUSR2 instead: the same syntax,
- * armed afresh each time the process receives SIGUSR2.
+ * fault at a moment and point of its choosing sets TRACE_TEST_FAILPOINTS_ON_SIGUSR2 to a file: each
+ * time the process receives SIGUSR2 it arms what the file says then, in the same syntax.
  */
+import { readFileSync } from 'node:fs';
+
 export type FailpointAction = 'throw' | 'crash' | { stallMs: number };
+
+/**
+ * Safeguards a test may switch off (`name=skip` in TRACE_TEST_FAILPOINTS) to reintroduce the bug
+ * each prevents, and prove that the fault-injection suite's checker catches it.
+ */
+export type Safeguard = 'hotRows.deleteBeforeCopy' | 'leaseReaper.reap';
 
 /** What the code at a point says about where it is (task id, range, key…), for `when` filters. */
 export type FailpointContext = Readonly<Record<string, unknown>>;
@@ -31,11 +39,17 @@ export class FailpointError extends Error {
 }
 
 const armed = new Map<string, Armed>();
+const skippedSafeguards = new Set<string>();
 
 function parse(spec: string | undefined): void {
   for (const entry of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const skip = /^([\w.]+)=skip$/.exec(entry);
+    if (skip) {
+      skippedSafeguards.add(skip[1]!);
+      continue;
+    }
     const match = /^([\w.]+)=(throw|crash|stall(\d+))(?:\*(\d+))?$/.exec(entry);
-    if (!match) throw new Error(`bad TRACE_TEST_FAILPOINTS entry ${entry}: expected name=throw|crash|stall<ms>[*N]`);
+    if (!match) throw new Error(`bad TRACE_TEST_FAILPOINTS entry ${entry}: expected name=throw|crash|stall<ms>[*N] or name=skip`);
     const action: FailpointAction = match[3] !== undefined ? { stallMs: Number(match[3]) } : (match[2] as 'throw' | 'crash');
     armFailpoint(match[1]!, action, match[4] ? Number(match[4]) : Number.POSITIVE_INFINITY);
   }
@@ -94,14 +108,16 @@ export function disarmFailpoint(name: string): void {
   armed.delete(name);
 }
 
+/** Whether a test switched this safeguard off (then the caller behaves as the bug it prevents). */
+export function safeguardSkipped(name: Safeguard): boolean {
+  return skippedSafeguards.size > 0 && skippedSafeguards.has(name);
+}
+
 /** A fault-injection point: nothing unless a test armed it (then it throws, crashes, or pauses the caller). */
 export function failpoint(name: string, context: FailpointContext = {}): Promise<void> | undefined {
   return armed.size === 0 ? undefined : armed.get(name)?.hit(context);
 }
 
 parse(process.env.TRACE_TEST_FAILPOINTS);
-const onSignal = process.env.TRACE_TEST_FAILPOINTS_ON_SIGUSR2;
-if (onSignal) {
-  parse(onSignal.replaceAll(/=[^,]*/g, '=throw*0')); // a bad spec fails at startup, not at the first signal
-  process.on('SIGUSR2', () => parse(onSignal));
-}
+const armedOnSignal = process.env.TRACE_TEST_FAILPOINTS_ON_SIGUSR2;
+if (armedOnSignal) process.on('SIGUSR2', () => parse(readFileSync(armedOnSignal, 'utf8')));

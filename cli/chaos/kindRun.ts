@@ -20,7 +20,7 @@ import type { ChaosStack } from './chaosStack.js';
 import { countDamage, type Damage, type RunData } from './damage.js';
 import { kindSeed, injectionMoments, seededRandom } from './schedule.js';
 import { Supervisor } from './supervisor.js';
-import type { ChaosContext, FaultKind } from './kinds/faultKind.js';
+import { FAILPOINTS_ON_SIGNAL, type ChaosContext, type FaultKind } from './kinds/faultKind.js';
 import { CHAOS_RPC_BATCH_SIZE, CHAOS_RPC_TIMEOUT_MS } from './kinds/rpcKinds.js';
 
 const SQL = loadStatements('harness/chaos.sql', ['versionsRegistered'] as const);
@@ -44,10 +44,16 @@ const SERVICE_TIMINGS: Record<string, string> = {
   [`${RPC_POOL_ENV_PREFIX}${DEMO_RPC_POOL.toUpperCase()}_TIMEOUT_MS`]: String(CHAOS_RPC_TIMEOUT_MS),
   [`${RPC_POOL_ENV_PREFIX}${DEMO_RPC_POOL.toUpperCase()}_BATCH_SIZE`]: String(CHAOS_RPC_BATCH_SIZE),
 };
-/** Blocks per range: 40 blocks make 8 ranges per stream (geth_calls: 2 of 20), enough to be mid-range. */
+/**
+ * Blocks per range, every dataset (geth_calls too: traces are the slow stream, 0.6 s a block on
+ * anvil, and 5-block ranges spread them over both workers): 24 blocks make 5 ranges per stream.
+ */
 export const CHAOS_CHUNK_SIZE = 5;
-/** The sync of 40 blocks takes ~15 s undisturbed; this bounds a wedged one (20 injections may each cost a lease). */
-const SYNC_TIMEOUT_MS = 180_000;
+/**
+ * The sync of 24 blocks takes ~20 s undisturbed at load 10; this bounds a wedged one (a worker
+ * SIGKILLed twice took 200 s at load 20, every restart and trace batch slowed tenfold).
+ */
+const SYNC_TIMEOUT_MS = 300_000;
 /** Nodes come back in 1-3 s; this bounds the wait for all to be up before counting. */
 const SETTLE_TIMEOUT_MS = 60_000;
 /** How often progress is sampled for the timeline and recovery times. */
@@ -66,6 +72,8 @@ export interface KindRunOptions {
   /** The undisturbed run's sync duration: the injections spread over it. */
   spanMs: number;
   baseline: RunData | undefined;
+  /** Added to every service's environment (the suite's own tests reintroduce a bug with it). */
+  serviceEnvironment: Record<string, string>;
   /** Distinguishes this run's buckets from the others' on the shared S3 server. */
   index: number;
   onInjection: (done: number) => void;
@@ -91,6 +99,7 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
   const { stack, kind } = options;
   const name = kind?.name ?? 'undisturbed';
   const leaseMs = CHAOS_LEASE_SECONDS * 1000;
+  const failpointFile = path.join(options.runDir, `${name}.failpoints`);
   const buckets = ['datasets', 'results', 'scratch'].map((b) => `chaos-${options.index}-${b}`);
   const compose = new LocalCompose({
     composeFile: options.composeFile,
@@ -101,7 +110,8 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
       TRACE_BUCKET_DATASETS: buckets[0]!,
       TRACE_BUCKET_RESULTS: buckets[1]!,
       TRACE_BUCKET_SCRATCH: buckets[2]!,
-      ...(kind?.environment?.(leaseMs) ?? {}),
+      [FAILPOINTS_ON_SIGNAL]: failpointFile,
+      ...options.serviceEnvironment,
     },
     scale: { worker: 2, ...(kind?.scale ?? {}) },
     infrastructure: { serverUrl: stack.postgres.url, s3Endpoint: stack.s3.endpoint },
@@ -126,9 +136,9 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
     db = createPgPool({ url: config.databaseUrl!, schemas: schemaNames(config.schemaPrefix), max: 2 });
     store = new S3ObjectStore({ endpoint: stack.s3.endpoint, region: config.s3Region, accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey, forcePathStyle: true });
     const random = seededRandom(kindSeed(options.seed, name));
-    const ctx: ChaosContext = { supervisor, postgres: stack.postgres, s3: stack.s3, rpc: stack.rpc, db, random, leaseMs };
+    const ctx: ChaosContext = { supervisor, postgres: stack.postgres, s3: stack.s3, rpc: stack.rpc, db, random, leaseMs, failpointFile };
     const d = stack.devnet.description;
-    const yaml = demoSyncJobYaml({ chainId: d.chain_id, fromBlock: 0, toBlock: d.last_block + 1, traces: true, chunkSize: CHAOS_CHUNK_SIZE });
+    const yaml = demoSyncJobYaml({ chainId: d.chain_id, fromBlock: 0, toBlock: d.last_block + 1, traces: true, chunkSize: CHAOS_CHUNK_SIZE, traceChunkSize: CHAOS_CHUNK_SIZE });
     const started = Date.now();
     const { job_id: jobId } = await new GatewayClient(supervisor.gateway).applyJob(yaml);
     const progress = new Progress(db, started);

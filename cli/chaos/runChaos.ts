@@ -18,6 +18,8 @@ export interface ChaosOptions {
   seed: number;
   /** Devnet blocks to seed and sync. */
   blocks: number;
+  /** Added to every service's environment: the suite's tests switch a safeguard off with it (TRACE_TEST_FAILPOINTS). */
+  serviceEnvironment?: Record<string, string>;
 }
 
 /** What the reporter is told as the suite goes. */
@@ -54,7 +56,7 @@ export async function runChaos(options: ChaosOptions, observer: ChaosObserver): 
         observer.log(`chaos: seed ${options.seed}; logs under ${runDir} (removed when every invariant holds)`);
         stack = await startChaosStack({ runDir, composeFile: options.composeFile, blocks: options.blocks, seed: options.seed, signal });
         observer.started(['undisturbed', ...options.kinds.map((k) => k.name)], options.injections);
-        const common = { stack, composeFile: options.composeFile, runDir, injections: options.injections, seed: options.seed, log: (line: string) => observer.log(line) };
+        const common = { stack, composeFile: options.composeFile, runDir, injections: options.injections, seed: options.seed, serviceEnvironment: options.serviceEnvironment ?? {}, log: (line: string) => observer.log(line) };
         baseline = await runKind({ ...common, kind: undefined, spanMs: 0, baseline: undefined, index: 0, onInjection: () => undefined });
         observer.finished(baseline);
         broken.push(...breaches(baseline));

@@ -1,8 +1,9 @@
 /**
- * A fault kind: what the services need to be started with for it (failpoints armed on SIGUSR2, a
- * second dispatcher), and one injection of the fault into the running system. An injection resolves
- * once the fault has happened (a process is dead, a server restarted); recovering is the system's job.
+ * A fault kind: what the services need to be started with for it (a second dispatcher), and one
+ * injection of the fault into the running system. An injection resolves once the fault has happened
+ * (a process is dead, a server restarted); recovering is the system's job.
  */
+import { writeFile } from 'node:fs/promises';
 import type { Role } from '../../../actors/node/roles.js';
 import type { RpcFaultProxy } from '../../../drivers/chain/rpcFaultProxy.js';
 import type { PgPool } from '../../../drivers/postgres/postgres.js';
@@ -22,6 +23,8 @@ export interface ChaosContext {
   random: () => number;
   /** The services' lease, in ms (a stall must outlast it). */
   leaseMs: number;
+  /** What a service arms when it gets SIGUSR2 (TRACE_TEST_FAILPOINTS_ON_SIGUSR2 names it). */
+  failpointFile: string;
 }
 
 export interface FaultKind {
@@ -29,16 +32,20 @@ export interface FaultKind {
   name: string;
   /** The fault, one line, for the report. */
   summary: string;
-  /** Variables every service starts with (failpoints armed on SIGUSR2), given the services' lease in ms. */
-  environment?: (leaseMs: number) => Record<string, string>;
   /** Instances per compose service, when the kind needs more than one. */
   scale?: Record<string, number>;
   /** Injects the fault once; says what was done. */
   inject(ctx: ChaosContext): Promise<string>;
 }
 
-/** The variable that arms failpoints in a service each time it gets SIGUSR2 (runtime/failpoints.ts). */
+/** The variable that names the file a service arms failpoints from each time it gets SIGUSR2 (runtime/failpoints.ts). */
 export const FAILPOINTS_ON_SIGNAL = 'TRACE_TEST_FAILPOINTS_ON_SIGUSR2';
+
+/** Arms `spec` (TRACE_TEST_FAILPOINTS syntax) in `node`, now. */
+export async function armFailpoints(ctx: ChaosContext, node: TraceNode, spec: string): Promise<void> {
+  await writeFile(ctx.failpointFile, spec);
+  node.signal('SIGUSR2');
+}
 
 export function nodesWithRole(ctx: ChaosContext, role: Role): TraceNode[] {
   const nodes = ctx.supervisor.nodes.filter((n) => n.roles.includes(role) && n.running);

@@ -6,7 +6,8 @@
  */
 import type { Role } from '../../../actors/node/roles.js';
 import { describeExit } from '../../processes/managedProcess.js';
-import { FAILPOINTS_ON_SIGNAL, nodesWithRole, pick, type ChaosContext, type FaultKind } from './faultKind.js';
+import type { TraceNode } from '../../processes/traceNode.js';
+import { armFailpoints, nodesWithRole, pick, type ChaosContext, type FaultKind } from './faultKind.js';
 import { busyWorker, exitsWithin } from './inFlight.js';
 
 /** A publisher polls the outbox every 200 ms (TRACE_POLL_INTERVAL_MS in chaos); a claim comes as often. */
@@ -15,10 +16,10 @@ const ARMED_FAILPOINT_WAIT_MS = 5_000;
 const SIGTERM_GRACE_MS = 10_000;
 const ROLES_IN_TURN: readonly Role[] = ['dispatcher', 'worker', 'gateway'];
 
-/** SIGUSR2 to `node` (arming its failpoints), then up to ARMED_FAILPOINT_WAIT_MS for it to die at the point. */
-async function crashAtFailpoint(node: ReturnType<typeof nodesWithRole>[number], point: string): Promise<string> {
+/** Arms `point` to crash `node`, then waits up to ARMED_FAILPOINT_WAIT_MS for it to die there. */
+async function crashAtFailpoint(ctx: ChaosContext, node: TraceNode, point: string): Promise<string> {
   const pid = node.pid;
-  node.signal('SIGUSR2');
+  await armFailpoints(ctx, node, `${point}=crash*1`);
   const died = await exitsWithin(node, ARMED_FAILPOINT_WAIT_MS);
   return died ? `${node.name} (pid ${pid}) crashed at ${point}` : `${node.name} (pid ${pid}) armed at ${point}, not reached within ${ARMED_FAILPOINT_WAIT_MS / 1000} s`;
 }
@@ -37,8 +38,7 @@ export const workerSigkill: FaultKind = {
 export const dispatcherSigkillAfterPublish: FaultKind = {
   name: 'dispatcher_sigkill_after_publish',
   summary: 'the dispatcher/publisher process SIGKILLed between publish and outbox delete',
-  environment: () => ({ [FAILPOINTS_ON_SIGNAL]: 'publisher.afterPublish=crash*1' }),
-  inject: (ctx) => crashAtFailpoint(pick(ctx, nodesWithRole(ctx, 'publisher')), 'publisher.afterPublish'),
+  inject: (ctx) => crashAtFailpoint(ctx, pick(ctx, nodesWithRole(ctx, 'publisher')), 'publisher.afterPublish'),
 };
 
 let nextRole = 0;
@@ -54,23 +54,24 @@ export const gracefulSigterm: FaultKind = {
   },
 };
 
+const COMMIT_POINTS = ['attempts.afterClaim', 'worker.beforeSucceed'] as const;
+let nextCommitPoint = 0;
 export const crashAfterCommit: FaultKind = {
   name: 'crash_after_commit',
-  summary: 'a claim COMMITted whose reply the worker never acts on (it dies right after)',
-  environment: () => ({ [FAILPOINTS_ON_SIGNAL]: 'attempts.afterClaim=crash*1' }),
-  inject: (ctx: ChaosContext) => crashAtFailpoint(pick(ctx, nodesWithRole(ctx, 'worker')), 'attempts.afterClaim'),
+  summary: 'a COMMIT whose reply the worker never acts on: it dies right after its claim, or after its range commit before recording success',
+  // In turn: the claim's COMMIT, then the range's (the attempt's outputs are committed, its success is not).
+  inject: (ctx) => crashAtFailpoint(ctx, pick(ctx, nodesWithRole(ctx, 'worker')), COMMIT_POINTS[nextCommitPoint++ % COMMIT_POINTS.length]!),
 };
 
 /** Stall factor over the lease: 1.5× lapses it for sure, and the heartbeat cannot renew meanwhile. */
 const STALL_OVER_LEASE = 1.5;
 export const workerStall: FaultKind = {
   name: 'worker_stall',
-  summary: 'an event-loop stall in a worker longer than its lease, before it records success',
-  environment: (leaseMs) => ({ [FAILPOINTS_ON_SIGNAL]: `worker.beforeSucceed=stall${stallMs(leaseMs)}*1` }),
+  summary: 'an event-loop stall in a worker longer than its lease, right before it commits a range',
   async inject(ctx) {
     const { node, busy } = await busyWorker(ctx);
-    node.signal('SIGUSR2');
-    return `SIGUSR2 ${node.name} (pid ${node.pid}${busy ? ', running an attempt' : ', idle'}): stalls ${stallMs(ctx.leaseMs)} ms at worker.beforeSucceed`;
+    await armFailpoints(ctx, node, `ingest.beforeCommit=stall${stallMs(ctx.leaseMs)}*1`);
+    return `SIGUSR2 ${node.name} (pid ${node.pid}${busy ? ', running an attempt' : ', idle'}): stalls ${stallMs(ctx.leaseMs)} ms at ingest.beforeCommit`;
   },
 };
 
