@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { CLI_ENTRY } from '../../cli/processes/traceNode.js';
 
 const execFileAsync = promisify(execFile);
-/** Seeding, an initdb, the undisturbed sync and two kinds' syncs of 12 blocks: ~2 minutes at load 10. */
-const RUN_TIMEOUT_MS = 8 * 60_000;
+/** Seeding, an initdb, the undisturbed sync and two kinds' syncs of 12 blocks: ~2 minutes at load 10, 8+ at load 25. */
+const RUN_TIMEOUT_MS = 15 * 60_000;
 const FAULT_FIELDS = [
   'kind',
   'injections',
