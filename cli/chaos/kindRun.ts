@@ -15,6 +15,7 @@ import { LocalCompose } from '../compose/localCompose.js';
 import { withCleanup } from '../processes/interrupt.js';
 import { DEMO_RPC_POOL, DEMO_RPC_POOL_VARIABLE, demoSyncJobYaml } from '../demo/demoJob.js';
 import { GatewayClient } from '../harness/gatewayClient.js';
+import { jobSettled } from '../progress.js';
 import { RPC_POOL_ENV_PREFIX } from '../../drivers/chain/rpcPools.js';
 import type { ChaosStack } from './chaosStack.js';
 import { countDamage, type Damage, type RunData } from './damage.js';
@@ -165,7 +166,7 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
     const { damage, data } = await countDamage(db, store, buckets, options.baseline, stack.canonical);
     if (!complete) {
       damage.data_identical = false;
-      damage.problems.unshift(`the sync did not complete within ${SYNC_TIMEOUT_MS / 1000} s`);
+      damage.problems.unshift(`the sync did not complete (ranges failed for good, or ${SYNC_TIMEOUT_MS / 1000} s passed)`);
     }
     for (const action of actions) options.log(`${name}: ${action}`);
     return {
@@ -183,12 +184,15 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
   });
 }
 
-/** Polls the job over the (possibly restarting) gateway until it is complete; false on timeout. */
+/**
+ * Polls the job over the (possibly restarting) gateway until it settles (complete, or every range
+ * done or failed for good); whether it is complete. False on timeout.
+ */
 async function syncCompletes(supervisor: Supervisor, jobId: string): Promise<boolean> {
   const deadline = Date.now() + SYNC_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const status = await new GatewayClient(supervisor.gateway).jobStatus(jobId).catch(() => undefined);
-    if (status?.complete) return true;
+    if (status !== undefined && jobSettled(status)) return status.complete;
     await delay(SAMPLE_MS);
   }
   return false;
