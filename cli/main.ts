@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerApply } from './commands/apply.js';
+import { registerChaos } from './commands/chaos.js';
 import { registerCompact } from './commands/compact.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
@@ -34,6 +35,7 @@ const COMMANDS = [
   registerUp,
   registerDevnet,
   registerDemo,
+  registerChaos,
   registerMigrate,
   registerStatus,
   registerApply,

@@ -3,10 +3,21 @@
  * `await failpoint(name, context)` where a crash or a race matters (between a side effect and its
  * bookkeeping); an unarmed point returns undefined at once. Points are armed only by tests: in
  * process with `armFailpoint` / `pauseAt`, or for a child process through the test-only variable
- * TRACE_TEST_FAILPOINTS (`name=crash` kills the process with SIGKILL, `name=throw` throws; `*N`
- * limits it to N hits, e.g. `publisher.afterPublish=throw*1`).
+ * TRACE_TEST_FAILPOINTS (`name=crash` kills the process with SIGKILL, `name=throw` throws,
+ * `name=stall<ms>` blocks the event loop that long, as a runaway synchronous loop would; `*N`
+ * limits it to N hits, e.g. `publisher.afterPublish=throw*1`). A fault-injection suite that wants a
+ * fault at a moment and point of its choosing sets TRACE_TEST_FAILPOINTS_ON_SIGUSR2 to a file: each
+ * time the process receives SIGUSR2 it arms what the file says then, in the same syntax.
  */
-export type FailpointAction = 'throw' | 'crash';
+import { readFileSync } from 'node:fs';
+
+export type FailpointAction = 'throw' | 'crash' | { stallMs: number };
+
+/**
+ * Safeguards a test may switch off (`name=skip` in TRACE_TEST_FAILPOINTS) to reintroduce the bug
+ * each prevents, and prove that the fault-injection suite's checker catches it.
+ */
+export type Safeguard = 'hotRows.deleteBeforeCopy' | 'leaseReaper.reap';
 
 /** What the code at a point says about where it is (task id, range, key…), for `when` filters. */
 export type FailpointContext = Readonly<Record<string, unknown>>;
@@ -28,16 +39,28 @@ export class FailpointError extends Error {
 }
 
 const armed = new Map<string, Armed>();
+const skippedSafeguards = new Set<string>();
 
 function parse(spec: string | undefined): void {
   for (const entry of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-    const match = /^([\w.]+)=(throw|crash)(?:\*(\d+))?$/.exec(entry);
-    if (!match) throw new Error(`bad TRACE_TEST_FAILPOINTS entry ${entry}: expected name=throw|crash[*N]`);
-    armFailpoint(match[1]!, match[2] as FailpointAction, match[3] ? Number(match[3]) : Number.POSITIVE_INFINITY);
+    const skip = /^([\w.]+)=skip$/.exec(entry);
+    if (skip) {
+      skippedSafeguards.add(skip[1]!);
+      continue;
+    }
+    const match = /^([\w.]+)=(throw|crash|stall(\d+))(?:\*(\d+))?$/.exec(entry);
+    if (!match) throw new Error(`bad TRACE_TEST_FAILPOINTS entry ${entry}: expected name=throw|crash|stall<ms>[*N] or name=skip`);
+    const action: FailpointAction = match[3] !== undefined ? { stallMs: Number(match[3]) } : (match[2] as 'throw' | 'crash');
+    armFailpoint(match[1]!, action, match[4] ? Number(match[4]) : Number.POSITIVE_INFINITY);
   }
 }
 
-/** Arms `name` to throw or crash the process for its next `times` hits. */
+/** Blocks this thread (timers, I/O callbacks, heartbeats and all) for `ms`. */
+function stallEventLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Arms `name` to throw, crash the process or stall its event loop for its next `times` hits. */
 export function armFailpoint(name: string, action: FailpointAction, times = Number.POSITIVE_INFINITY): void {
   let remaining = times;
   armed.set(name, {
@@ -45,6 +68,10 @@ export function armFailpoint(name: string, action: FailpointAction, times = Numb
       if (remaining <= 0) return undefined;
       remaining -= 1;
       if (action === 'crash') process.kill(process.pid, 'SIGKILL');
+      if (typeof action === 'object') {
+        stallEventLoop(action.stallMs);
+        return undefined;
+      }
       throw new FailpointError(`failpoint ${name}`);
     },
   });
@@ -81,9 +108,16 @@ export function disarmFailpoint(name: string): void {
   armed.delete(name);
 }
 
+/** Whether a test switched this safeguard off (then the caller behaves as the bug it prevents). */
+export function safeguardSkipped(name: Safeguard): boolean {
+  return skippedSafeguards.size > 0 && skippedSafeguards.has(name);
+}
+
 /** A fault-injection point: nothing unless a test armed it (then it throws, crashes, or pauses the caller). */
 export function failpoint(name: string, context: FailpointContext = {}): Promise<void> | undefined {
   return armed.size === 0 ? undefined : armed.get(name)?.hit(context);
 }
 
 parse(process.env.TRACE_TEST_FAILPOINTS);
+const armedOnSignal = process.env.TRACE_TEST_FAILPOINTS_ON_SIGUSR2;
+if (armedOnSignal) process.on('SIGUSR2', () => parse(readFileSync(armedOnSignal, 'utf8')));

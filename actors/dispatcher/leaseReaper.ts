@@ -1,3 +1,4 @@
+import { safeguardSkipped } from '../../runtime/failpoints.js';
 import type { DispatcherDuty } from './duty.js';
 
 /** While attempts run, reap every second at most a quarter of the lease TTL apart: a lapsed lease is reaped within TTL/4… */
@@ -16,6 +17,7 @@ export const leaseReaper: DispatcherDuty = {
   idleMaxMs: (config) => config.leaseTtlSeconds * 1000,
   wokenBy: [],
   async tick(rt, log) {
+    if (safeguardSkipped('leaseReaper.reap')) return false;
     const reaped = await rt.tasks.maintenance.reapExpiredLeases();
     if (reaped > 0) log.warn({ reaped }, 'reaped expired leases');
     return reaped > 0 || (await rt.tasks.maintenance.attemptsRunning());

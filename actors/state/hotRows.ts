@@ -1,3 +1,4 @@
+import { safeguardSkipped } from '../../runtime/failpoints.js';
 import { HOT_DATASETS, hotColumnNames, isHotDataset, type HotDatasetName } from '../../drivers/datasets/catalog.js';
 import { copyIntoTable } from '../../drivers/postgres/copy.js';
 import { withTransaction, type PgClient, type PgPool } from '../../drivers/postgres/postgres.js';
@@ -26,7 +27,7 @@ export function hotTable(dataSchema: string, dataset: string): string {
  */
 export async function replaceHotRange(client: PgClient, dataSchema: string, range: HotRange): Promise<void> {
   const table = hotTable(dataSchema, range.dataset);
-  await client.query(SQL.deleteRange.text.replaceAll('{{table}}', table), [range.chainId, range.start, range.end]);
+  if (!safeguardSkipped('hotRows.deleteBeforeCopy')) await client.query(SQL.deleteRange.text.replaceAll('{{table}}', table), [range.chainId, range.start, range.end]);
   await copyIntoTable(client, table, hotColumnNames(range.dataset), range.copyText);
 }
 

@@ -28,6 +28,12 @@ export interface LocalComposeOptions {
   scale?: Record<string, number>;
   /** Start only these Trace services and what they depend on; all when omitted. */
   services?: readonly string[];
+  /**
+   * Servers the caller runs (and may kill and restart): the run's database is created on
+   * `serverUrl` and the services use the S3 server at `s3Endpoint`, which down() leaves running.
+   * Without it, the machine's (or the embedded) PostgreSQL and an S3 server of its own.
+   */
+  infrastructure?: { serverUrl: string; s3Endpoint: string };
   log: (line: string) => void;
 }
 
@@ -83,12 +89,14 @@ export class LocalCompose {
     await mkdir(runDir, { recursive: true });
     const postgres = this.infra('postgres');
     const s3 = this.infra('s3');
-    this.server = await resolveDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: loadConfig().dataDir });
+    const given = this.options.infrastructure;
+    this.server = given ? { url: given.serverUrl, embedded: true, stop: async () => undefined } : await resolveDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: loadConfig().dataDir });
     this.scratch = await createScratchDatabase(this.server.url, DATABASE_PREFIX);
-    this.s3 = await startEmbeddedS3({ dataDir: path.join(runDir, s3.service.name), accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-    this.substitutes = { databaseUrl: this.scratch.url, s3Endpoint: this.s3.endpoint };
+    this.s3 = given ? undefined : await startEmbeddedS3({ dataDir: path.join(runDir, s3.service.name), accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+    const s3Endpoint = given?.s3Endpoint ?? this.s3!.endpoint;
+    this.substitutes = { databaseUrl: this.scratch.url, s3Endpoint };
     const where = new URL(this.scratch.url);
-    log(`${postgres.service.name} → database ${this.scratch.name} on ${where.host}${this.server.embedded ? ' (embedded PostgreSQL)' : ''}; ${s3.service.name} → embedded S3 ${this.s3.endpoint}`);
+    log(`${postgres.service.name} → database ${this.scratch.name} on ${where.host}${this.server.embedded ? ' (embedded PostgreSQL)' : ''}; ${s3.service.name} → embedded S3 ${s3Endpoint}`);
     const wanted = this.options.services ?? this.plans.filter((p) => p.kind === 'trace').map((p) => p.service.name);
     await Promise.all(wanted.map((name) => this.reach(name, this.trace(name).oneShot ? 'service_completed_successfully' : 'service_healthy')));
   }

@@ -25,9 +25,11 @@ export interface DemoJobOptions {
   chunkSize?: number;
   /** Ranges in flight per stream (more workers need more to share). */
   maxInflight?: number;
+  /** Blocks per geth_calls range. */
+  traceChunkSize?: number;
 }
 
-export function demoSyncJobYaml({ chainId, fromBlock, toBlock, traces, chunkSize = CHUNK_SIZE, maxInflight = MAX_INFLIGHT }: DemoJobOptions): string {
+export function demoSyncJobYaml({ chainId, fromBlock, toBlock, traces, chunkSize = CHUNK_SIZE, maxInflight = MAX_INFLIGHT, traceChunkSize = TRACE_CHUNK_SIZE }: DemoJobOptions): string {
   const streams = ['blocks', 'transactions', 'logs', ...(traces ? ['geth_calls'] : [])];
   const mode =
     toBlock === undefined
@@ -40,7 +42,7 @@ export function demoSyncJobYaml({ chainId, fromBlock, toBlock, traces, chunkSize
     `mode: ${mode}`,
     'streams:',
     ...streams.map(
-      (s) => `  ${s}: {cryo_dataset_name: ${s}, rpc_pool: ${DEMO_RPC_POOL}, chunk_size: ${s === 'geth_calls' ? TRACE_CHUNK_SIZE : chunkSize}, max_inflight: ${maxInflight}}`,
+      (s) => `  ${s}: {cryo_dataset_name: ${s}, rpc_pool: ${DEMO_RPC_POOL}, chunk_size: ${s === 'geth_calls' ? traceChunkSize : chunkSize}, max_inflight: ${maxInflight}}`,
     ),
   ].join('\n');
 }

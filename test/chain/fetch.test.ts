@@ -6,7 +6,7 @@ import { RpcPool, type RpcPoolOptions } from '../../drivers/chain/rpcClient.js';
 import type { CallFrame, PrestateDiff, TransactionTrace } from '../../drivers/chain/rpcSchema.js';
 import { recordBatchToIpc } from '../../drivers/parquet/parquetWriter.js';
 import { ANVIL_CHAIN_ID, DEV_ACCOUNTS, seedWorkload, startAnvil, type SeededWorkload, type TestAnvil } from '../helpers/anvil.js';
-import { startRpcFaultProxy } from '../helpers/rpcFaultProxy.js';
+import { startRpcFaultProxy } from '../../drivers/chain/rpcFaultProxy.js';
 
 let anvil: TestAnvil;
 let workload: SeededWorkload;
@@ -138,4 +138,15 @@ test('a range past the head fails with the pool, method and block named', async 
   const error = await t.throwsAsync(fetchBlocks(pool(anvil.url), { start: head - 1, end: head + 2 }, false), { instanceOf: ChainFetchError });
   t.is(error.message, `rpc pool "main": eth_getBlockByNumber has no block ${head + 1} (is the range past the node's head?)`);
   await t.throwsAsync(fetchBlocks(pool(anvil.url), { start: 5, end: 4 }, false), { message: 'invalid block range [5, 4)' });
+});
+
+test('a node answering with the wrong block (the next one) is never taken for the block asked: the fetch retries or fails, never returns it', async (t) => {
+  const lying = await startRpcFaultProxy({ target: anvil.url, schedule: { every: 1, faults: [{ kind: 'wrongBlock' }] }, maxFaults: 2 });
+  t.teardown(() => lying.stop());
+  const range = { start: 0, end: 4 };
+  const direct = await fetchBlocks(pool(anvil.url), range, false);
+  const viaLies = await fetchBlocks(pool(lying.url, { batchSize: 4, maxRetries: 5 }), range, false).catch((err: unknown) => err);
+  t.true(lying.counters().faults.wrongBlock >= 1, 'the proxy lied at least once');
+  if (viaLies instanceof Error) t.pass(`refused: ${viaLies.message}`);
+  else t.deepEqual((viaLies as typeof direct).map((b) => b.hash), direct.map((b) => b.hash));
 });

@@ -5,7 +5,7 @@ import { RpcError } from '../../drivers/chain/rpcError.js';
 import { rpcPoolsFromEnv } from '../../drivers/chain/rpcPools.js';
 import type { RpcCall } from '../../drivers/chain/rpcSchema.js';
 import { seedWorkload, startAnvil, type TestAnvil } from '../helpers/anvil.js';
-import { startRpcFaultProxy, type FaultProxyOptions, type RpcFault, type RpcFaultProxy } from '../helpers/rpcFaultProxy.js';
+import { startRpcFaultProxy, type FaultProxyOptions, type RpcFault, type RpcFaultProxy } from '../../drivers/chain/rpcFaultProxy.js';
 
 let anvil: TestAnvil;
 let head: number;

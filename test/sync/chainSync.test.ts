@@ -7,7 +7,7 @@ import { createInstallation, eventually } from '../helpers/installation.js';
 import { startNode } from '../helpers/node.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
 import { ANVIL_CHAIN_ID, seedWorkload, startAnvil } from '../helpers/anvil.js';
-import { startRpcFaultProxy } from '../helpers/rpcFaultProxy.js';
+import { startRpcFaultProxy } from '../../drivers/chain/rpcFaultProxy.js';
 import { spawnNode } from '../process/childNode.js';
 import { startEmbeddedS3 } from '../../drivers/store/embeddedS3.js';
 import { mkdtemp, rm } from 'node:fs/promises';

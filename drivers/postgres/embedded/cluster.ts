@@ -15,8 +15,12 @@ const PASSWORD_FILE = 'trace-lite.password';
 /** 192 random bits: no guessing, and base64url-encoded it needs no escaping in a URL. */
 const PASSWORD_BYTES = 24;
 
-/** The URL of a postmaster serving the cluster, initialising the cluster on first use. */
-export async function serveCluster(files: DataDirLayout, log: Log): Promise<string> {
+/**
+ * The URL of a postmaster serving the cluster, initialising the cluster on first use; a new one
+ * listens on `port` when given (a fault-injection suite restarts its own server where its clients
+ * look for it), else on a free port.
+ */
+export async function serveCluster(files: DataDirLayout, log: Log, port?: number): Promise<string> {
   const bin = await binaries();
   if (!(await exists(path.join(files.cluster, 'PG_VERSION')))) await initialise(files, bin, log);
   const server = await serverUser(); // after initialise, which creates it when root
@@ -29,8 +33,8 @@ export async function serveCluster(files: DataDirLayout, log: Log): Promise<stri
     );
   }
   const password = (await fs.readFile(path.join(files.cluster, PASSWORD_FILE), 'utf8')).trim();
-  const port = (await runningPort(files, password, log)) ?? (await start(files, bin, server, password, log));
-  return localUrl(port, password);
+  const serving = (await runningPort(files, password, log)) ?? (await start(files, bin, server, password, log, port));
+  return localUrl(serving, password);
 }
 
 async function initialise(files: DataDirLayout, bin: Binaries, log: Log): Promise<void> {

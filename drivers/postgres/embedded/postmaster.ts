@@ -76,11 +76,11 @@ async function servesCluster(port: number, password: string, cluster: string): P
   }
 }
 
-/** Starts a postmaster on a free loopback port and waits until it accepts connections. */
-export async function start(files: DataDirLayout, bin: Binaries, server: ServerUser | undefined, password: string, log: Log): Promise<number> {
+/** Starts a postmaster on `port` (a free loopback port when omitted) and waits until it accepts connections. */
+export async function start(files: DataDirLayout, bin: Binaries, server: ServerUser | undefined, password: string, log: Log, port?: number): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOn(await freePort(), files, bin, server, password, log);
+      return await startOn(port ?? (await freePort()), files, bin, server, password, log);
     } catch (err) {
       if (attempt === START_ATTEMPTS) throw err;
       log('embedded PostgreSQL did not start; retrying', { error: errorMessage(err) });

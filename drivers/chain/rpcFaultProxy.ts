@@ -2,7 +2,7 @@
  * A loopback HTTP proxy in front of a JSON-RPC endpoint that injects faults on a deterministic
  * schedule: every Nth request, or a seeded pseudo-random fraction of requests. Counts what it saw
  * (requests, JSON-RPC calls, faults by kind, requests in flight) so tests can check retries,
- * batching and concurrency limits from the outside.
+ * batching and concurrency limits from the outside, and `trace-lite chaos` runs chain syncs through it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +25,9 @@ export type RpcFault =
   /** 200 with every entry present but the second half of a batch's entries (at least one) lacking `result`. */
   | { kind: 'corruptEntries' }
   /** 200 with a JSON-RPC error object for every call of the request (e.g. -32005 "limit exceeded"). */
-  | { kind: 'rpcError'; code: number; message: string };
+  | { kind: 'rpcError'; code: number; message: string }
+  /** eth_getBlockByNumber calls answered with the next block's body: a lagging or lying node. */
+  | { kind: 'wrongBlock' };
 
 export type RpcFaultKind = RpcFault['kind'];
 
@@ -113,7 +115,7 @@ export async function startRpcFaultProxy(options: FaultProxyOptions): Promise<Rp
     calls: 0,
     batchSizes: [],
     forwarded: 0,
-    faults: { drop: 0, status: 0, delay: 0, malformedJson: 0, truncateBatch: 0, corruptEntries: 0, rpcError: 0 },
+    faults: { drop: 0, status: 0, delay: 0, malformedJson: 0, truncateBatch: 0, corruptEntries: 0, rpcError: 0, wrongBlock: 0 },
     inFlight: 0,
     maxInFlight: 0,
   };
@@ -158,7 +160,7 @@ export async function startRpcFaultProxy(options: FaultProxyOptions): Promise<Rp
       default:
         break;
     }
-    const answer = await forward(body);
+    const answer = await forward(fault?.kind === 'wrongBlock' ? askNextBlock(parsed) : body);
     let text = answer.text;
     if (fault?.kind === 'malformedJson') text = text.slice(0, Math.floor(text.length / 2));
     if (fault?.kind === 'truncateBatch') text = truncate(text);
@@ -196,6 +198,21 @@ export async function startRpcFaultProxy(options: FaultProxyOptions): Promise<Rp
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     },
   };
+}
+
+interface RpcCall {
+  method?: unknown;
+  params?: unknown;
+}
+
+/** The request with every eth_getBlockByNumber asking for the block after the one it names. */
+function askNextBlock(parsed: unknown): string {
+  const shift = (call: RpcCall): RpcCall => {
+    const params = Array.isArray(call.params) ? call.params : [];
+    if (call.method !== 'eth_getBlockByNumber' || typeof params[0] !== 'string' || !params[0].startsWith('0x')) return call;
+    return { ...call, params: [`0x${(BigInt(params[0]) + 1n).toString(16)}`, ...params.slice(1)] };
+  };
+  return JSON.stringify(Array.isArray(parsed) ? (parsed as RpcCall[]).map(shift) : shift(parsed as RpcCall));
 }
 
 /** The answer with `result` removed from the second half of a batch's entries (a single answer: from it). */

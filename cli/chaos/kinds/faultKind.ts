@@ -1,0 +1,58 @@
+/**
+ * A fault kind: what the services need to be started with for it (a second dispatcher), and one
+ * injection of the fault into the running system. An injection resolves once the fault has happened
+ * (a process is dead, a server restarted); recovering is the system's job.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Role } from '../../../actors/node/roles.js';
+import type { RpcFaultProxy } from '../../../drivers/chain/rpcFaultProxy.js';
+import type { PgPool } from '../../../drivers/postgres/postgres.js';
+import type { TraceNode } from '../../processes/traceNode.js';
+import type { OwnPostgres } from '../ownPostgres.js';
+import type { OwnS3 } from '../ownS3.js';
+import type { Supervisor } from '../supervisor.js';
+
+export interface ChaosContext {
+  supervisor: Supervisor;
+  postgres: OwnPostgres;
+  s3: OwnS3;
+  rpc: RpcFaultProxy;
+  /** The run's database (state and hot data). */
+  db: PgPool;
+  /** The run's seeded PRNG, in [0, 1). */
+  random: () => number;
+  /** The services' lease, in ms (a stall must outlast it). */
+  leaseMs: number;
+  /** What a service arms when it gets SIGUSR2 (TRACE_TEST_FAILPOINTS_ON_SIGUSR2 names it). */
+  failpointFile: string;
+}
+
+export interface FaultKind {
+  /** As `--kinds` names it. */
+  name: string;
+  /** The fault, one line, for the report. */
+  summary: string;
+  /** Instances per compose service, when the kind needs more than one. */
+  scale?: Record<string, number>;
+  /** Injects the fault once; says what was done. */
+  inject(ctx: ChaosContext): Promise<string>;
+}
+
+/** The variable that names the file a service arms failpoints from each time it gets SIGUSR2 (runtime/failpoints.ts). */
+export const FAILPOINTS_ON_SIGNAL = 'TRACE_TEST_FAILPOINTS_ON_SIGUSR2';
+
+/** Arms `spec` (TRACE_TEST_FAILPOINTS syntax) in `node`, now. */
+export async function armFailpoints(ctx: ChaosContext, node: TraceNode, spec: string): Promise<void> {
+  await writeFile(ctx.failpointFile, spec);
+  node.signal('SIGUSR2');
+}
+
+export function nodesWithRole(ctx: ChaosContext, role: Role): TraceNode[] {
+  const nodes = ctx.supervisor.nodes.filter((n) => n.roles.includes(role) && n.running);
+  if (nodes.length === 0) throw new Error(`no running node has the ${role} role`);
+  return nodes;
+}
+
+export function pick<T>(ctx: ChaosContext, items: readonly T[]): T {
+  return items[Math.floor(ctx.random() * items.length)]!;
+}

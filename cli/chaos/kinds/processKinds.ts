@@ -1,0 +1,92 @@
+/**
+ * Faults of the services' own processes, each reaching a process this suite started, by its pid:
+ * SIGKILL of a worker mid-range, SIGKILL of a dispatcher between publish and outbox delete, a
+ * graceful SIGTERM of every role in turn, the process dying right after a COMMIT it never acts on,
+ * an event-loop stall longer than the lease, and two dispatchers and janitors at once.
+ */
+import type { Role } from '../../../actors/node/roles.js';
+import { describeExit } from '../../processes/managedProcess.js';
+import type { TraceNode } from '../../processes/traceNode.js';
+import { armFailpoints, nodesWithRole, pick, type ChaosContext, type FaultKind } from './faultKind.js';
+import { busyWorker, exitsWithin } from './inFlight.js';
+
+/** A publisher polls the outbox every 200 ms (TRACE_POLL_INTERVAL_MS in chaos); a claim comes as often. */
+const ARMED_FAILPOINT_WAIT_MS = 5_000;
+/** Graceful stops finish attempts within the shutdown grace (2 s in chaos); this bounds a wedged one. */
+const SIGTERM_GRACE_MS = 10_000;
+const ROLES_IN_TURN: readonly Role[] = ['dispatcher', 'worker', 'gateway'];
+
+/** Arms `point` to crash `node`, then waits up to ARMED_FAILPOINT_WAIT_MS for it to die there. */
+async function crashAtFailpoint(ctx: ChaosContext, node: TraceNode, point: string): Promise<string> {
+  const pid = node.pid;
+  await armFailpoints(ctx, node, `${point}=crash*1`);
+  const died = await exitsWithin(node, ARMED_FAILPOINT_WAIT_MS);
+  return died ? `${node.name} (pid ${pid}) crashed at ${point}` : `${node.name} (pid ${pid}) armed at ${point}, not reached within ${ARMED_FAILPOINT_WAIT_MS / 1000} s`;
+}
+
+export const workerSigkill: FaultKind = {
+  name: 'worker_sigkill',
+  summary: 'a worker process SIGKILLed mid-range',
+  async inject(ctx) {
+    const { node, busy } = await busyWorker(ctx);
+    const pid = node.pid;
+    await node.kill();
+    return `SIGKILL ${node.name} (pid ${pid})${busy ? ' running an attempt' : ', idle: the sync was over'}`;
+  },
+};
+
+export const dispatcherSigkillAfterPublish: FaultKind = {
+  name: 'dispatcher_sigkill_after_publish',
+  summary: 'the dispatcher/publisher process SIGKILLed between publish and outbox delete',
+  inject: (ctx) => crashAtFailpoint(ctx, pick(ctx, nodesWithRole(ctx, 'publisher')), 'publisher.afterPublish'),
+};
+
+let nextRole = 0;
+export const gracefulSigterm: FaultKind = {
+  name: 'sigterm_each_role',
+  summary: 'a graceful SIGTERM of each role in turn, attempts in flight',
+  async inject(ctx) {
+    const role = ROLES_IN_TURN[nextRole++ % ROLES_IN_TURN.length]!;
+    const node = role === 'worker' ? (await busyWorker(ctx)).node : pick(ctx, nodesWithRole(ctx, role));
+    const pid = node.pid;
+    const status = await node.stop(SIGTERM_GRACE_MS);
+    return `SIGTERM ${node.name} (pid ${pid}, ${role}): ${describeExit(status)}`;
+  },
+};
+
+const COMMIT_POINTS = ['attempts.afterClaim', 'worker.beforeSucceed'] as const;
+let nextCommitPoint = 0;
+export const crashAfterCommit: FaultKind = {
+  name: 'crash_after_commit',
+  summary: 'a COMMIT whose reply the worker never acts on: it dies right after its claim, or after its range commit before recording success',
+  // In turn: the claim's COMMIT, then the range's (the attempt's outputs are committed, its success is not).
+  inject: (ctx) => crashAtFailpoint(ctx, pick(ctx, nodesWithRole(ctx, 'worker')), COMMIT_POINTS[nextCommitPoint++ % COMMIT_POINTS.length]!),
+};
+
+/** Stall factor over the lease: 1.5× lapses it for sure, and the heartbeat cannot renew meanwhile. */
+const STALL_OVER_LEASE = 1.5;
+export const workerStall: FaultKind = {
+  name: 'worker_stall',
+  summary: 'an event-loop stall in a worker longer than its lease, right before it commits a range',
+  async inject(ctx) {
+    const { node, busy } = await busyWorker(ctx);
+    await armFailpoints(ctx, node, `ingest.beforeCommit=stall${stallMs(ctx.leaseMs)}*1`);
+    return `SIGUSR2 ${node.name} (pid ${node.pid}${busy ? ', running an attempt' : ', idle'}): stalls ${stallMs(ctx.leaseMs)} ms at ingest.beforeCommit`;
+  },
+};
+
+function stallMs(leaseMs: number): number {
+  return Math.round(leaseMs * STALL_OVER_LEASE);
+}
+
+export const twoDispatchers: FaultKind = {
+  name: 'two_dispatchers',
+  summary: 'two dispatcher/publisher/janitor processes at once, one of them restarted each time',
+  scale: { dispatcher: 2 },
+  async inject(ctx) {
+    const node = pick(ctx, nodesWithRole(ctx, 'dispatcher'));
+    const pid = node.pid;
+    await node.kill();
+    return `SIGKILL ${node.name} (pid ${pid}); the other dispatcher and janitor run on`;
+  },
+};

@@ -1,0 +1,62 @@
+-- What the fault-injection suite reads to count each kind's damage (cli/chaos/). Read-only except
+-- the fault statements at the end, which are the faults themselves.
+
+-- name: retriedTasks
+-- Tasks that ran more than one attempt.
+SELECT count(*)::int AS tasks FROM tasks WHERE attempt > 1;
+
+-- name: deadLetters
+-- Every dead-lettered wake-up, with whether the suite itself injected it as poison.
+SELECT queue, message_id::text AS message_id, coalesce(payload ? 'chaos_poison', false) AS poison, last_error
+FROM queue_dead_letters ORDER BY queue, message_id;
+
+-- name: versionObjects
+-- The objects of every registered version, by dataset and range, in the version's file order.
+SELECT dataset, range_start::int AS range_start, range_end::int AS range_end, bucket, object_keys
+FROM dataset_versions ORDER BY dataset, range_start, range_end, version_id;
+
+-- name: versionsRegistered
+-- Versions registered so far, all datasets: the progress a timeline draws.
+SELECT count(*)::int AS versions FROM dataset_versions;
+
+-- name: hotBlocks
+SELECT t::text AS row FROM blocks t ORDER BY 1;
+
+-- name: hotTransactions
+SELECT t::text AS row FROM transactions t ORDER BY 1;
+
+-- name: hotLogs
+SELECT t::text AS row FROM logs t ORDER BY 1;
+
+-- name: hotGethCalls
+SELECT t::text AS row FROM geth_calls t ORDER BY 1;
+
+-- name: blockHashes
+-- The synced chain as the hot blocks have it: number, hash and transaction count.
+SELECT b.block_number::int AS block_number, '0x' || encode(b.block_hash, 'hex') AS block_hash,
+       (SELECT count(*)::int FROM transactions t WHERE t.chain_id = b.chain_id AND t.block_number = b.block_number) AS transactions
+FROM blocks b ORDER BY b.block_number;
+
+-- name: wipeQueue
+-- Fault: every wake-up message deleted.
+DELETE FROM queue_messages;
+
+-- name: multiplyWakeups
+-- Fault: every wake-up waiting now delivered again $1 more times (copies with the same payload).
+INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
+SELECT m.queue, m.payload, now(), m.max_attempts FROM queue_messages m, generate_series(1, $1::int)
+RETURNING queue;
+
+-- name: injectPoison
+-- Fault: a message no consumer can handle, on queue $1.
+INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
+VALUES ($1, '{"chaos_poison": true, "kind": "not-a-wakeup"}'::jsonb, now(), $2::int);
+
+-- name: terminateListeners
+-- Fault: every backend of this database that holds a LISTEN dropped.
+SELECT pid, pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%';
+
+-- name: runningWorkers
+-- The worker ids running an attempt now.
+SELECT DISTINCT worker_id FROM tasks WHERE status = 'running' AND worker_id IS NOT NULL;

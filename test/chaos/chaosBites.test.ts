@@ -1,0 +1,34 @@
+/**
+ * The chaos suite bites: with a safeguard switched off in the services (TRACE_TEST_FAILPOINTS,
+ * `name=skip`), the bug it prevents comes back, and the suite names the kind, the invariant and the
+ * seed, and exits 1. Here: hot rows appended instead of replaced when a range is committed again,
+ * which a worker dying after its commit but before recording success forces (every second
+ * crash_after_commit injection: four make two such crashes).
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CLI_ENTRY } from '../../cli/processes/traceNode.js';
+
+const execFileAsync = promisify(execFile);
+/** As chaos.test.ts: minutes, most of them traces on a loaded machine. */
+const RUN_TIMEOUT_MS = 15 * 60_000;
+
+test('hot rows appended on a re-commit (safeguard hotRows.deleteBeforeCopy off): crash_after_commit breaks hot_rows_mismatch and data_identical, exit 1 with the seed', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const error = await t.throwsAsync(
+    execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', 'crash_after_commit', '--injections', '4', '--blocks', '12', '--seed', '5', '--json'], {
+      timeout: RUN_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, TRACE_TEST_FAILPOINTS: 'hotRows.deleteBeforeCopy=skip' },
+    }),
+  );
+  const { code, stdout, stderr } = error as Error & { code?: number; stdout: string; stderr: string };
+  t.is(code, 1);
+  t.regex(stderr, /BROKEN \(reproduce with --seed 5\)/);
+  t.regex(stderr, /crash_after_commit: hot_rows_mismatch = [1-9]/);
+  t.regex(stderr, /crash_after_commit: data_identical = false/);
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: boolean; faults: { kind: string; data_identical: boolean }[] };
+  t.false(result.ok);
+  t.deepEqual(result.faults.map((f) => [f.kind, f.data_identical]), [['crash_after_commit', false]]);
+});
