@@ -2,26 +2,15 @@
  * A kind's row of the report and the suite's verdict: the issue's counters (each must be 0) and
  * data_identical (must be true), with the kind, the broken invariant and the seed to reproduce it.
  */
+import type { Damage } from './damage.js';
 import type { KindRunResult } from './kindRun.js';
 
-export interface FaultRow {
-  kind: string;
-  injections: number;
-  tasks_retried: number;
-  ranges_lost: number;
-  ranges_double_registered: number;
-  overlapping_versions: number;
-  untracked_objects: number;
-  stale_cold_files: number;
-  hot_rows_mismatch: number;
-  running_with_lapsed_lease: number;
-  outbox_parked: number;
-  dead_letters_not_poison: number;
+/** The kind's damage (its cases aside), with how the run went around it. */
+export type FaultRow = { kind: string; injections: number } & Omit<Damage, 'problems'> & {
   supervisor_gave_up: number;
-  data_identical: boolean;
   recovery_s_p50: number;
   recovery_s_max: number;
-}
+};
 
 /** The counters that must be 0 (tasks_retried and injections only describe the run). */
 export const MUST_BE_ZERO = [
