@@ -11,6 +11,7 @@ import { createPgPool, schemaNames, type PgPool } from '../../drivers/postgres/p
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import { S3ObjectStore } from '../../drivers/store/s3ObjectStore.js';
 import { loadConfig } from '../../runtime/config.js';
+import { seededRandom } from '../../runtime/seededRandom.js';
 import { LocalCompose } from '../compose/localCompose.js';
 import { withCleanup } from '../processes/interrupt.js';
 import { DEMO_RPC_POOL, DEMO_RPC_POOL_VARIABLE, demoSyncJobYaml } from '../demo/demoJob.js';
@@ -19,7 +20,7 @@ import { jobSettled } from '../progress.js';
 import { RPC_POOL_ENV_PREFIX } from '../../drivers/chain/rpcPools.js';
 import type { ChaosStack } from './chaosStack.js';
 import { countDamage, type Damage, type RunData } from './damage.js';
-import { kindSeed, injectionMoments, seededRandom } from './schedule.js';
+import { kindSeed, injectionMoments } from './schedule.js';
 import { Supervisor } from './supervisor.js';
 import { FAILPOINTS_ON_SIGNAL, type ChaosContext, type FaultKind } from './kinds/faultKind.js';
 import { CHAOS_RPC_BATCH_SIZE, CHAOS_RPC_TIMEOUT_MS } from './kinds/rpcKinds.js';

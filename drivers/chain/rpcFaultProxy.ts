@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { seededRandom } from '../../runtime/seededRandom.js';
 
 export type RpcFault =
   /** Close the connection without answering. */
@@ -69,18 +70,6 @@ export interface RpcFaultProxy {
   stop(): Promise<void>;
 }
 
-/** mulberry32: a small, fast, seedable PRNG (deterministic across runs and platforms). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class FaultPlan {
   private seen = 0;
   private injected = 0;
@@ -90,7 +79,7 @@ class FaultPlan {
     private readonly schedule: FaultSchedule | undefined,
     private readonly maxFaults: number,
   ) {
-    this.random = mulberry32(schedule && 'seed' in schedule ? schedule.seed : 0);
+    this.random = seededRandom(schedule && 'seed' in schedule ? schedule.seed : 0);
   }
 
   /** The fault for the next request, if any. */
