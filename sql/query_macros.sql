@@ -83,18 +83,47 @@ CREATE MACRO stake_changes(chain, upto) AS TABLE
       from_hex('3e53c8b91747e1b72a44894db10f2a45fa632b161fdcdd3a17bd6be5482bac62')  -- Undelegate
     );
 
+-- name: native_diffs
+-- reads: geth_balance_diffs
+-- The native balance changes of `chain` (geth_balance_diffs: one row per transaction and account
+-- whose balance it changed), each with `ordinal`, its position in the chain: block_number × 2^32 +
+-- transaction_index, so "the last change at or before block N" is the largest `ordinal` below
+-- (N + 1) × 2^32.
+CREATE MACRO native_diffs(chain) AS TABLE
+  SELECT block_number, address,
+         block_number::UBIGINT * 4294967296 + transaction_index AS ordinal,
+         u256(from_value_binary) AS balance_before,
+         u256(to_value_binary) AS balance_after
+  FROM geth_balance_diffs
+  WHERE chain_id = chain;
+
+-- name: native_balances
+-- reads: geth_balance_diffs
+-- Every account's native balance at the close of block `at_block`, at any block (not sampled): the
+-- balance after its last change at or before the block (geth_balance_diffs, per transaction). The
+-- genesis allocation enters through the diffs themselves: an account none of whose changes is at
+-- or before the block has held, since genesis, what its first change found (that change's
+-- `from_value`). So no seed (no genesis file, no balances read) is needed; an account no
+-- transaction ever changed (a genesis allocation left untouched) is not in the diffs and not seen.
+-- Credits made outside any transaction (a block reward minted outside one, a withdrawal) are not in
+-- the diffs either: such an account reads the balance its last transaction left.
+CREATE MACRO native_balances(chain, at_block) AS TABLE
+  SELECT address,
+         coalesce(arg_max(balance_after, ordinal) FILTER (WHERE block_number <= at_block),
+                  arg_min(balance_before, ordinal)) AS balance
+  FROM native_diffs(chain)
+  GROUP BY address;
+
 -- name: ranked_holders
--- reads: logs, balances
+-- reads: logs, geth_balance_diffs
 -- Every holder with a positive balance of `token` at block `at_block`, ranked (1 = largest, ties by
--- address): an ERC-20 from its Transfer events; 'native' from the `balances` rows read at exactly
--- that block (eth_getBalance through balances_backfill; addresses not read there are not ranked).
+-- address): an ERC-20 from its Transfer events; 'native' from geth_balance_diffs (native_balances:
+-- exact at every block, for every account a transaction changed).
 CREATE MACRO ranked_holders(chain, token, at_block) AS TABLE
   SELECT row_number() OVER (ORDER BY balance DESC, address) AS rank, address, balance
   FROM (
     SELECT address, sum(delta) AS balance FROM erc20_balance_changes(chain, token, at_block) GROUP BY address
     UNION ALL
-    SELECT address, u256(balance_binary) AS balance
-    FROM balances
-    WHERE token = 'native' AND chain_id = chain AND block_number = at_block
+    SELECT address, balance FROM native_balances(chain, at_block) WHERE token = 'native'
   )
   WHERE balance > 0;

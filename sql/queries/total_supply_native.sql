@@ -1,5 +1,5 @@
 -- name: total_supply_native
--- description: Native total supply in wei at sampled blocks: genesis allocation plus minted block rewards minus burned base fees.
+-- description: Native total supply in wei at every sampled block: genesis allocation plus every transaction's net balance change (geth_balance_diffs: burned fees) plus minted block rewards.
 -- param chain_id: chain_id — The chain (default: the only chain registered)
 -- param from_block: block = 0 — First block of the window
 -- param to_block: block — Last block of the window, inclusive
@@ -8,12 +8,17 @@
 -- columns: block_number, total_supply_wei
 
 -- supply(N) = genesis_supply_wei
+--           + Σ (to_value − from_value) of geth_balance_diffs in blocks ≤ N
+--             (what transactions created or destroyed: the EIP-1559 base fee burned; value and
+--             priority fees only move between accounts, so they cancel)
 --           + Σ value of the successful syscallReward system transactions in blocks ≤ N
---             (from Monad's system sender to the staking precompile: the block reward, minted)
---           − Σ base_fee_per_gas × gas_used over blocks ≤ N (the EIP-1559 base fee is burned)
--- Priority fees only move wei to the block author. Cumulative from genesis whatever from_block is.
--- Sampled blocks are range(from_block, to_block + 1, step) plus to_block; one that is not in
--- `blocks` (not synced) gets NULL rather than a guess.
+--             (from Monad's system sender to the staking precompile: the block reward, minted
+--             outside the transaction's balance changes — the transaction moves the reward from the
+--             system sender, which is credited it outside any transaction, so no diff shows the mint)
+-- The same diffs answer the native holders (sql/query_macros.sql native_balances), so the supply and
+-- the balances agree at every block. Cumulative from genesis whatever from_block is. Sampled blocks
+-- are range(from_block, to_block + 1, step) plus to_block; one that is not in `blocks` (not synced)
+-- gets NULL rather than a guess.
 WITH rewards AS (
   SELECT block_number, sum(u256(value_binary)) AS minted_wei
   FROM transactions
@@ -25,14 +30,20 @@ WITH rewards AS (
     AND starts_with(hex(input), '791BDCF3')                                   -- syscallReward(address)
   GROUP BY block_number
 ),
+net_changes AS (
+  SELECT block_number, sum(balance_after - balance_before) AS net_wei
+  FROM native_diffs($chain_id)
+  WHERE block_number <= $to_block
+  GROUP BY block_number
+),
 supply AS (
   SELECT
     b.block_number,
     $genesis_supply_wei::HUGEINT
-      + sum(coalesce(r.minted_wei, 0) - coalesce(b.base_fee_per_gas, 0)::HUGEINT * b.gas_used)
-          OVER (ORDER BY b.block_number) AS total_supply_wei
+      + sum(coalesce(r.minted_wei, 0) + coalesce(d.net_wei, 0)) OVER (ORDER BY b.block_number) AS total_supply_wei
   FROM blocks b
   LEFT JOIN rewards r ON r.block_number = b.block_number
+  LEFT JOIN net_changes d ON d.block_number = b.block_number
   WHERE b.chain_id = $chain_id AND b.block_number <= $to_block
 )
 SELECT s.block_number, supply.total_supply_wei

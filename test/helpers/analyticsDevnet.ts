@@ -68,6 +68,7 @@ streams:
   blocks: {cryo_dataset_name: blocks, rpc_pool: devnet, chunk_size: 16, max_inflight: 2}
   transactions: {cryo_dataset_name: transactions, rpc_pool: devnet, chunk_size: 16, max_inflight: 2}
   logs: {cryo_dataset_name: logs, rpc_pool: devnet, chunk_size: 16, max_inflight: 2}
+  geth_balance_diffs: {cryo_dataset_name: geth_balance_diffs, rpc_pool: devnet, chunk_size: 16, max_inflight: 2}
 `),
     );
     await eventually(async () => ((await node.rt.syncJobs.status(jobId)).complete ? true : undefined), 90_000, 'the sync to complete');

@@ -146,7 +146,7 @@ test('queries share a locked DuckDB but see nothing of each other: fresh connect
   t.like(await qs.runJob(job(own, blocks(fileB))), { ok: true, rows: [[5, 100, 1]] }, "the second query sees its own view only");
   const after = await qs.runJob(job("SELECT count(*)::INTEGER FROM duckdb_views() WHERE NOT internal"));
   t.like(after, { ok: true, rows: [[0]] }, 'no view of an earlier query is left');
-  const tables = await qs.runJob(job("SELECT count(*)::INTEGER FROM duckdb_tables() WHERE NOT internal AND table_name NOT IN ('logs', 'balances')"));
+  const tables = await qs.runJob(job("SELECT count(*)::INTEGER FROM duckdb_tables() WHERE NOT internal AND table_name NOT IN ('logs', 'geth_balance_diffs')"));
   t.like(tables, { ok: true, rows: [[0]] }, 'no table but the empty ones the macros were created against');
   t.like(await qs.runJob(job('SELECT count(*)::INTEGER FROM logs')), { ok: true, rows: [[0]] }, 'and those stay empty');
 });
@@ -154,7 +154,7 @@ test('queries share a locked DuckDB but see nothing of each other: fresh connect
 test('a query gets the macros it calls, the macros those call, and the relations they read', (t) => {
   const macros = loadQueryMacros();
   const needs = queryNeeds(macros, { tables: ['blocks'], tableFunctions: ['ranked_holders'], functions: ['ranked_holders', 'sum'] });
-  t.deepEqual(needs.macros.map((m) => m.name), ['u256', 'erc20_transfers', 'erc20_balance_changes', 'ranked_holders']);
-  t.deepEqual(needs.relations.sort(), ['balances', 'blocks', 'logs']);
+  t.deepEqual(needs.macros.map((m) => m.name), ['u256', 'erc20_transfers', 'erc20_balance_changes', 'native_diffs', 'native_balances', 'ranked_holders']);
+  t.deepEqual(needs.relations.sort(), ['blocks', 'geth_balance_diffs', 'logs']);
   t.deepEqual(queryNeeds(macros, { tables: ['transactions'], tableFunctions: [], functions: ['count'] }), { macros: [], relations: ['transactions'] });
 });
