@@ -102,7 +102,7 @@ export async function scaleRound(spec: RoundSpec): Promise<RoundResult> {
     await sampler.start();
     const before = await cpu();
     const started = performance.now();
-    const yaml = demoSyncJobYaml({ chainId: spec.chainId, fromBlock: 0, toBlock: spec.end, traces: false, chunkSize: spec.chunkSize, maxInflight: spec.maxInflight });
+    const yaml = demoSyncJobYaml({ chainId: spec.chainId, fromBlock: 0, toBlock: spec.end, traces: false, balanceDiffs: false, chunkSize: spec.chunkSize, maxInflight: spec.maxInflight });
     const { jobId } = await jobs.apply(parseSyncJobSpec(yaml, 'bench job'));
     const deadline = Date.now() + SYNC_TIMEOUT_MS;
     while (!(await jobs.status(jobId)).complete) {

@@ -140,7 +140,7 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
     const random = seededRandom(kindSeed(options.seed, name));
     const ctx: ChaosContext = { supervisor, postgres: stack.postgres, s3: stack.s3, rpc: stack.rpc, db, random, leaseMs, failpointFile };
     const d = stack.devnet.description;
-    const yaml = demoSyncJobYaml({ chainId: d.chain_id, fromBlock: 0, toBlock: d.last_block + 1, traces: true, chunkSize: CHAOS_CHUNK_SIZE, traceChunkSize: CHAOS_CHUNK_SIZE });
+    const yaml = demoSyncJobYaml({ chainId: d.chain_id, fromBlock: 0, toBlock: d.last_block + 1, traces: true, balanceDiffs: false, chunkSize: CHAOS_CHUNK_SIZE, traceChunkSize: CHAOS_CHUNK_SIZE });
     const started = Date.now();
     const { job_id: jobId } = await new GatewayClient(supervisor.gateway).applyJob(yaml);
     const progress = new Progress(db, started);

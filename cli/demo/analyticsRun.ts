@@ -1,13 +1,12 @@
 /**
  * The demo's analytics as one run (a DAG of tasks): each analytic is a duckdb_query task whose
- * result is committed as a dataset; native top holders need their balances first, read by
- * balances_backfill tasks (every seen address at the last block, then the top N at sampled blocks).
+ * result is committed as a dataset. The native-coin ones read the synced geth_balance_diffs (the demo
+ * job syncs them), so no task reads balances first.
  */
 import type { RunSpec } from '../../actors/state/tasks/runSpec.js';
 
 export interface AnalyticsWindow {
   chainId: number;
-  rpcPool: string;
   fromBlock: number;
   toBlock: number;
   /** Sampling step for the series (supply, balance history). */
@@ -52,20 +51,8 @@ export function analyticsRunSpec(w: AnalyticsWindow): RunSpec {
   });
   const tasks: RunSpec['tasks'] = [
     query('native_supply', OUTPUTS.nativeSupply, 'total_supply_native', w.genesisSupplyWei === undefined ? series : { ...series, genesis_supply_wei: w.genesisSupplyWei }),
-    {
-      name: 'balances_at_tip',
-      operator: 'balances_backfill',
-      params: { ...chain, rpc_pool: w.rpcPool, addresses: 'seen', blocks: [w.toBlock] },
-      depends_on: [],
-    },
-    query('native_top', OUTPUTS.nativeTop, 'top_holders', { ...chain, token: 'native', n: w.topN, block: w.toBlock }, ['balances_at_tip']),
-    {
-      name: 'balances_history',
-      operator: 'balances_backfill',
-      params: { ...chain, rpc_pool: w.rpcPool, addresses: { top_holders: w.topN, block: w.toBlock }, blocks: sampledBlocks(w) },
-      depends_on: ['balances_at_tip'],
-    },
-    query('native_history', OUTPUTS.nativeHistory, 'holder_balance_history', { ...series, token: 'native', n: w.topN }, ['balances_history']),
+    query('native_top', OUTPUTS.nativeTop, 'top_holders', { ...chain, token: 'native', n: w.topN, block: w.toBlock }),
+    query('native_history', OUTPUTS.nativeHistory, 'holder_balance_history', { ...series, token: 'native', n: w.topN }),
     query('stake', OUTPUTS.stake, 'stake_by_validator', { ...chain, block: w.toBlock }),
     query('stake_history', OUTPUTS.stakeHistory, 'stake_history', series),
     query('concentration', OUTPUTS.concentration, 'stake_concentration', { ...chain, block: w.toBlock, k: w.topK }),

@@ -1,6 +1,6 @@
 /**
- * The demo's chain_sync job: blocks, transactions and logs (and geth_calls with traces) of one chain
- * from the `demo` RPC pool. It follows the head unless given a fixed target (the harness's, so the
+ * The demo's chain_sync job: blocks, transactions and logs (and geth_calls with traces, and the
+ * geth_balance_diffs the native-coin analytics answer from) of one chain from the `demo` RPC pool. It follows the head unless given a fixed target (the harness's, so the
  * job completes); the harness also takes smaller chunks, so a short chain still has many ranges.
  */
 import { RPC_POOL_ENV_PREFIX } from '../../drivers/chain/rpcPools.js';
@@ -21,16 +21,19 @@ export interface DemoJobOptions {
   /** End-exclusive fixed target; the job follows the head when omitted. */
   toBlock?: number;
   traces: boolean;
+  /** Also geth_balance_diffs (prestateTracer, a trace stream): what the native-coin analytics read. */
+  balanceDiffs: boolean;
   /** Blocks per range of the non-trace streams. */
   chunkSize?: number;
   /** Ranges in flight per stream (more workers need more to share). */
   maxInflight?: number;
-  /** Blocks per geth_calls range. */
+  /** Blocks per range of the trace streams (geth_calls, geth_balance_diffs). */
   traceChunkSize?: number;
 }
 
-export function demoSyncJobYaml({ chainId, fromBlock, toBlock, traces, chunkSize = CHUNK_SIZE, maxInflight = MAX_INFLIGHT, traceChunkSize = TRACE_CHUNK_SIZE }: DemoJobOptions): string {
-  const streams = ['blocks', 'transactions', 'logs', ...(traces ? ['geth_calls'] : [])];
+export function demoSyncJobYaml({ chainId, fromBlock, toBlock, traces, balanceDiffs, chunkSize = CHUNK_SIZE, maxInflight = MAX_INFLIGHT, traceChunkSize = TRACE_CHUNK_SIZE }: DemoJobOptions): string {
+  const streams = ['blocks', 'transactions', 'logs', ...(traces ? ['geth_calls'] : []), ...(balanceDiffs ? ['geth_balance_diffs'] : [])];
+  const traceStream = (s: string): boolean => s === 'geth_calls' || s === 'geth_balance_diffs';
   const mode =
     toBlock === undefined
       ? `{kind: follow_head, from_block: ${fromBlock}, head_poll_interval_seconds: 0.5}`
@@ -42,7 +45,7 @@ export function demoSyncJobYaml({ chainId, fromBlock, toBlock, traces, chunkSize
     `mode: ${mode}`,
     'streams:',
     ...streams.map(
-      (s) => `  ${s}: {cryo_dataset_name: ${s}, rpc_pool: ${DEMO_RPC_POOL}, chunk_size: ${s === 'geth_calls' ? traceChunkSize : chunkSize}, max_inflight: ${maxInflight}}`,
+      (s) => `  ${s}: {cryo_dataset_name: ${s}, rpc_pool: ${DEMO_RPC_POOL}, chunk_size: ${traceStream(s) ? traceChunkSize : chunkSize}, max_inflight: ${maxInflight}}`,
     ),
   ].join('\n');
 }

@@ -22,7 +22,7 @@ import { openSession } from '../session.js';
 import { tierLines, watchJob } from '../progress.js';
 import { formatTable } from '../resultTable.js';
 import { analyticsRunSpec, OUTPUTS, type AnalyticsWindow } from './analyticsRun.js';
-import { DEMO_RPC_POOL, DEMO_RPC_POOL_VARIABLE, demoSyncJobYaml } from './demoJob.js';
+import { DEMO_RPC_POOL_VARIABLE, demoSyncJobYaml } from './demoJob.js';
 import { loadConfig } from '../../runtime/config.js';
 
 export interface DemoOptions {
@@ -77,9 +77,9 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
       await supervisor.start();
       const rt = session.rt;
 
-      step(3, `syncing blocks ${chain.fromBlock}..${chain.head} (${options.traces ? 'blocks, transactions, logs, geth_calls' : 'blocks, transactions, logs'})`);
+      step(3, `syncing blocks ${chain.fromBlock}..${chain.head} (blocks, transactions, logs, ${options.traces ? 'geth_calls, ' : ''}geth_balance_diffs)`);
       const syncStarted = performance.now();
-      const { jobId } = await rt.syncJobs.apply(parseSyncJobSpec(demoSyncJobYaml({ chainId: chain.chainId, fromBlock: chain.fromBlock, traces: options.traces }), 'demo job'));
+      const { jobId } = await rt.syncJobs.apply(parseSyncJobSpec(demoSyncJobYaml({ chainId: chain.chainId, fromBlock: chain.fromBlock, traces: options.traces, balanceDiffs: true }), 'demo job'));
       let synced = await watchJob(rt.syncJobs, jobId, process.stderr, caughtUpTo(chain.head));
       let head = chain.head;
       if (devnet && options.followBlocks > 0) {
@@ -113,7 +113,6 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
       step(5, 'analytics: supply by block, top holders with history, stake concentration (duckdb_query tasks)');
       const window: AnalyticsWindow = {
         chainId: chain.chainId,
-        rpcPool: DEMO_RPC_POOL,
         fromBlock: chain.fromBlock,
         toBlock: head,
         step: Math.max(1, Math.ceil((head - chain.fromBlock) / SERIES_POINTS)),

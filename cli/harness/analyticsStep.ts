@@ -6,7 +6,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DevnetDescription } from '../../drivers/devnet/devnet.js';
 import { DevnetAnswers } from '../../drivers/devnet/devnetAnswers.js';
 import { analyticsRunSpec, type AnalyticsWindow } from '../demo/analyticsRun.js';
-import { DEMO_RPC_POOL } from '../demo/demoJob.js';
 import type { GatewayClient, RunStatus } from './gatewayClient.js';
 import { ANALYTICS_INVARIANTS, analyticsInvariants } from './invariants/analyticsInvariants.js';
 import { errorLine, invariant, notReached, type Invariant } from './invariants/invariant.js';
@@ -31,7 +30,6 @@ export async function analyticsStep(
   if (unfinished !== undefined) return [notReached(RUN_SUCCEEDS, unfinished), ...skipped(unfinished)];
   const window: AnalyticsWindow & { token: string } = {
     chainId: d.chain_id,
-    rpcPool: DEMO_RPC_POOL,
     fromBlock: 0,
     toBlock: d.last_block,
     step: Math.ceil(d.last_block / SAMPLES),

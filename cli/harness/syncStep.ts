@@ -33,7 +33,7 @@ export async function syncWithWorkerCrash(
   options: { chunkSize: number; timeoutSeconds: number },
   say: (line: string) => void,
 ): Promise<SyncOutcome> {
-  const yaml = demoSyncJobYaml({ chainId: d.chain_id, fromBlock: 0, toBlock: d.last_block + 1, traces: false, chunkSize: options.chunkSize });
+  const yaml = demoSyncJobYaml({ chainId: d.chain_id, fromBlock: 0, toBlock: d.last_block + 1, traces: false, balanceDiffs: true, chunkSize: options.chunkSize });
   const { job_id: jobId } = await api.applyJob(yaml);
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   let watching = true;
