@@ -1,7 +1,7 @@
 /**
  * The analytics measured: the six stored templates with parameters covering the whole window
  * (`top_holders` and `holder_balance_history` for the ERC-20, from Transfer logs, and again for the
- * native coin, from `balances`), each with a check of its answer against what the generator knows
+ * native coin, from `geth_balance_diffs`), each with a check of its answer against what the generator knows
  * the chain adds up to, so a benchmark of a trivial or wrong answer fails instead of printing.
  */
 import type { ResultCell, ResultColumn } from '../../actors/query/queryTypes.js';

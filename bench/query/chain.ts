@@ -17,6 +17,9 @@
  * chain state at the block's start (balances, nonces, stakes, base fee). The state is checkpointed
  * at every range start in one pass over the chain, so any (dataset, range) can be generated on its
  * own, and the four datasets of a range agree with each other (same hashes, same transactions).
+ * The native balances of the accounts, the staking precompile and the system sender are tracked
+ * per transaction, so geth_balance_diffs holds every change a transaction makes; the block reward
+ * is minted as the devnet mints it, by a credit to the system sender outside any transaction.
  *
  * A range comes out as the JSON the ingest fetches from a node (fetched.ts), so the bench's record
  * batches are the ingest decoders' own.
@@ -31,12 +34,12 @@
  */
 import type { Address, Hash } from 'viem';
 import { Random } from '../../drivers/devnet/random.js';
-import type { BlockContext, Rows } from './blockBuilder.js';
-import { ZERO_ADDRESS, ZERO_HASH } from './chainEncoding.js';
+import { closeBalanceDiff, type BlockContext, type Rows } from './blockBuilder.js';
+import { STAKING, SYSTEM, ZERO_ADDRESS, ZERO_HASH } from './chainEncoding.js';
 import { EPOCH_BLOCKS, GENESIS_TIMESTAMP, MIN_BASE_FEE, REFERENCE_BASE_FEE, TARGET_GAS, TXS_PER_BLOCK, VALIDATORS } from './chainParameters.js';
 import { mixSeed, randomHash } from './chainRandom.js';
 import { chainAccounts, cloneState, genesisState, rankHolders, type ChainAccounts, type ChainState } from './chainState.js';
-import { emptyRange, pushBlock, quantity, type RangeFetched } from './fetched.js';
+import { emptyRange, pushBlock, type RangeFetched } from './fetched.js';
 import { blockReward, createValidators } from './stakingTransactions.js';
 import { deployToken } from './tokenTransactions.js';
 import { userTx } from './userTransactions.js';
@@ -46,11 +49,9 @@ export interface ChainOptions {
   blocks: number;
   /** Blocks per committed range (one file per dataset per range). */
   rangeBlocks: number;
-  /** Balances of the top holders are read every `sampleStep` blocks (and at the last block). */
+  /** The series analytics sample every `sampleStep` blocks (and the last block). */
   sampleStep: number;
   accounts?: number;
-  /** How many of the top native holders get a balances row at every sampled block. */
-  trackedHolders?: number;
 }
 
 /** What the whole chain adds up to, for the benchmark's sanity checks of every analytic's answer. */
@@ -62,14 +63,13 @@ export interface ChainTruth {
   tokenSupply: bigint;
   /** Stake per validator id (1-based) after the last block. */
   stakes: bigint[];
-  /** Top holders at the last block, largest first, ties by address. */
+  /** Top holders at the last block, largest first, ties by address (native: the precompile and the system sender too). */
   topToken: Array<{ address: Address; balance: bigint }>;
   topNative: Array<{ address: Address; balance: bigint }>;
-  rows: { blocks: number; transactions: number; logs: number; balances: number };
+  rows: { blocks: number; transactions: number; logs: number; geth_balance_diffs: number };
 }
 
 const DEFAULT_ACCOUNTS = 300;
-const DEFAULT_TRACKED = 10;
 
 export class SyntheticChain {
   readonly seed: number;
@@ -82,7 +82,6 @@ export class SyntheticChain {
   readonly genesisSupplyWei: bigint;
   private readonly accounts: ChainAccounts;
   private readonly checkpoints = new Map<number, ChainState>();
-  private readonly tracked: Address[];
   private readonly truthValue: ChainTruth;
 
   constructor(options: ChainOptions) {
@@ -100,20 +99,16 @@ export class SyntheticChain {
     const state = genesisState(options.seed, this.accounts);
     this.genesisSupplyWei = state.nativeSupply;
     // One pass over the chain: checkpoints at range starts, the row counts and the final state.
-    // Balances rows depend on the top native holders at the last block, known only afterwards,
-    // so they are counted from the sampling rule rather than emitted here.
-    const counts = { blocks: 0, transactions: 0, logs: 0 };
+    const counts = { blocks: 0, transactions: 0, logs: 0, geth_balance_diffs: 0 };
     for (let b = 0; b < this.blocks; b++) {
       if (b % this.rangeBlocks === 0) this.checkpoints.set(b, cloneState(state));
       const made = this.block(b, state, null);
       counts.blocks++;
       counts.transactions += made.transactions;
       counts.logs += made.logs;
+      counts.geth_balance_diffs += made.balanceDiffs;
     }
-    const topNative = rankHolders(this.addresses, state.native);
-    this.tracked = topNative.slice(0, options.trackedHolders ?? DEFAULT_TRACKED).map((h) => h.address);
-    let sampled = 0;
-    for (let b = 0; b < this.blocks; b++) if (this.isSampled(b)) sampled++;
+    const topNative = rankHolders([...this.addresses, STAKING, SYSTEM], [...state.native, state.stakingBalance, state.systemBalance]);
     this.truthValue = {
       lastBlock: this.lastBlock,
       genesisSupplyWei: this.genesisSupplyWei,
@@ -122,17 +117,12 @@ export class SyntheticChain {
       stakes: state.validatorStake.slice(),
       topToken: rankHolders(this.addresses, state.tokens),
       topNative,
-      rows: { ...counts, balances: (sampled - 1) * this.tracked.length + accounts },
+      rows: counts,
     };
   }
 
   get truth(): ChainTruth {
     return this.truthValue;
-  }
-
-  /** Blocks whose balances are read: every sampleStep-th and the last (as the templates sample). */
-  isSampled(block: number): boolean {
-    return block % this.sampleStep === 0 || block === this.lastBlock;
   }
 
   /** The ranges [start, end) of the chain, rangeBlocks each. */
@@ -148,23 +138,8 @@ export class SyntheticChain {
     if (!checkpoint) throw new RangeError(`${start} is not a range start (ranges are ${this.rangeBlocks} blocks)`);
     const state = cloneState(checkpoint);
     const rows = emptyRange();
-    for (let b = start; b < Math.min(end, this.blocks); b++) {
-      this.block(b, state, rows);
-      if (this.isSampled(b)) this.sampleBalances(b, state, rows);
-    }
+    for (let b = start; b < Math.min(end, this.blocks); b++) this.block(b, state, rows);
     return rows;
-  }
-
-  /** `eth_getBalance` answers at block b. */
-  private sampleBalances(b: number, state: ChainState, rows: RangeFetched): void {
-    const read = (address: Address, i: number): void => {
-      rows.balances.balances.push({ block: b, address, balance: quantity(state.native[i]!) });
-    };
-    if (b === this.lastBlock) {
-      this.addresses.forEach(read);
-      return;
-    }
-    for (const address of this.tracked) read(address, this.addresses.indexOf(address));
   }
 
   private blockHash(b: number): Hash {
@@ -172,17 +147,17 @@ export class SyntheticChain {
   }
 
   /** Advances `state` over block b and appends its rows (if `rows`); returns how many it made. */
-  private block(b: number, state: ChainState, rows: Rows): { transactions: number; logs: number } {
+  private block(b: number, state: ChainState, rows: Rows): { transactions: number; logs: number; balanceDiffs: number } {
     const hash = rows === null ? '0x' : this.blockHash(b);
     const timestamp = GENESIS_TIMESTAMP + Math.floor((b * 2) / 5); // ~0.4 s blocks
     if (b === 0) {
-      if (rows) pushBlock(rows, { number: 0, hash, parentHash: ZERO_HASH, timestamp, author: ZERO_ADDRESS, gasUsed: 0n, baseFee: state.baseFee }, [], []);
-      return { transactions: 0, logs: 0 };
+      if (rows) pushBlock(rows, { number: 0, hash, parentHash: ZERO_HASH, timestamp, author: ZERO_ADDRESS, gasUsed: 0n, baseFee: state.baseFee }, [], [], []);
+      return { transactions: 0, logs: 0, balanceDiffs: 0 };
     }
     const rng = new Random(mixSeed(this.seed, b, 0x7a11));
     const baseFee = state.baseFee;
     const epoch = BigInt(Math.floor(b / EPOCH_BLOCKS));
-    const ctx: BlockContext = { accounts: this.accounts, b, hash, rng, state, rows, baseFee, epoch, txIndex: 0, logIndex: 0, gasUsed: 0n, transactions: [], receipts: [] };
+    const ctx: BlockContext = { accounts: this.accounts, b, hash, rng, state, rows, baseFee, epoch, txIndex: 0, logIndex: 0, gasUsed: 0n, transactions: [], receipts: [], balanceTraces: [], txBalances: new Map(), balanceDiffRows: 0 };
     // Authors are validators drawn by stake at block start; block 1 has none yet and is the first one's.
     const authorIndex = b === 1 ? 0 : drawAuthor(rng, state);
     const author = this.addresses[authorIndex]!;
@@ -198,11 +173,12 @@ export class SyntheticChain {
       const count = Math.max(4, Math.min(40, Math.round(TXS_PER_BLOCK * demand * (0.75 + 0.5 * rng.next()))));
       for (let i = 0; i < count; i++) userTx(ctx, authorIndex);
     }
-    if (rows) pushBlock(rows, { number: b, hash, parentHash: this.blockHash(b - 1), timestamp, author, gasUsed: ctx.gasUsed, baseFee }, ctx.transactions, ctx.receipts);
+    closeBalanceDiff(ctx);
+    if (rows) pushBlock(rows, { number: b, hash, parentHash: this.blockHash(b - 1), timestamp, author, gasUsed: ctx.gasUsed, baseFee }, ctx.transactions, ctx.receipts, ctx.balanceTraces);
     // EIP-1559: ±12.5 % at most, toward the target.
     const next = baseFee + (baseFee * (ctx.gasUsed - TARGET_GAS)) / TARGET_GAS / 8n;
     state.baseFee = next < MIN_BASE_FEE ? MIN_BASE_FEE : next;
-    return { transactions: ctx.txIndex, logs: ctx.logIndex };
+    return { transactions: ctx.txIndex, logs: ctx.logIndex, balanceDiffs: ctx.balanceDiffRows };
   }
 }
 

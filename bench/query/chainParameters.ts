@@ -17,6 +17,8 @@ export const REFERENCE_BASE_FEE = 50n * GWEI;
 export const MIN_BASE_FEE = GWEI;
 /** EIP-1559 target: about what 20 user transactions and the reward use, so the base fee moves both ways. */
 export const TARGET_GAS = 1_100_000n;
+/** The system sender's genesis fund: it pays each reward (credited back) and its gas, ~125 MON over 50,000 blocks. */
+export const SYSTEM_SENDER_FUND_WEI = 1_000n * ETHER;
 /** What a sender keeps back when it sends or delegates native value. */
 export const RESERVE_WEI = 10n * ETHER;
 export const GENESIS_TIMESTAMP = 1_735_689_600;

@@ -5,7 +5,7 @@
  */
 import { encodePacked, keccak256, type Address } from 'viem';
 import { PowerLaw, Random } from '../../drivers/devnet/random.js';
-import { ETHER, REFERENCE_BASE_FEE, VALIDATORS } from './chainParameters.js';
+import { ETHER, REFERENCE_BASE_FEE, SYSTEM_SENDER_FUND_WEI, VALIDATORS } from './chainParameters.js';
 import { mixSeed } from './chainRandom.js';
 
 /** Who acts on the chain and how they are drawn; accounts 0 … VALIDATORS − 1 are the validators. */
@@ -33,6 +33,10 @@ export function chainAccounts(seed: number, count: number): ChainAccounts {
 /** Chain state at the start of a block. */
 export interface ChainState {
   native: bigint[];
+  /** The staking precompile's native balance: every stake and every block reward it was paid. */
+  stakingBalance: bigint;
+  /** The system sender's: it pays each reward and gas, and is credited each reward outside transactions. */
+  systemBalance: bigint;
   tokens: bigint[];
   nonces: number[];
   systemNonce: number;
@@ -48,12 +52,17 @@ export interface ChainState {
   tokenSupply: bigint;
 }
 
-/** Block 0: validators hold 2,000,000 MON each, other accounts a log-uniform 50–200,000 MON. */
+/**
+ * Block 0: validators hold 2,000,000 MON each, other accounts a log-uniform 50–200,000 MON, the
+ * system sender its gas fund.
+ */
 export function genesisState(seed: number, accounts: ChainAccounts): ChainState {
   const rng = new Random(mixSeed(seed, 0, 0x6e5e));
   const native = accounts.addresses.map((_, i) => (i < VALIDATORS ? 2_000_000n * ETHER : BigInt(Math.floor(rng.logUniform(50, 200_000))) * ETHER));
   return {
     native,
+    stakingBalance: 0n,
+    systemBalance: SYSTEM_SENDER_FUND_WEI,
     tokens: accounts.addresses.map(() => 0n),
     nonces: accounts.addresses.map(() => 0),
     systemNonce: 0,
@@ -62,7 +71,7 @@ export function genesisState(seed: number, accounts: ChainAccounts): ChainState 
     delegationKeys: [],
     withdrawId: 0,
     baseFee: REFERENCE_BASE_FEE,
-    nativeSupply: native.reduce((a, b) => a + b, 0n),
+    nativeSupply: native.reduce((a, b) => a + b, SYSTEM_SENDER_FUND_WEI),
     tokenSupply: 0n,
   };
 }
@@ -70,6 +79,8 @@ export function genesisState(seed: number, accounts: ChainAccounts): ChainState 
 export function cloneState(s: ChainState): ChainState {
   return {
     native: s.native.slice(),
+    stakingBalance: s.stakingBalance,
+    systemBalance: s.systemBalance,
     tokens: s.tokens.slice(),
     nonces: s.nonces.slice(),
     systemNonce: s.systemNonce,

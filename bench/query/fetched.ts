@@ -1,6 +1,6 @@
 /**
  * The synthetic chain as a node answers it: the JSON-RPC shapes the ingest fetches (blocks,
- * transactions with their receipts, `eth_getLogs` logs, `eth_getBalance` reads), so the bench's
+ * transactions with their receipts, `eth_getLogs` logs, prestateTracer diffs), so the bench's
  * record batches come from the ingest's own decoders (`decodeDataset`) and the Parquet files and hot
  * rows are exactly what cryo_ingest writes. Fields no decoder reads (roots, bloom, signature, …)
  * are constant filler.
@@ -8,8 +8,9 @@
 import type { Address, Hash, Hex, RpcTransaction, RpcTransactionReceipt } from 'viem';
 import type { FetchedByDataset } from '../../drivers/chain/datasets.js';
 import type { RpcBlockWithHashes } from '../../drivers/chain/fetch.js';
+import type { PrestateDiff, TransactionTrace } from '../../drivers/chain/rpcSchema.js';
 
-export const BENCH_DATASETS = ['blocks', 'transactions', 'logs', 'balances'] as const;
+export const BENCH_DATASETS = ['blocks', 'transactions', 'logs', 'geth_balance_diffs'] as const;
 export type BenchDataset = (typeof BENCH_DATASETS)[number];
 
 export function isBenchDataset(value: unknown): value is BenchDataset {
@@ -20,7 +21,7 @@ export function isBenchDataset(value: unknown): value is BenchDataset {
 export type RangeFetched = { [D in BenchDataset]: FetchedByDataset[D] };
 
 export function emptyRange(): RangeFetched {
-  return { blocks: { blocks: [] }, transactions: { blocks: [], receipts: [] }, logs: { logs: [], headers: [] }, balances: { balances: [] } };
+  return { blocks: { blocks: [] }, transactions: { blocks: [], receipts: [] }, logs: { logs: [], headers: [] }, geth_balance_diffs: { blocks: [], headers: [] } };
 }
 
 /** What the generator decides of a block. */
@@ -62,11 +63,23 @@ export const quantity = (value: number | bigint): Hex => `0x${value.toString(16)
 const ZERO_32: Hash = `0x${'00'.repeat(32)}`;
 const EMPTY_BLOOM: Hex = `0x${'00'.repeat(256)}`;
 
-/** Appends a block to the `blocks` (hashes only) and `transactions` (full, with receipts) datasets, and its header to `logs`. */
-export function pushBlock(range: RangeFetched, block: SyntheticBlock, transactions: SyntheticRpcTx[], receipts: RpcTransactionReceipt[]): void {
+/**
+ * Appends a block to the `blocks` (hashes only), `transactions` (full, with receipts) and
+ * `geth_balance_diffs` (one prestateTracer diff per transaction) datasets, and its header to `logs`.
+ */
+export function pushBlock(
+  range: RangeFetched,
+  block: SyntheticBlock,
+  transactions: SyntheticRpcTx[],
+  receipts: RpcTransactionReceipt[],
+  balanceTraces: TransactionTrace<PrestateDiff>[],
+): void {
   const header = blockHeader(block);
-  range.blocks.blocks.push({ ...header, transactions: transactions.map((tx) => tx.hash) });
-  range.logs.headers.push({ ...header, transactions: transactions.map((tx) => tx.hash) });
+  const withHashes = { ...header, transactions: transactions.map((tx) => tx.hash) };
+  range.blocks.blocks.push(withHashes);
+  range.logs.headers.push(withHashes);
+  range.geth_balance_diffs.headers.push(withHashes);
+  range.geth_balance_diffs.blocks.push({ blockNumber: block.number, traces: balanceTraces });
   range.transactions.blocks.push({ ...header, transactions });
   range.transactions.receipts.push(receipts);
 }

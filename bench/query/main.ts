@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const truth = chain.truth;
   log(
     `synthetic chain: ${options.blocks} blocks, ${truth.rows.transactions} transactions, ${truth.rows.logs} logs, ` +
-      `${truth.rows.balances} balances rows (state pass ${generateS.toFixed(1)} s)`,
+      `${truth.rows.geth_balance_diffs} balance diffs (state pass ${generateS.toFixed(1)} s)`,
   );
 
   let inst: Installation | undefined;

@@ -43,7 +43,7 @@ export interface QueryBenchResult {
   runs: number;
   range_blocks: number;
   sample_step: number;
-  rows: { blocks: number; transactions: number; logs: number; balances: number };
+  rows: { blocks: number; transactions: number; logs: number; geth_balance_diffs: number };
   files: Record<string, { files: number; bytes: number }>;
   setup: { generate_s: number; commit_s: number; tasks: number; hot_rows_in_postgres: Record<string, number> };
   /** Part of every cold figure: a fresh query process and DuckDB loaded in it (SELECT 1 jobs). */
@@ -124,7 +124,7 @@ export function formatTables(result: QueryBenchResult): string {
   const { ratio, targets, tip } = result;
   const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   return [
-    `${result.blocks} blocks: ${result.rows.blocks} blocks, ${result.rows.transactions} transactions, ${result.rows.logs} logs, ${result.rows.balances} balances rows`,
+    `${result.blocks} blocks: ${result.rows.blocks} blocks, ${result.rows.transactions} transactions, ${result.rows.logs} logs, ${result.rows.geth_balance_diffs} balance diffs`,
     main,
     '',
     'where the warm service time goes (medians; conn setup = a SELECT 1 job over the same relations, query = the job beyond it, vs direct = its excess over the direct run; rest = service − gate − pin − hold − job):',

@@ -104,12 +104,6 @@ function syntheticRangeOperator(chainId: number, cache: RangeCache): Operator {
   };
 }
 
-/** Which datasets a range has rows for: balances only where a sampled block falls in it. */
-function datasetsOf(chain: SyntheticChain, start: number, end: number): BenchDataset[] {
-  let sampled = false;
-  for (let b = start; b < end && !sampled; b++) sampled = chain.isSampled(b);
-  return BENCH_DATASETS.filter((d) => d !== 'balances' || sampled);
-}
 
 export async function openInstallation(chain: SyntheticChain, chainId: number, hotRetentionBlocks: number): Promise<{ inst: Installation; supervisor: Supervisor }> {
   const prefix = `bench_query_${randomBytes(4).toString('hex')}_`;
@@ -120,7 +114,7 @@ export async function openInstallation(chain: SyntheticChain, chainId: number, h
   const log = createLogger(process.env.TRACE_BENCH_LOG_LEVEL ?? 'silent');
   await migrate(DATABASE_URL, schemas);
   const objects = new LazyObjectStore(() => openObjectStore({ config, dataDir: path.join(root, 's3'), log }));
-  const cache = new RangeCache(chain, (start) => datasetsOf(chain, start, Math.min(start + chain.rangeBlocks, chain.blocks)).length);
+  const cache = new RangeCache(chain, () => BENCH_DATASETS.length);
   const operators = builtinOperators().register(OPERATOR, syntheticRangeOperator(chainId, cache));
   const rt = openRuntime({ config, log, url: DATABASE_URL, objects, operators });
   const supervisor = buildSupervisor(rt, ['dispatcher', 'publisher', 'heartbeat', 'worker']);
@@ -176,7 +170,7 @@ export async function commitChain(inst: Installation, chain: SyntheticChain, spa
   const { hotFrom } = span;
   const tasks: RunSpec['tasks'] = [];
   for (const { start, end } of chain.ranges().filter((r) => r.start >= span.from && r.end <= span.to)) {
-    for (const dataset of datasetsOf(chain, start, end)) {
+    for (const dataset of BENCH_DATASETS) {
       tasks.push({ name: `${dataset}_${start}`, operator: OPERATOR, params: { dataset, start, end, hot: start >= hotFrom }, max_attempts: 3, depends_on: [] });
     }
   }

@@ -5,7 +5,7 @@
  */
 import type { Hex } from 'viem';
 import { BLOCK_REWARD_WEI } from '../../drivers/devnet/monad.js';
-import { accountTx, emitLog, includeTx, maxUserFee, nextTxHash, type BlockContext } from './blockBuilder.js';
+import { accountTx, addNative, emitLog, includeTx, maxUserFee, nextTxHash, type BlockContext } from './blockBuilder.js';
 import { addressTopic, addressWord, SELECTOR, STAKING, SYSTEM, TOPICS, word } from './chainEncoding.js';
 import { ETHER, GAS, RESERVE_WEI, VALIDATORS } from './chainParameters.js';
 import type { ChainState } from './chainState.js';
@@ -33,6 +33,7 @@ export function createValidators(ctx: BlockContext): void {
     const input: Hex = `0x${SELECTOR.addValidator}${args}`;
     const tx = accountTx(ctx, v, STAKING, amount, input, GAS.addValidator, true, 0);
     if (!tx) continue;
+    addNative(ctx, 'staking', amount);
     state.validatorStake[v]! += amount;
     addStake(state, accounts.addresses.length, v, v, amount);
     const id = BigInt(v + 1);
@@ -65,6 +66,11 @@ export function blockReward(ctx: BlockContext, authorIndex: number): void {
   };
   includeTx(ctx, tx);
   // Minted, and the system sender pays the base fee like anyone (as on the devnet: EIP-1559, no tip).
+  // The transaction moves the reward from the system sender to the precompile; the mint is a credit
+  // to the system sender outside any transaction (as the devnet's), so no balance diff shows it.
+  addNative(ctx, 'system', -(BLOCK_REWARD_WEI + tx.gasUsed * ctx.baseFee));
+  addNative(ctx, 'staking', BLOCK_REWARD_WEI);
+  state.systemBalance += BLOCK_REWARD_WEI;
   state.nativeSupply += BLOCK_REWARD_WEI - tx.gasUsed * ctx.baseFee;
   emitLog(ctx, tx, STAKING, [TOPICS.validatorRewarded, `0x${word(authorIndex + 1)}`, addressTopic(SYSTEM)], word(BLOCK_REWARD_WEI) + word(ctx.epoch));
 }
@@ -78,6 +84,7 @@ export function delegate(ctx: BlockContext, from: number, fraction: number, vali
   const id = BigInt(validator + 1);
   const tx = accountTx(ctx, from, STAKING, amount, `0x${SELECTOR.delegate}${word(id)}`, GAS.delegate, true, authorIndex);
   if (!tx) return;
+  addNative(ctx, 'staking', amount);
   state.validatorStake[validator]! += amount;
   addStake(state, accounts.addresses.length, validator, from, amount);
   emitLog(ctx, tx, STAKING, [TOPICS.delegate, `0x${word(id)}`, addressTopic(accounts.addresses[from]!)], word(amount) + word(ctx.epoch + 1n));
@@ -105,6 +112,7 @@ export function undelegate(ctx: BlockContext, fraction: number, share: number, a
   state.withdrawId = (withdrawId + 1) % 256;
   state.validatorStake[v]! -= amount;
   state.stakes.set(key, stake - amount);
-  state.native[delegator]! += amount;
+  addNative(ctx, 'staking', -amount);
+  addNative(ctx, delegator, amount);
   emitLog(ctx, tx, STAKING, [TOPICS.undelegate, `0x${word(id)}`, addressTopic(accounts.addresses[delegator]!)], word(withdrawId) + word(amount) + word(ctx.epoch + 1n));
 }

@@ -3,7 +3,7 @@
  * counterparty and validator drawn by power laws, then a native transfer or the token or staking
  * call of that kind.
  */
-import { accountTx, maxUserFee, type BlockContext } from './blockBuilder.js';
+import { accountTx, addNative, maxUserFee, type BlockContext } from './blockBuilder.js';
 import { GAS, MIX, MIX_TOTAL, RESERVE_WEI, type UserKind } from './chainParameters.js';
 import { delegate, undelegate } from './stakingTransactions.js';
 import { burnToken, mintToken, transferToken } from './tokenTransactions.js';
@@ -24,7 +24,7 @@ function transferNative(ctx: BlockContext, from: number, to: number, fraction: n
   if (spendable <= 0n) return;
   const value = (spendable * BigInt(Math.floor(1 + fraction * 50_000_000))) / 1_000_000_000n; // ≤ 5 %
   const tx = accountTx(ctx, from, ctx.accounts.addresses[to]!, value, '0x', GAS.transfer, true, authorIndex);
-  if (tx) state.native[to]! += value;
+  if (tx) addNative(ctx, to, value);
 }
 
 /** Appends one user transaction to the block (or nothing, when its sender cannot afford it). */
