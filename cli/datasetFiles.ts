@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { tableFromIPC } from 'apache-arrow';
 import type { DatasetVersion } from '../actors/state/datasetRegistry.js';
-import { columnsOfConfig, DATASET_CATALOG, isCryoDataset } from '../drivers/datasets/catalog.js';
+import { columnsOfConfig, isCryoDataset } from '../drivers/datasets/catalog.js';
 import { parquetToIpc } from '../drivers/parquet/parquetReader.js';
 import type { ObjectStore } from '../drivers/store/objectStore.js';
 
@@ -38,8 +38,7 @@ export interface CheckedFile {
 /** `name Type` per column of a file of a Cryo dataset with this config; null for other datasets (their schema is their own). */
 function expectedSchema(version: DatasetVersion): string[] | null {
   if (!isCryoDataset(version.dataset)) return null;
-  const types = new Map(DATASET_CATALOG[version.dataset].decodedColumns.map((c) => [c.name, c.arrowType]));
-  return columnsOfConfig(version.dataset, version.config_hash).map((name) => `${name} ${types.get(name) ?? '?'}`);
+  return columnsOfConfig(version.dataset, version.config_hash).map(({ name, type }) => `${name} ${type}`);
 }
 
 /** Reads each object of `version` from the store and checks it against the registry. */

@@ -1,6 +1,7 @@
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { columnSelectionErrors, HOT_DATASETS } from '../../drivers/datasets/catalog.js';
+import { LogEventError, parseLogEvent } from '../../drivers/datasets/logEvent.js';
 
 /** The operator every planned range runs. */
 export const INGEST_OPERATOR = 'cryo_ingest';
@@ -21,14 +22,34 @@ const StreamSchema = z
       .object({ include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() })
       .strict()
       .optional(),
+    /**
+     * logs only, as Cryo's --event-signature: a Solidity event signature; the stream keeps only the
+     * logs of that event, its files with decoded `event__<param>` columns (hot rows keep the defaults).
+     */
+    event: z.string().optional(),
   })
   .strict()
   .superRefine((stream, ctx) => {
+    if (stream.event !== undefined) {
+      const problem = stream.cryo_dataset_name === 'logs' ? logEventProblem(stream.event) : `only a logs stream decodes events, not ${stream.cryo_dataset_name}`;
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, path: ['event'] });
+    }
     if (stream.columns === undefined) return;
     for (const { field, message } of columnSelectionErrors(stream.cryo_dataset_name, stream.columns)) {
       ctx.addIssue({ code: 'custom', message, path: ['columns', field] });
     }
   });
+
+/** Why `signature` cannot decode a stream's logs; undefined when it can. */
+function logEventProblem(signature: string): string | undefined {
+  try {
+    parseLogEvent(signature);
+    return undefined;
+  } catch (err) {
+    if (err instanceof LogEventError) return err.message;
+    throw err;
+  }
+}
 
 const FixedTarget = z
   .object({ kind: z.literal('fixed_target'), from_block: blockNumber, to_block: blockNumber })

@@ -50,6 +50,8 @@ export interface IngestParams {
   hot: boolean;
   /** The stream's file columns, when its job file chose them. */
   columns?: ColumnSelection;
+  /** A logs stream's event signature: only its logs, with decoded columns in the files. */
+  event?: string;
 }
 
 /** What the planner needs of the tiering: where the hot tier starts and how big a compacted file is. */
@@ -130,6 +132,7 @@ interface PlannableStream {
   chain_id: string;
   inflight: number;
   columns: ColumnSelection | null;
+  event: string | null;
 }
 
 /**
@@ -242,6 +245,7 @@ export class SyncJobs {
             end,
             hot: end > target - this.backfill.retentionBlocks,
             ...(s.columns === null ? {} : { columns: s.columns }),
+            ...(s.event === null ? {} : { event: s.event }),
           };
           const { tasks } = await this.tasks.runs.submitRunIn(client, {
             name: `${s.job_name}/${s.stream_key}/${cursor}-${end}`,

@@ -113,7 +113,7 @@ export class AttemptOutputs {
    */
   async ingestRange(
     key: string,
-    range: Pick<IngestRangeInput, 'dataset' | 'chainId' | 'start' | 'end' | 'hot' | 'balances'> & { rpcPool: string; columns?: string[] | undefined },
+    range: Pick<IngestRangeInput, 'dataset' | 'chainId' | 'start' | 'end' | 'hot' | 'balances' | 'event'> & { rpcPool: string; columns?: string[] | undefined },
     signal?: AbortSignal,
   ): Promise<IngestRangeResult> {
     const bucket = this.buckets.datasets;
@@ -130,6 +130,7 @@ export class AttemptOutputs {
         parquet: { store: connection, bucket, key, compression: 'zstd', deadline },
         hot: range.hot,
         columns: range.columns,
+        event: range.event,
         balances: range.balances,
       },
       { signal },

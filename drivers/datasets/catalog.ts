@@ -12,6 +12,7 @@
  * (decimal), `<name>_f64`. Postgres types: UInt32 → bigint, UInt64 → numeric(20) (gas and fee fields
  * may use the full 64 bits; bigint stops at 2^63) except `chain_id`, which is bigint.
  */
+import { eventColumns, eventOfConfig } from './logEvent.js';
 
 /** Arrow types, spelled as apache-arrow prints them (`String(new Uint32())` is `Uint32`). */
 export type ArrowTypeName = 'Uint32' | 'Uint64' | 'Binary' | 'Utf8' | 'Float64' | 'Bool';
@@ -319,13 +320,23 @@ export function columnsConfig(dataset: CryoDatasetName, selection: ColumnSelecti
   return isDefault ? '' : `${COLUMNS_MARK}${names.join('+')}`;
 }
 
-/** Whether a version's files may lack some default columns or hold optional ones (its config hash says so). */
+/**
+ * Whether a version's files may lack some default columns or hold other ones (its config hash
+ * says so: chosen columns, or an event's decoded columns).
+ */
 export function hasChosenColumns(configHash: string): boolean {
-  return configHash.includes(COLUMNS_MARK);
+  return configHash.includes(COLUMNS_MARK) || eventOfConfig(configHash) !== undefined;
 }
 
-/** The columns a registered file holds, by its dataset and config hash (see columnsConfig). */
-export function columnsOfConfig(dataset: CryoDatasetName, configHash: string): string[] {
+/**
+ * The columns a registered file holds with their Arrow types, by its dataset and config hash (see
+ * columnsConfig; an event's decoded columns come last, see logEvent.ts). The event's mark precedes
+ * the columns' in a config hash, which runs to its end.
+ */
+export function columnsOfConfig(dataset: CryoDatasetName, configHash: string): Array<{ name: string; type: string }> {
   const at = configHash.indexOf(COLUMNS_MARK);
-  return at < 0 ? fileColumnNames(dataset) : configHash.slice(at + COLUMNS_MARK.length).split('+');
+  const names = at < 0 ? fileColumnNames(dataset) : configHash.slice(at + COLUMNS_MARK.length).split('+');
+  const types = new Map<string, string>(DATASET_CATALOG[dataset].decodedColumns.map((c) => [c.name, c.arrowType]));
+  const event = eventOfConfig(configHash);
+  return [...names.map((name) => ({ name, type: types.get(name) ?? '?' })), ...(event === undefined ? [] : eventColumns(event))];
 }

@@ -32,6 +32,7 @@ FROM sync_jobs ORDER BY job_id;
 SELECT s.job_id::text AS job_id, s.stream_key, s.dataset, s.rpc_pool, s.chunk_size, s.max_inflight,
        s.cursor::text AS cursor, s.target::text AS target, j.chain_id::text AS chain_id, j.name AS job_name,
        j.spec -> 'streams' -> s.stream_key -> 'columns' AS columns,
+       j.spec -> 'streams' -> s.stream_key ->> 'event' AS event,
        (SELECT count(*) FROM sync_ranges r JOIN tasks t ON t.task_id = r.task_id
         WHERE r.job_id = s.job_id AND r.stream_key = s.stream_key
           AND (t.status IN ('pending', 'queued', 'running') OR (t.status = 'failed' AND t.next_retry_at IS NOT NULL)))::int AS inflight

@@ -1,5 +1,6 @@
 import type { RpcPool, RpcPoolOptions } from '../../../drivers/chain/rpcClient.js';
 import type { BlockHashes, CryoDatasetName } from '../../../drivers/chain/datasets.js';
+import type { LogsFetched } from '../../../drivers/chain/datasets/logs.js';
 import { uploadParquet, type CompactionResult, type ParquetTarget } from './compaction.js';
 import { perThread } from '../../../runtime/threads/perThread.js';
 
@@ -15,6 +16,11 @@ export interface IngestRangeInput {
   hot: boolean;
   /** The Parquet file's columns, in Cryo's order; default the dataset's default columns. */
   columns?: string[] | undefined;
+  /**
+   * `logs` only: a Solidity event signature. Only the logs that decode as it are kept (file and hot
+   * rows alike, as Cryo keeps only them), the file with its decoded columns after the chosen ones.
+   */
+  event?: string | undefined;
   /** `balances` only: the addresses to read and the blocks of the range to read them at. */
   balances?: { addresses: `0x${string}`[]; blocks: number[] };
 }
@@ -42,8 +48,10 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
  * An RPC pool's concurrency and rate limits therefore apply per pool thread.
  */
 export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeResult> {
-  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
+  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, { decodeEvents, appendColumns }, { parseLogEvent }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
     import('../../../drivers/chain/datasets.js'),
+    import('../../../drivers/chain/datasets/logEvents.js'),
+    import('../../../drivers/datasets/logEvent.js'),
     import('../../../drivers/chain/arrow/batchBuilder.js'),
     import('../../../drivers/parquet/parquetWriter.js'),
     import('../../../drivers/postgres/copy.js'),
@@ -51,10 +59,14 @@ export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeR
   ]);
   const range = { start: input.start, end: input.end };
   const fetched = await fetchDataset(input.dataset, rpc, { range, ...input.balances });
-  const batch = decodeDataset(input.dataset, fetched, input.chainId);
-  // The decoder builds the optional columns too; the file keeps the chosen ones, the hot rows the defaults.
+  if (input.event !== undefined && input.dataset !== 'logs') throw new TypeError(`event: only a logs range decodes events, not ${input.dataset}`);
+  const events = input.event === undefined ? undefined : decodeEvents(fetched as LogsFetched, parseLogEvent(input.event));
+  const batch = decodeDataset(input.dataset, events?.fetched ?? fetched, input.chainId);
+  // The decoder builds the optional columns too; the file keeps the chosen ones (and the decoded
+  // event's), the hot rows the defaults.
   const defaults = fileBatch(input.dataset, batch);
-  const written = await uploadParquet([recordBatchToIpc(input.columns === undefined ? defaults : selectColumns(batch, input.columns))], input.parquet);
+  const chosen = input.columns === undefined ? defaults : selectColumns(batch, input.columns);
+  const written = await uploadParquet([recordBatchToIpc(events === undefined ? chosen : appendColumns(chosen, events.columns))], input.parquet);
   const copyText = input.hot ? arrowToCopyText([defaults]) : new Uint8Array(0);
   return { ...written, copyText, blockHashes: fetchedBlockHashes(input.dataset, fetched) };
 }

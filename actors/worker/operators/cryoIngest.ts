@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { columnsConfig, fileColumnNames, HOT_DATASETS } from '../../../drivers/datasets/catalog.js';
 import { cryoNetworkName } from '../../../drivers/datasets/cryoSchemas.js';
+import { eventConfig } from '../../../drivers/datasets/logEvent.js';
 import type { Operator } from './registry.js';
 import { failpoint } from '../../../runtime/failpoints.js';
 
@@ -15,9 +16,11 @@ const IngestParamsSchema = z.object({
   hot: z.boolean().default(true),
   /** The file's columns (Cryo's --include-columns / --exclude-columns); default Cryo's defaults. */
   columns: z.object({ include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() }).optional(),
+  /** logs only: a Solidity event signature; only its logs are kept, with decoded columns in the file. */
+  event: z.string().optional(),
 });
 
-/** Config hash of cold files: what would change their content for the same range (a column choice adds its columns). */
+/** Config hash of cold files: what would change their content for the same range (an event adds its signature, a column choice its columns). */
 const CONFIG_HASH = 'cryo-v1-zstd';
 
 /**
@@ -34,12 +37,12 @@ export const cryoIngest: Operator = async ({ params, outputs, signal, task }) =>
   const columns = fileColumnNames(p.dataset, p.columns);
   const written = await outputs.ingestRange(
     key,
-    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot, columns },
+    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot, columns, event: p.event },
     signal,
   );
   await failpoint('ingest.beforeCommit', { taskId: task.taskId, dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end });
   const result = await outputs.commitFile(
-    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH + columnsConfig(p.dataset, p.columns), key, rows: written.rows, bytes: written.bytes, sha256: written.sha256, etag: written.etag },
+    { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, configHash: CONFIG_HASH + eventConfig(p.event) + columnsConfig(p.dataset, p.columns), key, rows: written.rows, bytes: written.bytes, sha256: written.sha256, etag: written.etag },
     {
       blockHashes: written.blockHashes,
       hot: p.hot ? { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, copyText: written.copyText } : undefined,
