@@ -204,7 +204,7 @@ export async function commitChain(inst: Installation, chain: SyntheticChain, spa
 /** Hot rows in Postgres, per dataset with a hot table. */
 export async function hotRowCounts(inst: Installation): Promise<Record<string, number>> {
   const hotRows: Record<string, number> = {};
-  for (const dataset of ['blocks', 'transactions', 'logs']) {
+  for (const dataset of BENCH_DATASETS) {
     const hot = await inst.rt.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${inst.schemas.data}"."${dataset}"`);
     hotRows[dataset] = Number(hot.rows[0]!.n);
   }
