@@ -88,12 +88,14 @@ CREATE MACRO stake_changes(chain, upto) AS TABLE
 -- The native balance changes of `chain` (geth_balance_diffs: one row per transaction and account
 -- whose balance it changed), each with `ordinal`, its position in the chain: block_number × 2^32 +
 -- transaction_index, so "the last change at or before block N" is the largest `ordinal` below
--- (N + 1) × 2^32.
+-- (N + 1) × 2^32. The balances stay Cryo's decimal strings (`balance_before`, `balance_after`): a
+-- caller casts to HUGEINT only the values it keeps (exact; a value of 2^127 or more is an error),
+-- ~6× cheaper per value than u256 on the 32 bytes (0.86 s against 5.7 s over 3 million rows).
 CREATE MACRO native_diffs(chain) AS TABLE
   SELECT block_number, address,
          block_number::UBIGINT * 4294967296 + transaction_index AS ordinal,
-         u256(from_value_binary) AS balance_before,
-         u256(to_value_binary) AS balance_after
+         from_value_string AS balance_before,
+         to_value_string AS balance_after
   FROM geth_balance_diffs
   WHERE chain_id = chain;
 
@@ -110,7 +112,7 @@ CREATE MACRO native_diffs(chain) AS TABLE
 CREATE MACRO native_balances(chain, at_block) AS TABLE
   SELECT address,
          coalesce(arg_max(balance_after, ordinal) FILTER (WHERE block_number <= at_block),
-                  arg_min(balance_before, ordinal)) AS balance
+                  arg_min(balance_before, ordinal))::HUGEINT AS balance
   FROM native_diffs(chain)
   GROUP BY address;
 

@@ -42,7 +42,7 @@ WHERE $token <> 'native'
 UNION ALL
 -- native: the balance after the holder's last change at or before the close of the sampled block
 -- (positions below (N + 1) × 2^32, as native_diffs numbers them), else what its first change found.
-SELECT g.block_number, g.address, coalesce(n.balance_after, f.balance) AS balance
+SELECT g.block_number, g.address, coalesce(n.balance_after, f.balance)::HUGEINT AS balance
 FROM grid g
 ASOF LEFT JOIN native_history n ON n.address = g.address AND (g.block_number::UBIGINT + 1) * 4294967296 > n.ordinal
 LEFT JOIN native_first f ON f.address = g.address

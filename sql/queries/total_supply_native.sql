@@ -31,7 +31,7 @@ WITH rewards AS (
   GROUP BY block_number
 ),
 net_changes AS (
-  SELECT block_number, sum(balance_after - balance_before) AS net_wei
+  SELECT block_number, sum(balance_after::HUGEINT - balance_before::HUGEINT) AS net_wei
   FROM native_diffs($chain_id)
   WHERE block_number <= $to_block
   GROUP BY block_number
