@@ -3,10 +3,13 @@
  * them (names, order, types, nullability), so decoded batches and the Parquet files written from
  * them (projected to a stream's columns) read like Cryo's own.
  */
-import { Binary, Bool, Field, Float64, Schema, Uint32, Uint64, Utf8, type DataType } from 'apache-arrow';
+import { Binary, Bool, Field, Float64, Int64, Schema, Uint32, Uint64, Utf8, type DataType } from 'apache-arrow';
 import { CRYO_DATASETS, DATASET_CATALOG, type ArrowTypeName, type CryoDatasetName, type DatasetColumn } from './catalog.js';
+import type { EventColumnType } from './logEvent.js';
 
-const ARROW_TYPES: { readonly [T in ArrowTypeName]: () => DataType } = {
+/** The Arrow type of each type name: the catalog's, and the decoded event columns' (Int64 too). */
+export const ARROW_TYPES: { readonly [T in ArrowTypeName | EventColumnType]: () => DataType } = {
+  Int64: () => new Int64(),
   Uint32: () => new Uint32(),
   Uint64: () => new Uint64(),
   Binary: () => new Binary(),

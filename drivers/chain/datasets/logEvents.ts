@@ -4,19 +4,11 @@
  * Decoding is viem's decodeEventLog in strict mode: a log whose topic0 is the event's but whose
  * topics or data do not fit it (an ERC-721 Transfer against ERC-20's) is left out, as Cryo does.
  */
-import { Binary, Bool, Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Uint64, Utf8, vectorFromArray, type Data, type DataType } from 'apache-arrow';
+import { Field, makeData, RecordBatch, Schema, Struct, vectorFromArray, type Data } from 'apache-arrow';
 import { decodeEventLog, hexToBytes, type Hex } from 'viem';
-import { eventColumns, type EventColumnType, type LogEvent } from '../../datasets/logEvent.js';
+import { ARROW_TYPES } from '../../datasets/arrowSchemas.js';
+import { eventColumns, type LogEvent } from '../../datasets/logEvent.js';
 import type { LogsFetched } from './logs.js';
-
-const ARROW_TYPES: { readonly [T in EventColumnType]: () => DataType } = {
-  Binary: () => new Binary(),
-  Utf8: () => new Utf8(),
-  Uint64: () => new Uint64(),
-  Int64: () => new Int64(),
-  Float64: () => new Float64(),
-  Bool: () => new Bool(),
-};
 
 type CellValue = Uint8Array | string | bigint | number | boolean;
 
