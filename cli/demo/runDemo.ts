@@ -77,9 +77,13 @@ export async function runDemo(options: DemoOptions, say: Say = (line) => process
       await supervisor.start();
       const rt = session.rt;
 
-      step(3, `syncing blocks ${chain.fromBlock}..${chain.head} (blocks, transactions, logs, ${options.traces ? 'geth_calls, ' : ''}geth_balance_diffs)`);
+      // The native-coin analytics read geth_balance_diffs (prestateTracer): anvil serves it; a real
+      // chain's node only with its debug API, which --traces says it has.
+      const balanceDiffs = devnet !== undefined || options.traces;
+      const streams = ['blocks', 'transactions', 'logs', ...(options.traces ? ['geth_calls'] : []), ...(balanceDiffs ? ['geth_balance_diffs'] : [])];
+      step(3, `syncing blocks ${chain.fromBlock}..${chain.head} (${streams.join(', ')})`);
       const syncStarted = performance.now();
-      const { jobId } = await rt.syncJobs.apply(parseSyncJobSpec(demoSyncJobYaml({ chainId: chain.chainId, fromBlock: chain.fromBlock, traces: options.traces, balanceDiffs: true }), 'demo job'));
+      const { jobId } = await rt.syncJobs.apply(parseSyncJobSpec(demoSyncJobYaml({ chainId: chain.chainId, fromBlock: chain.fromBlock, traces: options.traces, balanceDiffs }), 'demo job'));
       let synced = await watchJob(rt.syncJobs, jobId, process.stderr, caughtUpTo(chain.head));
       let head = chain.head;
       if (devnet && options.followBlocks > 0) {
