@@ -8,6 +8,10 @@
  * Not `id IN (subquery)`: at a 20k-row backlog the planner turns the IN form into a hash semi join
  * over a seq scan of the whole table on every call (2.0 ms vs 0.1 ms per 100 rows, EXPLAIN
  * ANALYZE), which halves the baseline and would flatter pgqueue's ratio.
+ *
+ * The take keeps `LIMIT $1` (re-planned per call): a one-table statement plans in 0.04–0.06 ms
+ * (EXPLAIN ANALYZE at a 20k backlog), so capping it for a generic plan, as pgqueue's receive
+ * does to save 0.2–0.5 ms of planning a join, would gain the baseline nothing measurable.
  */
 import type pg from 'pg';
 import type { Cleanups } from './database.js';

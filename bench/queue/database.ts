@@ -92,7 +92,8 @@ export const WAL_METHOD =
 export class WalMeter {
   private constructor(
     private readonly pool: pg.Pool,
-    private readonly tables: readonly string[],
+    /** The relations measured, schema-qualified (their indexes and TOAST count too). */
+    readonly tables: readonly string[],
   ) {}
 
   /** Installs pg_walinspect in the bench database (superuser); fails naming the extension otherwise. */
