@@ -16,7 +16,7 @@ import type { DatasetRegistry } from '../state/datasetRegistry.js';
 import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
 import { bufferKey, cryoFileName, stagingPrefix } from '../state/stagingKeys.js';
 import { LeaseLostError, type Fence } from '../state/tasks/taskTypes.js';
-import { failpoint } from '../../runtime/failpoints.js';
+import { failpoint, safeguardSkipped } from '../../runtime/failpoints.js';
 
 export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
 
@@ -73,8 +73,15 @@ export class AttemptOutputs {
 
   /** Uploads one staged object; it stays invisible until a commit registers it. */
   async stage(bucket: string, key: string, body: Uint8Array): Promise<PutResult> {
+    const store = await this.rt.objects.get();
+    // The bug this order prevents: a put the server stored but the client saw fail leaves an object nothing records.
+    if (safeguardSkipped('outputs.recordStagedBeforePut')) {
+      const put = await store.put(bucket, key, body);
+      await this.recordStaged(bucket, key);
+      return put;
+    }
     const deadline = await this.recordStaged(bucket, key);
-    return (await this.rt.objects.get()).put(bucket, key, body, { deadline });
+    return store.put(bucket, key, body, { deadline });
   }
 
   /**
