@@ -36,6 +36,8 @@ export interface S3FaultSchedule {
   probability: number;
   faults: readonly S3Fault[];
   operations: readonly S3Operation[];
+  /** Stop injecting after this many faults (default unlimited). */
+  maxFaults?: number;
 }
 
 export interface S3FaultProxyCounters {
@@ -76,11 +78,15 @@ export async function startS3FaultProxy(options: { target: string }): Promise<S3
   const counters: S3FaultProxyCounters = { requests: 0, forwarded: 0, faults: { delay: 0, status: 0, dropReply: 0, lostPut: 0 }, lostPutRetries: 0 };
   let schedule: S3FaultSchedule | undefined;
   let random = seededRandom(0);
+  /** Faults injected under the current schedule. */
+  let injected = 0;
   /** Keys of lost puts → 503s still to answer to their retries. */
   const lostKeys = new Map<string, number>();
 
   function nextFault(operation: S3Operation): S3Fault | undefined {
-    if (schedule === undefined || !schedule.operations.includes(operation) || random() >= schedule.probability) return undefined;
+    if (schedule === undefined || !schedule.operations.includes(operation) || injected >= (schedule.maxFaults ?? Infinity)) return undefined;
+    if (random() >= schedule.probability) return undefined;
+    injected++;
     const fault = schedule.faults[Math.floor(random() * schedule.faults.length)];
     // A reset after the server answered only means "stored but unacknowledged" for a write.
     if ((fault?.kind === 'dropReply' || fault?.kind === 'lostPut') && operation !== 'put') return { kind: 'status', status: 503 };
@@ -162,6 +168,7 @@ export async function startS3FaultProxy(options: { target: string }): Promise<S3
     setSchedule(next) {
       schedule = next;
       random = seededRandom(next?.seed ?? 0);
+      injected = 0;
     },
     async stop() {
       server.closeAllConnections();
