@@ -22,7 +22,7 @@ import type { ChaosStack } from './chaosStack.js';
 import { countDamage, type Damage, type RunData } from './damage.js';
 import { kindSeed, injectionMoments } from './schedule.js';
 import { Supervisor } from './supervisor.js';
-import { askAnalyticQueries, QUERY_HOT_BLOCKS } from './queryCheck.js';
+import { askAnalyticQueries, QUERY_CACHE_BYTES, QUERY_HOT_BLOCKS } from './queryCheck.js';
 import { FAILPOINTS_ON_SIGNAL, type ChaosContext, type FaultKind } from './kinds/faultKind.js';
 import { CHAOS_RPC_BATCH_SIZE, CHAOS_RPC_TIMEOUT_MS } from './kinds/rpcKinds.js';
 
@@ -118,7 +118,7 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
       [FAILPOINTS_ON_SIGNAL]: failpointFile,
       ...options.serviceEnvironment,
     },
-    serviceAdditions: { [QUERY_SERVICE]: { TRACE_HOT_RETENTION_BLOCKS: String(QUERY_HOT_BLOCKS) } },
+    serviceAdditions: { [QUERY_SERVICE]: { TRACE_HOT_RETENTION_BLOCKS: String(QUERY_HOT_BLOCKS), TRACE_QUERY_CACHE_BYTES: String(QUERY_CACHE_BYTES) } },
     scale: { worker: 2, ...(kind?.scale ?? {}) },
     infrastructure: { serverUrl: stack.postgres.url, s3Endpoint: kind?.s3ThroughFaultProxy ? stack.s3Proxy.url : stack.s3.endpoint },
     log: () => undefined,

@@ -12,6 +12,12 @@ import { GatewayClient } from '../harness/gatewayClient.js';
  * files, 4 of the 5 ranges of a 24-block sync.
  */
 export const QUERY_HOT_BLOCKS = 5;
+/**
+ * TRACE_QUERY_CACHE_BYTES of the query service: 1 byte, less than any file, so a file leaves the
+ * cache as soon as no query holds it and every query fetches (writes) its cold files again; the
+ * cache's write path, and a fault in it, is exercised by every query, not only the first of a file.
+ */
+export const QUERY_CACHE_BYTES = 1;
 
 /** One query per dataset; integers and hashes only, so the answer does not depend on summation order. */
 export const ANALYTIC_QUERIES: Readonly<Record<string, string>> = {

@@ -38,7 +38,7 @@ test('hot rows appended on a re-commit (safeguard hotRows.deleteBeforeCopy off):
   t.deepEqual(result.faults.map((f) => [f.kind, f.data_identical]), [['crash_after_commit', false]]);
 });
 
-test('a failed query-cache write published as the file (safeguard queryCache.discardFailedWrite off): query_cache_full breaks query_mismatch, exit 1 with the seed', async (t) => {
+test.serial('a failed query-cache write published as the file (safeguard queryCache.discardFailedWrite off): query_cache_full breaks query_mismatch, exit 1 with the seed', async (t) => {
   t.timeout(RUN_TIMEOUT_MS);
   const error = await t.throwsAsync(
     execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', 'query_cache_full', '--injections', '2', '--seed', '7', '--json'], {

@@ -8,7 +8,7 @@
 import { askAnalyticQueries } from '../queryCheck.js';
 import { armFailpoints, nodesWithRole, type FaultKind } from './faultKind.js';
 
-/** Writes that fail per injection: more than the queries' new cold files (a few per range) at one moment. */
+/** Writes that fail per injection: the first query's cold files (one per cold range, 1-4) and some of the next's; the cache keeps no file between queries (QUERY_CACHE_BYTES). */
 const FAILED_WRITES = 4;
 /** The gateway's message for a query refused because the cache's disk is full (actors/query/queryFailures.ts). */
 const CLEAR_ERROR = 'cache_full: ';
