@@ -4,12 +4,19 @@
  * keyed by object key + ETag, the directory is capped at `maxBytes`, and the least recently used
  * files that no running query holds are evicted first. Files survive restarts: a file already on
  * disk under the name for (key, ETag) is adopted instead of fetched again.
+ *
+ * A file is written under a temporary `.part` name and renamed into place only once every byte is
+ * on disk, so a write cut short (the disk full, the process killed) is never read as the file: it
+ * is removed, the query fails with QueryCacheFullError (ENOSPC) or the write's error, and the next
+ * query fetches the file again.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { failpoint, FailpointError, safeguardSkipped } from '../../runtime/failpoints.js';
 import type { ObjectStore } from '../../drivers/store/objectStore.js';
 import type { ColdObject } from './registrySnapshot.js';
 
@@ -30,6 +37,12 @@ export interface HeldFiles {
   hits: number;
   /** Lets the files be evicted again; call once the query has finished reading them. */
   release(): void;
+}
+
+/** The cache's disk is full: the query could not fetch its files; retrying once space is freed (or the cap lowered) works. */
+export class QueryCacheFullError extends Error {
+  override name = 'QueryCacheFullError';
+  readonly reason = 'cache_full';
 }
 
 export class ColdFileCache {
@@ -109,12 +122,18 @@ export class ColdFileCache {
     const target = path.join(this.dir, file);
     const partial = `${target}.${randomBytes(4).toString('hex')}.part`;
     try {
-      await pipeline(await (await this.store()).get(object.bucket, object.key), createWriteStream(partial));
-      await rename(partial, target);
+      await pipeline(await (await this.store()).get(object.bucket, object.key), diskWrites(partial), createWriteStream(partial));
     } catch (err) {
-      await rm(partial, { force: true });
-      throw err;
+      // The bug this prevents: a write cut short published as the file, read by every later query.
+      if (!safeguardSkipped('queryCache.discardFailedWrite')) {
+        await rm(partial, { force: true });
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+          throw new QueryCacheFullError(`the query cache's disk is full: cannot store a copy of s3://${object.bucket}/${object.key} in ${this.dir}; retry once space is freed or TRACE_QUERY_CACHE_BYTES is lowered`, { cause: err });
+        }
+        throw err;
+      }
     }
+    await rename(partial, target);
     return this.add(file, (await stat(target)).size);
   }
 
@@ -154,4 +173,19 @@ export class ColdFileCache {
       rmSync(path.join(this.dir, entry.file), { force: true });
     }
   }
+}
+
+/**
+ * Passes a file's bytes on to its write; failpoint `queryCache.write` (hit before each chunk) makes
+ * a write fail as a full disk does, with ENOSPC, after the chunks before it were written.
+ */
+function diskWrites(file: string): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      (async () => failpoint('queryCache.write', { file }))().then(
+        () => done(null, chunk),
+        (err: unknown) => done(err instanceof FailpointError ? Object.assign(new Error(`ENOSPC: no space left on device, write '${file}' (${err.message})`), { code: 'ENOSPC' }) : (err as Error)),
+      );
+    },
+  });
 }

@@ -1,3 +1,4 @@
+import { QueryCacheFullError } from './coldFileCache.js';
 import { QueryInputError, QueryTimeoutError, ResultTooLargeError } from './queryTypes.js';
 import { QueryRejectedError } from './sqlGate.js';
 import type { QueryOutcome } from '../node/metrics.js';
@@ -28,5 +29,6 @@ export function classifyQueryFailure(err: unknown): QueryFailure {
   if (err instanceof QueryTimeoutError) return { status: 408, reason: err.reason, message: err.message, outcome: 'timeout' };
   if (err instanceof ResultTooLargeError) return { status: 413, reason: err.reason, message: err.message, outcome: 'too_large' };
   if (err instanceof QueryBusyError) return { status: 503, reason: err.reason, message: err.message, outcome: 'busy' };
+  if (err instanceof QueryCacheFullError) return { status: 503, reason: err.reason, message: err.message, outcome: 'error' };
   return { status: 500, reason: 'internal', message: 'internal error; see the server log', outcome: 'error' };
 }

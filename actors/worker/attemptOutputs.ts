@@ -1,6 +1,6 @@
 import { cryoNetworkName } from '../../drivers/datasets/cryoSchemas.js';
 import type { ParquetCompression } from '../../drivers/parquet/parquetWriter.js';
-import type { PutResult } from '../../drivers/store/objectStore.js';
+import { MAX_UPLOAD_MS, type PutResult } from '../../drivers/store/objectStore.js';
 import type { CompactionResult } from './jobs/compaction.js';
 import type { IngestRangeInput, IngestRangeResult } from './jobs/ingest.js';
 import { replaceHotRange, type HotRange } from '../state/hotRows.js';
@@ -16,7 +16,7 @@ import type { DatasetRegistry } from '../state/datasetRegistry.js';
 import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
 import { bufferKey, cryoFileName, stagingPrefix } from '../state/stagingKeys.js';
 import { LeaseLostError, type Fence } from '../state/tasks/taskTypes.js';
-import { failpoint } from '../../runtime/failpoints.js';
+import { failpoint, safeguardSkipped } from '../../runtime/failpoints.js';
 
 export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
 
@@ -73,8 +73,8 @@ export class AttemptOutputs {
 
   /** Uploads one staged object; it stays invisible until a commit registers it. */
   async stage(bucket: string, key: string, body: Uint8Array): Promise<PutResult> {
-    const deadline = await this.recordStaged(bucket, key);
-    return (await this.rt.objects.get()).put(bucket, key, body, { deadline });
+    const store = await this.rt.objects.get();
+    return this.staged(bucket, key, (deadline) => store.put(bucket, key, body, { deadline }));
   }
 
   /**
@@ -87,12 +87,13 @@ export class AttemptOutputs {
     ipc: ArrayBuffer[],
     options: { compression?: ParquetCompression; rowGroupRows?: number; signal?: AbortSignal } = {},
   ): Promise<CompactionResult> {
-    const deadline = await this.recordStaged(bucket, key);
     const { connection } = await this.rt.objects.opened();
-    return this.rt.threads.run(
-      'compactToParquet',
-      { ipc, compression: options.compression ?? 'zstd', rowGroupRows: options.rowGroupRows, store: connection, bucket, key, deadline },
-      { transfer: ipc, signal: options.signal },
+    return this.staged(bucket, key, (deadline) =>
+      this.rt.threads.run(
+        'compactToParquet',
+        { ipc, compression: options.compression ?? 'zstd', rowGroupRows: options.rowGroupRows, store: connection, bucket, key, deadline },
+        { transfer: ipc, signal: options.signal },
+      ),
     );
   }
 
@@ -102,9 +103,8 @@ export class AttemptOutputs {
    */
   async mergeParquet(key: string, sources: { bucket: string; key: string }[], signal?: AbortSignal): Promise<CompactionResult> {
     const bucket = this.buckets.datasets;
-    const deadline = await this.recordStaged(bucket, key);
     const { connection } = await this.rt.objects.opened();
-    return this.rt.threads.run('mergeParquetFiles', { sources, store: connection, bucket, key, compression: 'zstd', deadline }, { signal });
+    return this.staged(bucket, key, (deadline) => this.rt.threads.run('mergeParquetFiles', { sources, store: connection, bucket, key, compression: 'zstd', deadline }, { signal }));
   }
 
   /**
@@ -117,23 +117,25 @@ export class AttemptOutputs {
     signal?: AbortSignal,
   ): Promise<IngestRangeResult> {
     const bucket = this.buckets.datasets;
-    const deadline = await this.recordStaged(bucket, key);
     const { connection } = await this.rt.objects.opened();
-    return this.rt.threads.run(
-      'ingestRange',
-      {
-        dataset: range.dataset,
-        chainId: range.chainId,
-        start: range.start,
-        end: range.end,
-        rpc: (await this.rt.rpc()).options(range.rpcPool),
-        parquet: { store: connection, bucket, key, compression: 'zstd', deadline },
-        hot: range.hot,
-        columns: range.columns,
-        event: range.event,
-        balances: range.balances,
-      },
-      { signal },
+    const rpc = (await this.rt.rpc()).options(range.rpcPool);
+    return this.staged(bucket, key, (deadline) =>
+      this.rt.threads.run(
+        'ingestRange',
+        {
+          dataset: range.dataset,
+          chainId: range.chainId,
+          start: range.start,
+          end: range.end,
+          rpc,
+          parquet: { store: connection, bucket, key, compression: 'zstd', deadline },
+          hot: range.hot,
+          columns: range.columns,
+          event: range.event,
+          balances: range.balances,
+        },
+        { signal },
+      ),
     );
   }
 
@@ -220,6 +222,20 @@ export class AttemptOutputs {
     const key = bufferKey(this.fence, artifact);
     await this.stage(bucket, key, encoder.encode(rows.map((r) => JSON.stringify(r)).join('\n')));
     return this.fenced(() => this.rt.buffers.record(this.fence, { artifact, bucket, objectKey: key, targetTable: table, rowCount: rows.length }));
+  }
+
+  /**
+   * Uploads to a staging key with `upload`, given the deadline it must keep, after recording the
+   * key as staged by this attempt: a put the server stored but the client saw fail (then the
+   * attempt fails) leaves an object the janitor finds through its record, never one nothing knows.
+   */
+  private async staged<T>(bucket: string, key: string, upload: (deadline: number) => Promise<T>): Promise<T> {
+    if (safeguardSkipped('outputs.recordStagedBeforePut')) {
+      const result = await upload(Date.now() + MAX_UPLOAD_MS);
+      await this.recordStaged(bucket, key);
+      return result;
+    }
+    return upload(await this.recordStaged(bucket, key));
   }
 
   /**

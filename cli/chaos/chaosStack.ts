@@ -1,11 +1,13 @@
 /**
  * What every kind's run shares, started once and stopped at the end: a seeded devnet, the RPC fault
- * proxy in front of it, and the suite's own embedded PostgreSQL and S3 servers (loopback ports,
- * processes this suite started, so a fault may kill and restart them). Each kind's run gets its own
+ * proxy in front of it, the suite's own embedded PostgreSQL and S3 servers (loopback ports,
+ * processes this suite started, so a fault may kill and restart them) and an S3 fault proxy in
+ * front of that S3 server. Each kind's run gets its own
  * database on that server and its own buckets on that S3 server.
  */
 import path from 'node:path';
 import { startRpcFaultProxy, type RpcFaultProxy } from '../../drivers/chain/rpcFaultProxy.js';
+import { startS3FaultProxy, type S3FaultProxy } from '../../drivers/store/s3FaultProxy.js';
 import { createDevnetClient } from '../../drivers/devnet/client.js';
 import { startDevnet, type Devnet } from '../../drivers/devnet/devnet.js';
 import { planServices } from '../compose/servicePlan.js';
@@ -18,6 +20,8 @@ export interface ChaosStack {
   rpc: RpcFaultProxy;
   postgres: OwnPostgres;
   s3: OwnS3;
+  /** In front of `s3`, on a port of its own: a restarted S3 server keeps its port, so the proxy outlives it. */
+  s3Proxy: S3FaultProxy;
   canonical: CanonicalChain;
   stop(): Promise<void>;
 }
@@ -40,8 +44,10 @@ export async function startChaosStack(options: { runDir: string; composeFile: st
     if (s3Plan?.kind !== 's3') throw new Error(`${options.composeFile} has no MinIO service whose credentials the suite's S3 server could take`);
     const s3 = await OwnS3.start(path.join(options.runDir, 's3'), { accessKeyId: s3Plan.accessKeyId, secretAccessKey: s3Plan.secretAccessKey });
     stops.push(() => s3.stop());
+    const s3Proxy = await startS3FaultProxy({ target: s3.endpoint });
+    stops.push(() => s3Proxy.stop());
     const canonical = await canonicalChain(devnet.description.rpc_url, devnet.description.last_block);
-    return { devnet, rpc, postgres, s3, canonical, stop };
+    return { devnet, rpc, postgres, s3, s3Proxy, canonical, stop };
   } catch (err) {
     await stop();
     throw err;

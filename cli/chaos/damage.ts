@@ -9,6 +9,7 @@ import type { PgPool } from '../../drivers/postgres/postgres.js';
 import { loadStatements, type Statement } from '../../drivers/postgres/sqlStatements.js';
 import type { ObjectStore } from '../../drivers/store/objectStore.js';
 import { outboxDrains } from '../harness/invariants/stateInvariants.js';
+import { queryMismatches, type QueryAnswers } from './queryCheck.js';
 
 const HARNESS = loadStatements('harness/invariants.sql', ['rangeRegistrations', 'overlappingVersions', 'lapsedLeases', 'trackedObjects'] as const);
 const SQL = loadStatements('harness/chaos.sql', ['retriedTasks', 'deadLetters', 'versionObjects', 'hotBlocks', 'hotTransactions', 'hotLogs', 'hotGethCalls', 'blockHashes'] as const);
@@ -18,9 +19,10 @@ const OUTBOX_DRAIN_MS = 15_000;
 const HOT_TABLES = { blocks: SQL.hotBlocks, transactions: SQL.hotTransactions, logs: SQL.hotLogs, geth_calls: SQL.hotGethCalls } as const;
 export type Dataset = keyof typeof HOT_TABLES;
 
-/** What a run produced: every dataset's hot rows and the content hash of every registered file. */
+/** What a run produced: every dataset's hot rows, the content hash of every registered file, the analytic queries' answers. */
 export interface RunData {
   rows: Record<Dataset, string[]>;
+  queries: QueryAnswers;
   /** `dataset [start, end) #i` → sha256 of the file's bytes. */
   files: Map<string, string>;
 }
@@ -39,12 +41,14 @@ export interface Damage {
   running_with_lapsed_lease: number;
   outbox_parked: number;
   dead_letters_not_poison: number;
+  /** Analytic queries through the gateway that failed or answered otherwise than in the undisturbed run. */
+  query_mismatch: number;
   data_identical: boolean;
   /** Why, for each counter that is not 0 (and data_identical false): the first few cases. */
   problems: string[];
 }
 
-export async function readRunData(db: PgPool, store: ObjectStore): Promise<RunData> {
+export async function readRunData(db: PgPool, store: ObjectStore, queries: QueryAnswers): Promise<RunData> {
   const rows = {} as Record<Dataset, string[]>;
   for (const [dataset, sql] of Object.entries(HOT_TABLES) as [Dataset, Statement][]) rows[dataset] = (await db.query<{ row: string }>(sql)).rows.map((r) => r.row);
   const files = new Map<string, string>();
@@ -56,11 +60,18 @@ export async function readRunData(db: PgPool, store: ObjectStore): Promise<RunDa
       files.set(`${v.dataset} [${v.range_start}, ${v.range_end}) #${i}`, hash.digest('hex'));
     }
   }
-  return { rows, files };
+  return { rows, files, queries };
 }
 
 /** Counts the damage of a run against the undisturbed run's data (undefined: this is the undisturbed run) and the devnet's chain. */
-export async function countDamage(db: PgPool, store: ObjectStore, buckets: readonly string[], baseline: RunData | undefined, canonical: CanonicalChain): Promise<{ damage: Damage; data: RunData }> {
+export async function countDamage(
+  db: PgPool,
+  store: ObjectStore,
+  buckets: readonly string[],
+  baseline: RunData | undefined,
+  canonical: CanonicalChain,
+  queries: QueryAnswers,
+): Promise<{ damage: Damage; data: RunData }> {
   const problems: string[] = [];
   const note = (what: string, cases: readonly string[]) => cases.slice(0, 3).forEach((c) => problems.push(`${what}: ${c}`));
 
@@ -78,7 +89,8 @@ export async function countDamage(db: PgPool, store: ObjectStore, buckets: reado
     .filter((d) => !d.poison)
     .map((d) => `${d.queue} message ${d.message_id}: ${d.last_error ?? 'no error recorded'}`);
   const untracked = await untrackedObjects(db, store, buckets);
-  const data = await readRunData(db, store);
+  const data = await readRunData(db, store, queries);
+  const answered = queryMismatches(baseline?.queries, queries);
   const stale = baseline === undefined ? [] : staleFiles(baseline.files, data.files);
   const mismatched = baseline === undefined ? [] : rowMismatches(baseline.rows, data.rows);
   const chain = await chainMismatches(db, canonical);
@@ -93,6 +105,7 @@ export async function countDamage(db: PgPool, store: ObjectStore, buckets: reado
   note('running_with_lapsed_lease', lapsed);
   note('outbox_parked', parked);
   note('dead_letters_not_poison', deadLetters);
+  note('query_mismatch', answered);
   note('data_identical', chain);
   return {
     damage: {
@@ -106,6 +119,7 @@ export async function countDamage(db: PgPool, store: ObjectStore, buckets: reado
       running_with_lapsed_lease: lapsed.length,
       outbox_parked: parked.length,
       dead_letters_not_poison: deadLetters.length,
+      query_mismatch: answered.length,
       data_identical: mismatched.length === 0 && stale.length === 0 && chain.length === 0 && lost.length === 0,
       problems,
     },

@@ -22,6 +22,7 @@ import type { ChaosStack } from './chaosStack.js';
 import { countDamage, type Damage, type RunData } from './damage.js';
 import { kindSeed, injectionMoments } from './schedule.js';
 import { Supervisor } from './supervisor.js';
+import { askAnalyticQueries, QUERY_CACHE_BYTES, QUERY_HOT_BLOCKS } from './queryCheck.js';
 import { FAILPOINTS_ON_SIGNAL, type ChaosContext, type FaultKind } from './kinds/faultKind.js';
 import { CHAOS_RPC_BATCH_SIZE, CHAOS_RPC_TIMEOUT_MS } from './kinds/rpcKinds.js';
 
@@ -62,6 +63,8 @@ const SETTLE_TIMEOUT_MS = 60_000;
 const SAMPLE_MS = 250;
 /** An injection's recovery is not waited for past this (it then counts as this long). */
 const RECOVERY_LIMIT_MS = 60_000;
+/** compose.yaml's query/gateway service: it alone serves old blocks from cold files (queryCheck.ts). */
+const QUERY_SERVICE = 'query';
 
 export interface KindRunOptions {
   stack: ChaosStack;
@@ -115,8 +118,9 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
       [FAILPOINTS_ON_SIGNAL]: failpointFile,
       ...options.serviceEnvironment,
     },
+    serviceAdditions: { [QUERY_SERVICE]: { TRACE_HOT_RETENTION_BLOCKS: String(QUERY_HOT_BLOCKS), TRACE_QUERY_CACHE_BYTES: String(QUERY_CACHE_BYTES) } },
     scale: { worker: 2, ...(kind?.scale ?? {}) },
-    infrastructure: { serverUrl: stack.postgres.url, s3Endpoint: stack.s3.endpoint },
+    infrastructure: { serverUrl: stack.postgres.url, s3Endpoint: kind?.s3ThroughFaultProxy ? stack.s3Proxy.url : stack.s3.endpoint },
     log: () => undefined,
   });
   let supervisor: Supervisor | undefined;
@@ -138,7 +142,7 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
     db = createPgPool({ url: config.databaseUrl!, schemas: schemaNames(config.schemaPrefix), max: 2 });
     store = new S3ObjectStore({ endpoint: stack.s3.endpoint, region: config.s3Region, accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey, forcePathStyle: true });
     const random = seededRandom(kindSeed(options.seed, name));
-    const ctx: ChaosContext = { supervisor, postgres: stack.postgres, s3: stack.s3, rpc: stack.rpc, db, random, leaseMs, failpointFile };
+    const ctx: ChaosContext = { supervisor, postgres: stack.postgres, s3: stack.s3, s3Proxy: stack.s3Proxy, rpc: stack.rpc, db, random, leaseMs, failpointFile, queryProblems: [] };
     const d = stack.devnet.description;
     const yaml = demoSyncJobYaml({ chainId: d.chain_id, fromBlock: 0, toBlock: d.last_block + 1, traces: true, balanceDiffs: false, chunkSize: CHAOS_CHUNK_SIZE, traceChunkSize: CHAOS_CHUNK_SIZE });
     const started = Date.now();
@@ -164,7 +168,10 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
     await supervisor.settled(SETTLE_TIMEOUT_MS);
     progress.stop();
     await sampling;
-    const { damage, data } = await countDamage(db, store, buckets, options.baseline, stack.canonical);
+    const queries = await askAnalyticQueries(supervisor.gateway);
+    const { damage, data } = await countDamage(db, store, buckets, options.baseline, stack.canonical, queries);
+    damage.query_mismatch += ctx.queryProblems.length;
+    damage.problems.push(...ctx.queryProblems.slice(0, 3).map((p) => `query_mismatch: ${p}`));
     if (!complete) {
       damage.data_identical = false;
       damage.problems.unshift(`the sync did not complete (ranges failed for good, or ${SYNC_TIMEOUT_MS / 1000} s passed)`);

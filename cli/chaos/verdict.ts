@@ -23,6 +23,7 @@ export const MUST_BE_ZERO = [
   'running_with_lapsed_lease',
   'outbox_parked',
   'dead_letters_not_poison',
+  'query_mismatch',
   'supervisor_gave_up',
 ] as const satisfies readonly (keyof FaultRow)[];
 

@@ -24,6 +24,8 @@ export interface LocalComposeOptions {
   runDir: string;
   /** Variables every Trace service gets besides compose's (the chain's RPC pool, the queue driver). */
   additions: Record<string, string>;
+  /** Variables one service's instances get on top of `additions`, by service name. */
+  serviceAdditions?: Record<string, Record<string, string>>;
   /** Instances per service, as `docker compose up --scale worker=4`; 1 when not named. */
   scale?: Record<string, number>;
   /** Start only these Trace services and what they depend on; all when omitted. */
@@ -64,18 +66,22 @@ export class LocalCompose {
   constructor(private readonly options: LocalComposeOptions) {
     this.plans = planServices(options.composeFile);
     const names = new Set(this.plans.map((p) => p.service.name));
-    for (const name of [...Object.keys(options.scale ?? {}), ...(options.services ?? [])]) {
+    for (const name of [...Object.keys(options.scale ?? {}), ...Object.keys(options.serviceAdditions ?? {}), ...(options.services ?? [])]) {
       if (!names.has(name)) throw new ComposeMappingError(`no service ${name} in ${options.composeFile}`);
     }
     // Every service's environment maps (and its configuration loads) before anything starts.
-    for (const plan of this.plans) if (plan.kind === 'trace') serviceEnvironment(plan, this.plans, PLACEHOLDER_SUBSTITUTES, options.additions);
+    for (const plan of this.plans) if (plan.kind === 'trace') serviceEnvironment(plan, this.plans, PLACEHOLDER_SUBSTITUTES, this.additions(plan.service.name));
   }
 
   /** The environment each instance of `service` runs with. */
   environment(service: string): Record<string, string> {
     const plan = this.trace(service);
     if (this.substitutes === undefined) throw new Error('local compose is not up');
-    return serviceEnvironment(plan, this.plans, this.substitutes, this.options.additions);
+    return serviceEnvironment(plan, this.plans, this.substitutes, this.additions(service));
+  }
+
+  private additions(service: string): Record<string, string> {
+    return { ...this.options.additions, ...this.options.serviceAdditions?.[service] };
   }
 
   /** The base URL of the HTTP API, if a started service serves it. */

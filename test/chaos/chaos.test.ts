@@ -20,6 +20,7 @@ const FAULT_FIELDS = [
   'overlapping_versions',
   'untracked_objects',
   'stale_cold_files',
+  'query_mismatch',
   'data_identical',
   'recovery_s_p50',
   'recovery_s_max',
@@ -48,7 +49,7 @@ test('two kinds, one injection each: the JSON line lists both, every counter 0, 
     for (const field of FAULT_FIELDS) t.true(field in fault, `${String(fault['kind'])} has ${field}`);
     t.is(fault['injections'], 1);
     t.is(fault['data_identical'], true);
-    for (const counter of ['ranges_lost', 'ranges_double_registered', 'overlapping_versions', 'untracked_objects', 'stale_cold_files']) t.is(fault[counter], 0, `${String(fault['kind'])} ${counter}`);
+    for (const counter of ['ranges_lost', 'ranges_double_registered', 'overlapping_versions', 'untracked_objects', 'stale_cold_files', 'query_mismatch']) t.is(fault[counter], 0, `${String(fault['kind'])} ${counter}`);
   }
 });
 

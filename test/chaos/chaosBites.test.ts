@@ -6,7 +6,12 @@
  * crash_after_commit injection: four make two such crashes). Which range the worker dies on depends
  * on timing: a `blocks` range committed twice trips the hot table's unique (chain_id, block_hash) key,
  * so that range fails for good and the sync never completes; a `logs` or `transactions` range gets
- * its rows twice. Either way the suite must name the kind and exit 1 with the seed.
+ * its rows twice. Either way the suite must name the kind and exit 1 with the seed. And: a cold
+ * file whose write into the query cache failed (ENOSPC) published as complete, which
+ * query_cache_full forces: the truncated file is read by every later query of it. And: staging
+ * keys recorded after their upload instead of before, which s3_faults' lost puts (stored by the
+ * server, failed for the client) turn into objects nothing references (four injections: each
+ * window of 3 s has held one to four lost puts in the runs seen).
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -34,4 +39,38 @@ test('hot rows appended on a re-commit (safeguard hotRows.deleteBeforeCopy off):
   const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: boolean; faults: { kind: string; data_identical: boolean }[] };
   t.false(result.ok);
   t.deepEqual(result.faults.map((f) => [f.kind, f.data_identical]), [['crash_after_commit', false]]);
+});
+
+test.serial('a failed query-cache write published as the file (safeguard queryCache.discardFailedWrite off): query_cache_full breaks query_mismatch, exit 1 with the seed', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const error = await t.throwsAsync(
+    execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', 'query_cache_full', '--injections', '2', '--seed', '7', '--json'], {
+      timeout: RUN_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, TRACE_TEST_FAILPOINTS: 'queryCache.discardFailedWrite=skip' },
+    }),
+  );
+  const { code, stdout, stderr } = error as Error & { code?: number; stdout: string; stderr: string };
+  t.is(code, 1);
+  t.regex(stderr, /BROKEN \(reproduce with --seed 7\)/);
+  t.regex(stderr, /query_cache_full: query_mismatch = [1-9]/);
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: boolean; faults: { kind: string; query_mismatch: number }[] };
+  t.false(result.ok);
+  t.is(result.faults[0]?.kind, 'query_cache_full');
+});
+
+test.serial('staging keys recorded after their upload (safeguard outputs.recordStagedBeforePut off): s3_faults breaks untracked_objects, exit 1 with the seed', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const error = await t.throwsAsync(
+    execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', 's3_faults', '--injections', '4', '--seed', '7', '--json'], {
+      timeout: RUN_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, TRACE_TEST_FAILPOINTS: 'outputs.recordStagedBeforePut=skip' },
+    }),
+  );
+  const { code, stderr } = error as Error & { code?: number; stderr: string };
+  t.is(code, 1);
+  t.regex(stderr, /BROKEN \(reproduce with --seed 7\)/);
+  t.regex(stderr, /s3_faults: untracked_objects = [1-9]/);
+  t.regex(stderr, /untracked_objects: s3:\/\/chaos-1-datasets\/staging\//);
 });

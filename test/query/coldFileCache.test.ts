@@ -1,13 +1,15 @@
 /**
  * The local read-through cache of cold files, against the embedded S3 server over HTTP: keyed by
  * key + ETag, capped in bytes, least recently used evicted first, never a file a query holds, and
- * files on disk adopted by the next process.
+ * files on disk adopted by the next process; a write the disk refuses (ENOSPC) is never served.
  */
 import test, { type ExecutionContext } from 'ava';
 import { readFile, readdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ColdFileCache } from '../../actors/query/coldFileCache.js';
+import { ColdFileCache, QueryCacheFullError } from '../../actors/query/coldFileCache.js';
+import { classifyQueryFailure } from '../../actors/query/queryFailures.js';
+import { armFailpoint, disarmFailpoint } from '../../runtime/failpoints.js';
 import type { ObjectStore } from '../../drivers/store/objectStore.js';
 import { createInstallation } from '../helpers/installation.js';
 import { embeddedObjects } from '../helpers/objectStore.js';
@@ -76,4 +78,21 @@ test('a new process adopts the files on disk, and a changed object (new ETag) is
   t.not(changed.paths[0], a.paths[0]);
   t.is((await readFile(changed.paths[0]!))[0], 122);
   changed.release();
+});
+
+test.serial("the cache's disk full: the query gets QueryCacheFullError (HTTP 503 cache_full), no partial file stays, the next query fetches it whole", async (t) => {
+  const { dir, cache } = await setUp(t);
+  const c = cache(10_000);
+  armFailpoint('queryCache.write', 'throw', 1);
+  t.teardown(() => disarmFailpoint('queryCache.write'));
+  const error = await t.throwsAsync(c.hold([obj('a')]), { instanceOf: QueryCacheFullError, message: /the query cache's disk is full: cannot store a copy of s3:\/\/datasets\/cold\/a.parquet/ });
+  t.is((error?.cause as NodeJS.ErrnoException | undefined)?.code, 'ENOSPC');
+  t.deepEqual(await readdir(dir), [], 'neither the file nor its partial write is left');
+  t.is(c.bytes, 0);
+  t.like(classifyQueryFailure(error), { status: 503, reason: 'cache_full' });
+
+  const after = await c.hold([obj('a')]);
+  t.is(after.hits, 0, 'fetched again, not served from the failed write');
+  t.deepEqual(await readFile(after.paths[0]!), Buffer.from(new Uint8Array(1_000).fill(97)));
+  after.release();
 });

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Role } from '../../../actors/node/roles.js';
 import type { RpcFaultProxy } from '../../../drivers/chain/rpcFaultProxy.js';
 import type { PgPool } from '../../../drivers/postgres/postgres.js';
+import type { S3FaultProxy } from '../../../drivers/store/s3FaultProxy.js';
 import type { TraceNode } from '../../processes/traceNode.js';
 import type { OwnPostgres } from '../ownPostgres.js';
 import type { OwnS3 } from '../ownS3.js';
@@ -17,6 +18,8 @@ export interface ChaosContext {
   postgres: OwnPostgres;
   s3: OwnS3;
   rpc: RpcFaultProxy;
+  /** In front of the S3 server; the services go through it in a kind that says s3ThroughFaultProxy. */
+  s3Proxy: S3FaultProxy;
   /** The run's database (state and hot data). */
   db: PgPool;
   /** The run's seeded PRNG, in [0, 1). */
@@ -25,6 +28,8 @@ export interface ChaosContext {
   leaseMs: number;
   /** What a service arms when it gets SIGUSR2 (TRACE_TEST_FAILPOINTS_ON_SIGUSR2 names it). */
   failpointFile: string;
+  /** Queries a kind asked while injecting that failed without a clear error, or broke the node (counted in query_mismatch). */
+  queryProblems: string[];
 }
 
 export interface FaultKind {
@@ -34,6 +39,8 @@ export interface FaultKind {
   summary: string;
   /** Instances per compose service, when the kind needs more than one. */
   scale?: Record<string, number>;
+  /** The services' S3 endpoint is the suite's S3 fault proxy (else the S3 server itself). */
+  s3ThroughFaultProxy?: boolean;
   /** Injects the fault once; says what was done. */
   inject(ctx: ChaosContext): Promise<string>;
 }
