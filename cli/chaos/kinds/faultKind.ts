@@ -9,6 +9,7 @@ import type { RpcFaultProxy } from '../../../drivers/chain/rpcFaultProxy.js';
 import type { PgPool } from '../../../drivers/postgres/postgres.js';
 import type { TraceNode } from '../../processes/traceNode.js';
 import type { OwnPostgres } from '../ownPostgres.js';
+import type { ProducingChain } from '../producingChain.js';
 import type { OwnS3 } from '../ownS3.js';
 import type { Supervisor } from '../supervisor.js';
 
@@ -25,6 +26,8 @@ export interface ChaosContext {
   leaseMs: number;
   /** What a service arms when it gets SIGUSR2 (TRACE_TEST_FAILPOINTS_ON_SIGUSR2 names it). */
   failpointFile: string;
+  /** The devnet the run follows, when the kind asked for a producing one. */
+  chain: ProducingChain | undefined;
 }
 
 export interface FaultKind {
@@ -34,6 +37,11 @@ export interface FaultKind {
   summary: string;
   /** Instances per compose service, when the kind needs more than one. */
   scale?: Record<string, number>;
+  /**
+   * The run follows the head (follow_head) of a devnet of its own that keeps producing blocks, and
+   * its data is judged against that devnet's chain alone (it is not the undisturbed run's chain).
+   */
+  producingChain?: true;
   /** Injects the fault once; says what was done. */
   inject(ctx: ChaosContext): Promise<string>;
 }

@@ -6,6 +6,8 @@ import { crashAfterCommit, dispatcherSigkillAfterPublish, gracefulSigterm, twoDi
 import { listenDropped, postgresSigkill, s3Sigkill } from './infrastructureKinds.js';
 import { poisonMessages, queueWiped, wakeupsTenTimes } from './queueKinds.js';
 import { rpcFaults } from './rpcKinds.js';
+import { poolThreadDies } from './threadKinds.js';
+import { tipReorg } from './reorgKinds.js';
 import type { FaultKind } from './faultKind.js';
 import { UsageError } from '../../usageError.js';
 
@@ -23,13 +25,13 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   poisonMessages,
   workerStall,
   twoDispatchers,
+  tipReorg,
+  poolThreadDies,
 ];
 
 /** The kinds of the list that have no implementation yet, and why. */
 export const MISSING_KINDS: readonly string[] = [
   's3 slow PUTs / 5xx / PUT that succeeds but errors for the client (needs an S3 fault proxy)',
-  'a reorg at the tip timed with ranges in flight (the suite syncs a fixed target; follow_head with a producing devnet is not built)',
-  'a pool thread dying mid-job',
   "the query cache's disk full",
 ];
 
