@@ -18,7 +18,7 @@ export type FailpointAction = 'throw' | 'crash' | 'exit' | { stallMs: number };
  * Safeguards a test may switch off (`name=skip` in TRACE_TEST_FAILPOINTS) to reintroduce the bug
  * each prevents, and prove that the fault-injection suite's checker catches it.
  */
-export type Safeguard = 'hotRows.deleteBeforeCopy' | 'leaseReaper.reap';
+export type Safeguard = 'hotRows.deleteBeforeCopy' | 'leaseReaper.reap' | 'syncJobs.detectReorgs';
 
 /** What the code at a point says about where it is (task id, range, key…), for `when` filters. */
 export type FailpointContext = Readonly<Record<string, unknown>>;

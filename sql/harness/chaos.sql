@@ -73,6 +73,14 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE '
 SELECT DISTINCT worker_id FROM tasks WHERE status = 'running' AND worker_id IS NOT NULL;
 
 -- name: rangesInFlight
--- The ranges whose attempt runs now.
+-- The ranges whose attempt runs now, the longest-running first.
 SELECT r.stream_key, r.range_start::int AS range_start, r.range_end::int AS range_end
-FROM sync_ranges r JOIN tasks t ON t.task_id = r.task_id WHERE t.status = 'running';
+FROM sync_ranges r
+JOIN tasks t ON t.task_id = r.task_id
+JOIN task_attempts a ON a.task_id = t.task_id AND a.attempt = t.attempt
+WHERE t.status = 'running'
+ORDER BY a.started_at;
+
+-- name: threadExitFailures
+-- Attempts that failed because their pool thread ended (Piscina's error for a thread that exited).
+SELECT count(*)::int AS failures FROM task_attempts WHERE outcome = 'failed' AND error LIKE '%worker exited with code%';

@@ -11,8 +11,9 @@ import type { FaultKind } from './faultKind.js';
 const SQL = loadStatements('harness/chaos.sql', ['rangesInFlight'] as const);
 
 /**
- * Deepest reorg: 4 blocks, under a 5-block range, so one reorg hits the ranges in flight at the tip
- * rather than rewriting half the chain (the tip follower looks 64 blocks deep).
+ * Deepest reorg: 4 blocks from the tip (5 when a block is mined meanwhile), under a 5-block range,
+ * so one reorg hits the ranges in flight at the tip rather than rewriting half the chain (the tip
+ * follower looks 64 blocks deep).
  */
 const MAX_DEPTH = 4;
 /** A 5-block range takes ~0.2 s: looking every 20 ms catches one in flight. */
@@ -38,6 +39,7 @@ export const tipReorg: FaultKind = {
         (r) => r.rows.filter((range) => range.range_end > lowest),
         () => [], // the database may be briefly unreachable: look again
       );
+      // The longest in flight: the likeliest to have read the fork that is about to go.
       const hit = inFlight[0];
       if (hit !== undefined || (Date.now() > deadline && tip >= lowest)) {
         const from = Math.max(lowest, hit?.range_start ?? tip);
