@@ -36,6 +36,8 @@ export class ProducingChain {
   /** Why production stopped on its own (a block the devnet refused). */
   private failure: Error | undefined;
   tip: number;
+  /** The tip when the last reorg was made (0 before any). */
+  lastReorgTip = 0;
 
   private constructor(
     readonly devnet: Devnet,
@@ -94,6 +96,7 @@ export class ProducingChain {
       const tip = this.tip;
       this.tip = from - 1;
       for (let n = from; n <= tip; n++) await this.mineBlock(n);
+      this.lastReorgTip = tip;
       return tip;
     });
   }

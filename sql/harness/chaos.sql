@@ -84,3 +84,7 @@ ORDER BY a.started_at;
 -- name: threadExitFailures
 -- Attempts that failed because their pool thread ended (Piscina's error for a thread that exited).
 SELECT count(*)::int AS failures FROM task_attempts WHERE outcome = 'failed' AND error LIKE '%worker exited with code%';
+
+-- name: versionsReaching
+-- Registered versions holding blocks from $1 on: what a reorg from $1 makes stale.
+SELECT count(*)::int AS versions FROM dataset_versions WHERE range_end > $1;
