@@ -4,20 +4,21 @@
  * bookkeeping); an unarmed point returns undefined at once. Points are armed only by tests: in
  * process with `armFailpoint` / `pauseAt`, or for a child process through the test-only variable
  * TRACE_TEST_FAILPOINTS (`name=crash` kills the process with SIGKILL, `name=throw` throws,
- * `name=stall<ms>` blocks the event loop that long, as a runaway synchronous loop would; `*N`
- * limits it to N hits, e.g. `publisher.afterPublish=throw*1`). A fault-injection suite that wants a
+ * `name=stall<ms>` blocks the event loop that long, as a runaway synchronous loop would, `name=exit`
+ * ends the pool thread that runs the point's job (see `threadExitArmed`); `*N` limits it to N hits,
+ * e.g. `publisher.afterPublish=throw*1`). A fault-injection suite that wants a
  * fault at a moment and point of its choosing sets TRACE_TEST_FAILPOINTS_ON_SIGUSR2 to a file: each
  * time the process receives SIGUSR2 it arms what the file says then, in the same syntax.
  */
 import { readFileSync } from 'node:fs';
 
-export type FailpointAction = 'throw' | 'crash' | { stallMs: number };
+export type FailpointAction = 'throw' | 'crash' | 'exit' | { stallMs: number };
 
 /**
  * Safeguards a test may switch off (`name=skip` in TRACE_TEST_FAILPOINTS) to reintroduce the bug
  * each prevents, and prove that the fault-injection suite's checker catches it.
  */
-export type Safeguard = 'hotRows.deleteBeforeCopy' | 'leaseReaper.reap' | 'queryCache.discardFailedWrite' | 'outputs.recordStagedBeforePut';
+export type Safeguard = 'hotRows.deleteBeforeCopy' | 'leaseReaper.reap' | 'queryCache.discardFailedWrite' | 'outputs.recordStagedBeforePut' | 'syncJobs.detectReorgs';
 
 /** What the code at a point says about where it is (task id, range, key…), for `when` filters. */
 export type FailpointContext = Readonly<Record<string, unknown>>;
@@ -40,6 +41,8 @@ export class FailpointError extends Error {
 
 const armed = new Map<string, Armed>();
 const skippedSafeguards = new Set<string>();
+/** Points armed with `exit`: hits left. Armed in the main thread, which tells the pool thread to die. */
+const threadExits = new Map<string, number>();
 
 function parse(spec: string | undefined): void {
   for (const entry of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -48,9 +51,9 @@ function parse(spec: string | undefined): void {
       skippedSafeguards.add(skip[1]!);
       continue;
     }
-    const match = /^([\w.]+)=(throw|crash|stall(\d+))(?:\*(\d+))?$/.exec(entry);
-    if (!match) throw new Error(`bad TRACE_TEST_FAILPOINTS entry ${entry}: expected name=throw|crash|stall<ms>[*N] or name=skip`);
-    const action: FailpointAction = match[3] !== undefined ? { stallMs: Number(match[3]) } : (match[2] as 'throw' | 'crash');
+    const match = /^([\w.]+)=(throw|crash|exit|stall(\d+))(?:\*(\d+))?$/.exec(entry);
+    if (!match) throw new Error(`bad TRACE_TEST_FAILPOINTS entry ${entry}: expected name=throw|crash|exit|stall<ms>[*N] or name=skip`);
+    const action: FailpointAction = match[3] !== undefined ? { stallMs: Number(match[3]) } : (match[2] as 'throw' | 'crash' | 'exit');
     armFailpoint(match[1]!, action, match[4] ? Number(match[4]) : Number.POSITIVE_INFINITY);
   }
 }
@@ -60,8 +63,12 @@ function stallEventLoop(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Arms `name` to throw, crash the process or stall its event loop for its next `times` hits. */
+/** Arms `name` to throw, crash the process, stall its event loop or end a pool thread, for its next `times` hits. */
 export function armFailpoint(name: string, action: FailpointAction, times = Number.POSITIVE_INFINITY): void {
+  if (action === 'exit') {
+    threadExits.set(name, times);
+    return;
+  }
   let remaining = times;
   armed.set(name, {
     hit() {
@@ -111,6 +118,18 @@ export function disarmFailpoint(name: string): void {
 /** Whether a test switched this safeguard off (then the caller behaves as the bug it prevents). */
 export function safeguardSkipped(name: Safeguard): boolean {
   return skippedSafeguards.size > 0 && skippedSafeguards.has(name);
+}
+
+/**
+ * Whether thread-exit point `name` is armed for this hit (the hit is used up). A pool thread gets
+ * neither SIGUSR2 nor the main thread's armed points, so the main thread asks here and sends the
+ * answer with the job; the thread then ends itself mid-job (runtime/threads/threadEntry.ts).
+ */
+export function threadExitArmed(name: string): boolean {
+  const remaining = threadExits.get(name);
+  if (remaining === undefined || remaining <= 0) return false;
+  threadExits.set(name, remaining - 1);
+  return true;
 }
 
 /** A fault-injection point: nothing unless a test armed it (then it throws, crashes, or pauses the caller). */

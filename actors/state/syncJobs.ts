@@ -7,7 +7,7 @@ import { invalidateFrom } from './rangeInvalidation.js';
 import { notifyDispatchers } from './dispatchEvents.js';
 import type { Compactions, DatasetTiers } from './compactions.js';
 import { failedRanges, replanFailedRanges, type FailedRange } from './rangeRetry.js';
-import { failpoint } from '../../runtime/failpoints.js';
+import { failpoint, safeguardSkipped } from '../../runtime/failpoints.js';
 
 const SQL = loadStatements('state/sync.sql', [
   'upsertJob',
@@ -295,6 +295,7 @@ export class SyncJobs {
     const byJob = new Map<string, typeof rows>();
     for (const r of rows) byJob.set(r.job_id, [...(byJob.get(r.job_id) ?? []), r]);
     const found: ReorgFound[] = [];
+    if (safeguardSkipped('syncJobs.detectReorgs')) return { followed: byJob.size, reorgs: found };
     for (const [jobId, tips] of byJob) {
       const hashes = await canonical(tips[0]!.rpc_pool, tips.map((r) => Number(r.block_number)));
       const first = tips.find((r) => hashes.get(Number(r.block_number)) !== `0x${r.block_hash.toString('hex')}`);

@@ -54,13 +54,13 @@ export async function startChaosStack(options: { runDir: string; composeFile: st
   }
 }
 
-/** Each block's hash and transaction count, from the devnet itself (not through the proxy). */
-async function canonicalChain(rpcUrl: string, lastBlock: number): Promise<CanonicalChain> {
+/** Each block's hash and transaction hashes, from the devnet itself (not through the proxy). */
+export async function canonicalChain(rpcUrl: string, lastBlock: number): Promise<CanonicalChain> {
   const client = createDevnetClient(rpcUrl);
   const chain: CanonicalChain = [];
   for (let n = 0; n <= lastBlock; n++) {
     const block = await client.getBlock({ blockNumber: BigInt(n) });
-    chain.push({ block_number: n, block_hash: block.hash, transactions: block.transactions.length });
+    chain.push({ block_number: n, block_hash: block.hash, transaction_hashes: block.transactions });
   }
   return chain;
 }

@@ -12,7 +12,7 @@ import { outboxDrains } from '../harness/invariants/stateInvariants.js';
 import { queryMismatches, type QueryAnswers } from './queryCheck.js';
 
 const HARNESS = loadStatements('harness/invariants.sql', ['rangeRegistrations', 'overlappingVersions', 'lapsedLeases', 'trackedObjects'] as const);
-const SQL = loadStatements('harness/chaos.sql', ['retriedTasks', 'deadLetters', 'versionObjects', 'hotBlocks', 'hotTransactions', 'hotLogs', 'hotGethCalls', 'blockHashes'] as const);
+const SQL = loadStatements('harness/chaos.sql', ['retriedTasks', 'deadLetters', 'versionObjects', 'hotBlocks', 'hotTransactions', 'hotLogs', 'hotGethCalls', 'blockHashes', 'logBlockHashes', 'callTransactions'] as const);
 
 /** The publisher drains the outbox within a few polls (200 ms each in chaos) once the database is back. */
 const OUTBOX_DRAIN_MS = 15_000;
@@ -27,8 +27,8 @@ export interface RunData {
   files: Map<string, string>;
 }
 
-/** The devnet's own chain: each block's hash and transaction count. */
-export type CanonicalChain = { block_number: number; block_hash: string; transactions: number }[];
+/** The devnet's own chain: each block's hash and its transactions' hashes, in order. */
+export type CanonicalChain = { block_number: number; block_hash: string; transaction_hashes: string[] }[];
 
 export interface Damage {
   tasks_retried: number;
@@ -154,17 +154,35 @@ function rowMismatches(baseline: Record<Dataset, string[]>, run: Record<Dataset,
   return out;
 }
 
-/** Blocks whose hash or transaction count differs from the devnet's chain, or that are missing or extra. */
+/**
+ * Hot rows that are not the devnet's chain: a block missing, extra, served twice or with another
+ * hash; a block's transactions not the devnet's; logs carrying a replaced block's hash; call traces
+ * of a transaction the block does not have (rows of a fork that is gone).
+ */
 async function chainMismatches(db: PgPool, canonical: CanonicalChain): Promise<string[]> {
-  const synced = new Map((await db.query<{ block_number: number; block_hash: string; transactions: number }>(SQL.blockHashes)).rows.map((b) => [b.block_number, b]));
+  const synced = new Map<number, { block_hash: string; transaction_hashes: string[] }[]>();
+  for (const b of (await db.query<{ block_number: number; block_hash: string; transaction_hashes: string[] }>(SQL.blockHashes)).rows) {
+    synced.set(b.block_number, [...(synced.get(b.block_number) ?? []), b]);
+  }
+  const byNumber = new Map(canonical.map((b) => [b.block_number, b]));
   const out: string[] = [];
   for (const block of canonical) {
-    const got = synced.get(block.block_number);
-    if (got === undefined) out.push(`block ${block.block_number} missing`);
-    else if (got.block_hash !== block.block_hash) out.push(`block ${block.block_number} hash ${got.block_hash}, the devnet's is ${block.block_hash}`);
-    else if (got.transactions !== block.transactions) out.push(`block ${block.block_number} has ${got.transactions} transactions, the devnet's ${block.transactions}`);
+    const got = synced.get(block.block_number) ?? [];
+    if (got.length === 0) out.push(`block ${block.block_number} missing`);
+    else if (got.length > 1) out.push(`block ${block.block_number} served ${got.length} times (hashes ${got.map((g) => g.block_hash).join(', ')})`);
+    else if (got[0]!.block_hash !== block.block_hash) out.push(`block ${block.block_number} hash ${got[0]!.block_hash}, the devnet's is ${block.block_hash}`);
+    else if (got[0]!.transaction_hashes.join() !== block.transaction_hashes.join()) {
+      out.push(`block ${block.block_number} has transactions ${got[0]!.transaction_hashes.join(', ') || 'none'}, the devnet's ${block.transaction_hashes.join(', ') || 'none'}`);
+    }
     synced.delete(block.block_number);
   }
   for (const extra of synced.keys()) out.push(`block ${extra} is not on the devnet's chain`);
+  for (const log of (await db.query<{ block_number: number; block_hash: string }>(SQL.logBlockHashes)).rows) {
+    const hash = byNumber.get(log.block_number)?.block_hash;
+    if (hash !== log.block_hash) out.push(`logs of block ${log.block_number} carry hash ${log.block_hash}, the devnet's is ${hash ?? 'no block'}`);
+  }
+  for (const call of (await db.query<{ block_number: number; transaction_hash: string }>(SQL.callTransactions)).rows) {
+    if (!byNumber.get(call.block_number)?.transaction_hashes.includes(call.transaction_hash)) out.push(`geth_calls of transaction ${call.transaction_hash} in block ${call.block_number}, which the devnet's block does not have`);
+  }
   return out;
 }

@@ -18,7 +18,8 @@ import { DEMO_RPC_POOL, DEMO_RPC_POOL_VARIABLE, demoSyncJobYaml } from '../demo/
 import { GatewayClient } from '../harness/gatewayClient.js';
 import { jobSettled } from '../progress.js';
 import { RPC_POOL_ENV_PREFIX } from '../../drivers/chain/rpcPools.js';
-import type { ChaosStack } from './chaosStack.js';
+import { canonicalChain, type ChaosStack } from './chaosStack.js';
+import { ProducingChain } from './producingChain.js';
 import { countDamage, type Damage, type RunData } from './damage.js';
 import { kindSeed, injectionMoments } from './schedule.js';
 import { Supervisor } from './supervisor.js';
@@ -65,6 +66,14 @@ const SAMPLE_MS = 250;
 const RECOVERY_LIMIT_MS = 60_000;
 /** compose.yaml's query/gateway service: it alone serves old blocks from cold files (queryCheck.ts). */
 const QUERY_SERVICE = 'query';
+/** A producing devnet mines this many blocks after the last injection, then stops: the run's final height. */
+const BLOCKS_AFTER_INJECTIONS = 3;
+/**
+ * A follow_head sync has caught up once every stream reached the final height with nothing in
+ * flight, for this long: the tip follower checks every 1 s, so a range read from a replaced fork
+ * and committed just before would have been found and planned again within it.
+ */
+const CAUGHT_UP_STABLE_MS = 3_000;
 
 export interface KindRunOptions {
   stack: ChaosStack;
@@ -101,7 +110,19 @@ export interface KindRunResult {
 }
 
 export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
+  const blocks = options.stack.devnet.stats.blocks;
+  const chain = options.kind?.producingChain ? await ProducingChain.start({ runDir: path.join(options.runDir, options.kind.name), blocks, seed: options.seed }) : undefined;
+  try {
+    return await runKindOn(options, chain);
+  } finally {
+    await chain?.stop();
+  }
+}
+
+/** The run, on the shared fixed devnet, or following `chain`'s head. */
+async function runKindOn(options: KindRunOptions, chain: ProducingChain | undefined): Promise<KindRunResult> {
   const { stack, kind } = options;
+  const rpc = chain?.rpc ?? stack.rpc;
   const name = kind?.name ?? 'undisturbed';
   const leaseMs = CHAOS_LEASE_SECONDS * 1000;
   const failpointFile = path.join(options.runDir, `${name}.failpoints`);
@@ -111,7 +132,7 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
     runDir: path.join(options.runDir, name),
     additions: {
       ...SERVICE_TIMINGS,
-      [DEMO_RPC_POOL_VARIABLE]: stack.rpc.url,
+      [DEMO_RPC_POOL_VARIABLE]: rpc.url,
       TRACE_BUCKET_DATASETS: buckets[0]!,
       TRACE_BUCKET_RESULTS: buckets[1]!,
       TRACE_BUCKET_SCRATCH: buckets[2]!,
@@ -142,11 +163,13 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
     db = createPgPool({ url: config.databaseUrl!, schemas: schemaNames(config.schemaPrefix), max: 2 });
     store = new S3ObjectStore({ endpoint: stack.s3.endpoint, region: config.s3Region, accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey, forcePathStyle: true });
     const random = seededRandom(kindSeed(options.seed, name));
-    const ctx: ChaosContext = { supervisor, postgres: stack.postgres, s3: stack.s3, s3Proxy: stack.s3Proxy, rpc: stack.rpc, db, random, leaseMs, failpointFile, queryProblems: [] };
+    const ctx: ChaosContext = { supervisor, postgres: stack.postgres, s3: stack.s3, s3Proxy: stack.s3Proxy, rpc, db, random, leaseMs, failpointFile, chain, queryProblems: [] };
     const d = stack.devnet.description;
-    const yaml = demoSyncJobYaml({ chainId: d.chain_id, fromBlock: 0, toBlock: d.last_block + 1, traces: true, balanceDiffs: false, chunkSize: CHAOS_CHUNK_SIZE, traceChunkSize: CHAOS_CHUNK_SIZE });
+    const toBlock = chain === undefined ? d.last_block + 1 : undefined;
+    const yaml = demoSyncJobYaml({ chainId: d.chain_id, fromBlock: 0, toBlock, traces: true, balanceDiffs: false, chunkSize: CHAOS_CHUNK_SIZE, traceChunkSize: CHAOS_CHUNK_SIZE });
     const started = Date.now();
     const { job_id: jobId } = await new GatewayClient(supervisor.gateway).applyJob(yaml);
+    chain?.produce();
     const progress = new Progress(db, started);
     const sampling = progress.sample();
     const moments = kind === undefined ? [] : injectionMoments(random, options.injections, options.spanMs);
@@ -161,7 +184,8 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
       recoveries.push(progress.recovery(supervisor, Date.now()));
       options.onInjection(actions.length);
     }
-    const complete = await syncCompletes(supervisor, jobId);
+    const finalHeight = await chain?.finish(BLOCKS_AFTER_INJECTIONS);
+    const complete = finalHeight === undefined ? await syncCompletes(supervisor, jobId) : await followCatchesUp(supervisor, jobId, finalHeight);
     progress.complete = complete;
     const syncMs = Date.now() - started;
     const recoveryMs = await Promise.all(recoveries);
@@ -169,7 +193,9 @@ export async function runKind(options: KindRunOptions): Promise<KindRunResult> {
     progress.stop();
     await sampling;
     const queries = await askAnalyticQueries(supervisor.gateway);
-    const { damage, data } = await countDamage(db, store, buckets, options.baseline, stack.canonical, queries);
+    // A producing devnet's chain is not the undisturbed run's: its data is judged against that chain alone.
+    const canonical = finalHeight === undefined ? stack.canonical : await canonicalChain(chain!.devnet.description.rpc_url, finalHeight);
+    const { damage, data } = await countDamage(db, store, buckets, chain === undefined ? options.baseline : undefined, canonical, queries);
     damage.query_mismatch += ctx.queryProblems.length;
     damage.problems.push(...ctx.queryProblems.slice(0, 3).map((p) => `query_mismatch: ${p}`));
     if (!complete) {
@@ -201,6 +227,27 @@ async function syncCompletes(supervisor: Supervisor, jobId: string): Promise<boo
   while (Date.now() < deadline) {
     const status = await new GatewayClient(supervisor.gateway).jobStatus(jobId).catch(() => undefined);
     if (status !== undefined && jobSettled(status)) return status.complete;
+    await delay(SAMPLE_MS);
+  }
+  return false;
+}
+
+/**
+ * Polls a follow_head job until every stream's cursor passed `finalHeight` with no range in flight
+ * or failed, CAUGHT_UP_STABLE_MS on end; false once a range failed for good, or on timeout.
+ */
+async function followCatchesUp(supervisor: Supervisor, jobId: string, finalHeight: number): Promise<boolean> {
+  const deadline = Date.now() + SYNC_TIMEOUT_MS;
+  let caughtUpSince: number | undefined;
+  while (Date.now() < deadline) {
+    const status = await new GatewayClient(supervisor.gateway).jobStatus(jobId).catch(() => undefined);
+    if (status !== undefined) {
+      const streams = Object.values(status.streams);
+      if (streams.some((s) => s.ranges_failed > 0)) return false;
+      const caughtUp = streams.every((s) => s.cursor > finalHeight && s.ranges_in_flight === 0);
+      caughtUpSince = caughtUp ? (caughtUpSince ?? Date.now()) : undefined;
+      if (caughtUpSince !== undefined && Date.now() - caughtUpSince >= CAUGHT_UP_STABLE_MS) return true;
+    }
     await delay(SAMPLE_MS);
   }
   return false;

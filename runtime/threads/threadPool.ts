@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 
+import { threadExitArmed } from '../failpoints.js';
+import type { ThreadJobEnvelope } from './threadEntry.js';
 import type { ThreadJobInput, ThreadJobOutput, ThreadJobTable } from './threadJobTable.js';
 
 export interface ThreadPoolOptions {
@@ -24,6 +26,12 @@ const JOBS_PER_THREAD = 4;
 const IDLE_THREAD_TIMEOUT_MS = 30_000;
 
 /**
+ * Test-only: armed with `exit` (TRACE_TEST_FAILPOINTS), the pool thread that takes the next job ends
+ * while the job runs, as a thread that crashes would; Piscina fails its jobs and starts another.
+ */
+export const THREAD_EXIT_POINT = 'threadPool.threadExits';
+
+/**
  * The process's thread pool for heavy work (Piscina). It knows nothing of the jobs: the caller names
  * the module of its job table, and `run` is typed by that table.
  */
@@ -42,7 +50,8 @@ export class ThreadPool<J extends ThreadJobTable> {
   }
 
   run<K extends keyof J & string>(kind: K, input: ThreadJobInput<J, K>, options: RunOptions = {}): Promise<ThreadJobOutput<J, K>> {
-    return this.piscina.run({ kind, input }, { transferList: options.transfer, signal: options.signal ?? null }) as Promise<
+    const envelope: ThreadJobEnvelope = { kind, input: input as never, exitMidJob: threadExitArmed(THREAD_EXIT_POINT) };
+    return this.piscina.run(envelope, { transferList: options.transfer, signal: options.signal ?? null }) as Promise<
       ThreadJobOutput<J, K>
     >;
   }

@@ -32,10 +32,21 @@ SELECT t::text AS row FROM logs t ORDER BY 1;
 SELECT t::text AS row FROM geth_calls t ORDER BY 1;
 
 -- name: blockHashes
--- The synced chain as the hot blocks have it: number, hash and transaction count.
+-- The synced chain as the hot blocks have it: every block row's number and hash, and the hashes of
+-- the hot transactions of that number (in index order).
 SELECT b.block_number::int AS block_number, '0x' || encode(b.block_hash, 'hex') AS block_hash,
-       (SELECT count(*)::int FROM transactions t WHERE t.chain_id = b.chain_id AND t.block_number = b.block_number) AS transactions
-FROM blocks b ORDER BY b.block_number;
+       ARRAY(SELECT '0x' || encode(t.transaction_hash, 'hex') FROM transactions t
+             WHERE t.chain_id = b.chain_id AND t.block_number = b.block_number
+             ORDER BY t.transaction_index, t.transaction_hash) AS transaction_hashes
+FROM blocks b ORDER BY b.block_number, b.block_hash;
+
+-- name: logBlockHashes
+-- Each block hash the hot logs carry, by block number.
+SELECT DISTINCT block_number::int AS block_number, '0x' || encode(block_hash, 'hex') AS block_hash FROM logs;
+
+-- name: callTransactions
+-- Each transaction the hot call traces belong to, by block number.
+SELECT DISTINCT block_number::int AS block_number, '0x' || encode(transaction_hash, 'hex') AS transaction_hash FROM geth_calls;
 
 -- name: wipeQueue
 -- Fault: every wake-up message deleted.
@@ -60,3 +71,20 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE '
 -- name: runningWorkers
 -- The worker ids running an attempt now.
 SELECT DISTINCT worker_id FROM tasks WHERE status = 'running' AND worker_id IS NOT NULL;
+
+-- name: rangesInFlight
+-- The ranges whose attempt runs now, the longest-running first.
+SELECT r.stream_key, r.range_start::int AS range_start, r.range_end::int AS range_end
+FROM sync_ranges r
+JOIN tasks t ON t.task_id = r.task_id
+JOIN task_attempts a ON a.task_id = t.task_id AND a.attempt = t.attempt
+WHERE t.status = 'running'
+ORDER BY a.started_at;
+
+-- name: threadExitFailures
+-- Attempts that failed because their pool thread ended (Piscina's error for a thread that exited).
+SELECT count(*)::int AS failures FROM task_attempts WHERE outcome = 'failed' AND error LIKE '%worker exited with code%';
+
+-- name: versionsReaching
+-- Registered versions holding blocks from $1 on: what a reorg from $1 makes stale.
+SELECT count(*)::int AS versions FROM dataset_versions WHERE range_end > $1;

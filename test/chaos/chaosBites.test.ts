@@ -11,9 +11,12 @@
  * query_cache_full forces: the truncated file is read by every later query of it. And: staging
  * keys recorded after their upload instead of before, which s3_faults' lost puts (stored by the
  * server, failed for the client) turn into objects nothing references (four injections: each
- * window of 3 s has held one to four lost puts in the runs seen).
+ * window of 3 s has held one to four lost puts in the runs seen). And: the tip
+ * follower never finding a reorg, which tip_reorg's reorgs of blocks that ranges in flight cover
+ * expose (rows of the replaced fork stay, or the commits' fork check refuses the new fork's ranges
+ * for good).
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CLI_ENTRY } from '../../cli/processes/traceNode.js';
@@ -22,23 +25,33 @@ const execFileAsync = promisify(execFile);
 /** As chaos.test.ts: minutes, most of them traces on a loaded machine. */
 const RUN_TIMEOUT_MS = 15 * 60_000;
 
-test('hot rows appended on a re-commit (safeguard hotRows.deleteBeforeCopy off): crash_after_commit breaks hot_rows_mismatch or the sync, data_identical false, exit 1 with the seed', async (t) => {
+/** Runs `kind` with `safeguard` switched off in the services; it must exit 1, BROKEN with the seed and data_identical false. */
+async function brokenRun(t: ExecutionContext, options: { kind: string; injections: number; seed: number; safeguard: string }): Promise<string> {
   t.timeout(RUN_TIMEOUT_MS);
   const error = await t.throwsAsync(
-    execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', 'crash_after_commit', '--injections', '4', '--blocks', '12', '--seed', '5', '--json'], {
+    execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', options.kind, '--injections', String(options.injections), '--blocks', '12', '--seed', String(options.seed), '--json'], {
       timeout: RUN_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, TRACE_TEST_FAILPOINTS: 'hotRows.deleteBeforeCopy=skip' },
+      env: { ...process.env, TRACE_TEST_FAILPOINTS: `${options.safeguard}=skip` },
     }),
   );
   const { code, stdout, stderr } = error as Error & { code?: number; stdout: string; stderr: string };
   t.is(code, 1);
-  t.regex(stderr, /BROKEN \(reproduce with --seed 5\)/);
-  t.regex(stderr, /crash_after_commit: data_identical = false/);
-  t.regex(stderr, /crash_after_commit: hot_rows_mismatch = [1-9]|the sync did not complete/);
+  t.regex(stderr, new RegExp(`BROKEN \\(reproduce with --seed ${options.seed}\\)`));
+  t.regex(stderr, new RegExp(`${options.kind}: data_identical = false`));
   const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: boolean; faults: { kind: string; data_identical: boolean }[] };
   t.false(result.ok);
-  t.deepEqual(result.faults.map((f) => [f.kind, f.data_identical]), [['crash_after_commit', false]]);
+  t.deepEqual(result.faults.map((f) => [f.kind, f.data_identical]), [[options.kind, false]]);
+  return stderr;
+}
+
+test('hot rows appended on a re-commit (safeguard hotRows.deleteBeforeCopy off): crash_after_commit breaks hot_rows_mismatch or the sync, data_identical false, exit 1 with the seed', async (t) => {
+  const stderr = await brokenRun(t, { kind: 'crash_after_commit', injections: 4, seed: 5, safeguard: 'hotRows.deleteBeforeCopy' });
+  t.regex(stderr, /crash_after_commit: hot_rows_mismatch = [1-9]|the sync did not complete/);
+});
+
+test('reorgs never detected (safeguard syncJobs.detectReorgs off): tip_reorg leaves ranges read from a replaced fork, data_identical false, exit 1 with the seed', async (t) => {
+  await brokenRun(t, { kind: 'tip_reorg', injections: 2, seed: 7, safeguard: 'syncJobs.detectReorgs' });
 });
 
 test.serial('a failed query-cache write published as the file (safeguard queryCache.discardFailedWrite off): query_cache_full breaks query_mismatch, exit 1 with the seed', async (t) => {

@@ -1,6 +1,8 @@
 import test from 'ava';
 import { threadId } from 'node:worker_threads';
 import { openThreadPool } from '../../actors/threadJobs.js';
+import { armFailpoint } from '../../runtime/failpoints.js';
+import { THREAD_EXIT_POINT } from '../../runtime/threads/threadPool.js';
 
 test('pool jobs run by name on another thread', async (t) => {
   const pool = openThreadPool({ maxThreads: 1 });
@@ -29,4 +31,14 @@ test('aborting a running job rejects it and the pool keeps working', async (t) =
   await t.throwsAsync(job, { name: 'AbortError' });
   t.true(Date.now() - started < 2_000);
   t.is(await pool.run('sleep', { ms: 1 }), 1);
+});
+
+test('a pool thread that dies mid-job fails that job only, and the pool runs the next on a new thread', async (t) => {
+  const pool = openThreadPool({ maxThreads: 1 });
+  t.teardown(() => pool.close());
+  const before = await pool.run('threadId', undefined);
+  armFailpoint(THREAD_EXIT_POINT, 'exit', 1);
+  await t.throwsAsync(pool.run('sleep', { ms: 1_000 }), { message: /worker exited with code: 70/ });
+  t.is(await pool.run('sleep', { ms: 1 }), 1, 'the next job runs');
+  t.not(await pool.run('threadId', undefined), before, 'on a new thread');
 });

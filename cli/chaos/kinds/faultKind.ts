@@ -10,6 +10,7 @@ import type { PgPool } from '../../../drivers/postgres/postgres.js';
 import type { S3FaultProxy } from '../../../drivers/store/s3FaultProxy.js';
 import type { TraceNode } from '../../processes/traceNode.js';
 import type { OwnPostgres } from '../ownPostgres.js';
+import type { ProducingChain } from '../producingChain.js';
 import type { OwnS3 } from '../ownS3.js';
 import type { Supervisor } from '../supervisor.js';
 
@@ -30,6 +31,8 @@ export interface ChaosContext {
   failpointFile: string;
   /** Queries a kind asked while injecting that failed without a clear error, or broke the node (counted in query_mismatch). */
   queryProblems: string[];
+  /** The devnet the run follows, when the kind asked for a producing one. */
+  chain: ProducingChain | undefined;
 }
 
 export interface FaultKind {
@@ -41,6 +44,11 @@ export interface FaultKind {
   scale?: Record<string, number>;
   /** The services' S3 endpoint is the suite's S3 fault proxy (else the S3 server itself). */
   s3ThroughFaultProxy?: boolean;
+  /**
+   * The run follows the head (follow_head) of a devnet of its own that keeps producing blocks, and
+   * its data is judged against that devnet's chain alone (it is not the undisturbed run's chain).
+   */
+  producingChain?: true;
   /** Injects the fault once; says what was done. */
   inject(ctx: ChaosContext): Promise<string>;
 }

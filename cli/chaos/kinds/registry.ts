@@ -1,6 +1,6 @@
 /**
- * Every fault kind the suite knows, in the order it runs them; `--kinds` picks by name. The issue's
- * list has 17; those not here are named in MISSING_KINDS and in the README, never faked.
+ * Every fault kind the suite knows, in the order it runs them; `--kinds` picks by name. All 17 of
+ * the issue's list.
  */
 import { crashAfterCommit, dispatcherSigkillAfterPublish, gracefulSigterm, twoDispatchers, workerSigkill, workerStall } from './processKinds.js';
 import { listenDropped, postgresSigkill, s3Sigkill } from './infrastructureKinds.js';
@@ -8,6 +8,8 @@ import { poisonMessages, queueWiped, wakeupsTenTimes } from './queueKinds.js';
 import { rpcFaults } from './rpcKinds.js';
 import { s3Faults } from './s3FaultKinds.js';
 import { queryCacheFull } from './queryCacheKinds.js';
+import { poolThreadDies } from './threadKinds.js';
+import { tipReorg } from './reorgKinds.js';
 import type { FaultKind } from './faultKind.js';
 import { UsageError } from '../../usageError.js';
 
@@ -27,14 +29,9 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   workerStall,
   twoDispatchers,
   queryCacheFull,
+  tipReorg,
+  poolThreadDies,
 ];
-
-/** The kinds of the issue's list that have no implementation yet, and why. */
-export const MISSING_KINDS: readonly string[] = [
-  'a reorg at the tip timed with ranges in flight (the suite syncs a fixed target; follow_head with a producing devnet is not built)',
-  'a pool thread dying mid-job',
-];
-
 
 /** The kinds `--kinds` names (all when undefined), in registry order. */
 export function selectKinds(names: readonly string[] | undefined): FaultKind[] {
