@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { cryoNetworkName } from '../../drivers/datasets/cryoSchemas.js';
 import type { ParquetCompression } from '../../drivers/parquet/parquetWriter.js';
 import type { PutResult } from '../../drivers/store/objectStore.js';
@@ -17,6 +18,7 @@ import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
 import { bufferKey, cryoFileName, stagingPrefix } from '../state/stagingKeys.js';
 import { LeaseLostError, type Fence } from '../state/tasks/taskTypes.js';
 import { failpoint } from '../../runtime/failpoints.js';
+import type { StageClock } from './stageTimings.js';
 
 export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
 
@@ -26,6 +28,8 @@ export interface CommitOptions {
   hot?: HotRange;
   /** The hashes of the blocks the range was read at: a range read from a replaced fork is refused. */
   blockHashes?: BlockHashes;
+  /** Adds `manifest` (its upload), `copy` (the hot rows' delete + COPY) and `commit` (the rest of the transaction). */
+  clock?: StageClock;
 }
 
 const encoder = new TextEncoder();
@@ -109,31 +113,36 @@ export class AttemptOutputs {
 
   /**
    * One cryo_ingest range on the thread pool (fetch, decode, Parquet into `key`, hot rows as COPY
-   * text); the key is recorded as staged first.
+   * text); the key is recorded as staged first. `clock` gets `record_staged`, the thread's stages
+   * and `thread_queue` (waiting for a pool thread and crossing to it and back).
    */
   async ingestRange(
     key: string,
     range: Pick<IngestRangeInput, 'dataset' | 'chainId' | 'start' | 'end' | 'hot' | 'balances'> & { rpcPool: string; columns?: string[] | undefined },
     signal?: AbortSignal,
+    clock?: StageClock,
   ): Promise<IngestRangeResult> {
     const bucket = this.buckets.datasets;
-    const deadline = await this.recordStaged(bucket, key);
+    const recording = this.recordStaged(bucket, key);
+    const deadline = await (clock ? clock.time('record_staged', () => recording) : recording);
     const { connection } = await this.rt.objects.opened();
-    return this.rt.threads.run(
-      'ingestRange',
-      {
-        dataset: range.dataset,
-        chainId: range.chainId,
-        start: range.start,
-        end: range.end,
-        rpc: (await this.rt.rpc()).options(range.rpcPool),
-        parquet: { store: connection, bucket, key, compression: 'zstd', deadline },
-        hot: range.hot,
-        columns: range.columns,
-        balances: range.balances,
-      },
-      { signal },
-    );
+    const input: IngestRangeInput = {
+      dataset: range.dataset,
+      chainId: range.chainId,
+      start: range.start,
+      end: range.end,
+      rpc: (await this.rt.rpc()).options(range.rpcPool),
+      parquet: { store: connection, bucket, key, compression: 'zstd', deadline },
+      hot: range.hot,
+      columns: range.columns,
+      balances: range.balances,
+    };
+    const started = performance.now();
+    const result = await this.rt.threads.run('ingestRange', input, { signal });
+    const inThread = Object.values(result.stages).reduce((a, b) => a + b, 0);
+    clock?.merge(result.stages);
+    clock?.add('thread_queue', Math.max(0, performance.now() - started - inThread));
+    return result;
   }
 
   /**
@@ -199,14 +208,25 @@ export class AttemptOutputs {
       attempt: this.fence.attempt,
       written_at: new Date().toISOString(),
     };
+    const { hot, blockHashes, clock } = options;
+    const manifestStarted = performance.now();
     await this.stage(version.bucket, manifestKey, encoder.encode(`${JSON.stringify(manifest, null, 2)}\n`));
-    const { hot, blockHashes } = options;
-    return this.fenced(() =>
-      this.rt.registry.commit(this.fence, [{ ...version, manifestKey }], async (client) => {
-        if (blockHashes) await recordBlockHashes(client, version.chainId, blockHashes);
-        if (hot) await replaceHotRange(client, this.rt.schemas.data, hot);
-      }),
-    );
+    const commitStarted = performance.now();
+    clock?.add('manifest', commitStarted - manifestStarted);
+    let copyMs = 0;
+    try {
+      return await this.fenced(() =>
+        this.rt.registry.commit(this.fence, [{ ...version, manifestKey }], async (client) => {
+          if (blockHashes) await recordBlockHashes(client, version.chainId, blockHashes);
+          const copyStarted = performance.now();
+          if (hot) await replaceHotRange(client, this.rt.schemas.data, hot);
+          copyMs = performance.now() - copyStarted;
+        }),
+      );
+    } finally {
+      clock?.add('copy', copyMs);
+      clock?.add('commit', performance.now() - commitStarted - copyMs);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ import type { RpcPool, RpcPoolOptions } from '../../../drivers/chain/rpcClient.j
 import type { BlockHashes, CryoDatasetName } from '../../../drivers/chain/datasets.js';
 import { uploadParquet, type CompactionResult, type ParquetTarget } from './compaction.js';
 import { perThread } from '../../../runtime/threads/perThread.js';
+import { StageClock, type StageTimings } from '../stageTimings.js';
 
 export interface IngestRangeInput {
   dataset: CryoDatasetName;
@@ -27,6 +28,8 @@ export interface IngestRangeResult extends CompactionResult {
   copyText: Uint8Array;
   /** The hashes of the blocks the range was read at, for the commit to check and record. */
   blockHashes: BlockHashes;
+  /** Milliseconds in the pool thread: `thread_start` (module loads, first job of a thread), `fetch`, `decode`, `parquet`, `upload`, `copy_text`. */
+  stages: StageTimings;
 }
 
 const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
@@ -42,19 +45,27 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
  * An RPC pool's concurrency and rate limits therefore apply per pool thread.
  */
 export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeResult> {
-  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
-    import('../../../drivers/chain/datasets.js'),
-    import('../../../drivers/chain/arrow/batchBuilder.js'),
-    import('../../../drivers/parquet/parquetWriter.js'),
-    import('../../../drivers/postgres/copy.js'),
-    rpcPoolFor(input.rpc),
-  ]);
+  const clock = new StageClock();
+  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await clock.time(
+    'thread_start',
+    () =>
+      Promise.all([
+        import('../../../drivers/chain/datasets.js'),
+        import('../../../drivers/chain/arrow/batchBuilder.js'),
+        import('../../../drivers/parquet/parquetWriter.js'),
+        import('../../../drivers/postgres/copy.js'),
+        rpcPoolFor(input.rpc),
+      ]),
+  );
   const range = { start: input.start, end: input.end };
-  const fetched = await fetchDataset(input.dataset, rpc, { range, ...input.balances });
-  const batch = decodeDataset(input.dataset, fetched, input.chainId);
-  // The decoder builds the optional columns too; the file keeps the chosen ones, the hot rows the defaults.
-  const defaults = fileBatch(input.dataset, batch);
-  const written = await uploadParquet([recordBatchToIpc(input.columns === undefined ? defaults : selectColumns(batch, input.columns))], input.parquet);
-  const copyText = input.hot ? arrowToCopyText([defaults]) : new Uint8Array(0);
-  return { ...written, copyText, blockHashes: fetchedBlockHashes(input.dataset, fetched) };
+  const fetched = await clock.time('fetch', () => fetchDataset(input.dataset, rpc, { range, ...input.balances }));
+  const { defaults, ipc } = await clock.time('decode', () => {
+    const batch = decodeDataset(input.dataset, fetched, input.chainId);
+    // The decoder builds the optional columns too; the file keeps the chosen ones, the hot rows the defaults.
+    const defaults = fileBatch(input.dataset, batch);
+    return { defaults, ipc: recordBatchToIpc(input.columns === undefined ? defaults : selectColumns(batch, input.columns)) };
+  });
+  const written = await uploadParquet([ipc], input.parquet, clock);
+  const copyText = await clock.time('copy_text', () => (input.hot ? arrowToCopyText([defaults]) : new Uint8Array(0)));
+  return { ...written, copyText, blockHashes: fetchedBlockHashes(input.dataset, fetched), stages: clock.timings };
 }

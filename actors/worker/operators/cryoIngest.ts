@@ -3,6 +3,7 @@ import { columnsConfig, fileColumnNames, HOT_DATASETS } from '../../../drivers/d
 import { cryoNetworkName } from '../../../drivers/datasets/cryoSchemas.js';
 import type { Operator } from './registry.js';
 import { failpoint } from '../../../runtime/failpoints.js';
+import { StageClock } from '../stageTimings.js';
 
 const IngestParamsSchema = z.object({
   dataset: z.enum(HOT_DATASETS),
@@ -32,10 +33,12 @@ export const cryoIngest: Operator = async ({ params, outputs, signal, task }) =>
   if (p.end <= p.start) throw new RangeError(`empty range [${p.start}, ${p.end})`);
   const key = outputs.stagingKey(p.dataset, p.chain_id, p.start, p.end, p.network ?? cryoNetworkName(p.chain_id));
   const columns = fileColumnNames(p.dataset, p.columns);
+  const clock = new StageClock();
   const written = await outputs.ingestRange(
     key,
     { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot, columns },
     signal,
+    clock,
   );
   await failpoint('ingest.beforeCommit', { taskId: task.taskId, dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end });
   const result = await outputs.commitFile(
@@ -43,7 +46,8 @@ export const cryoIngest: Operator = async ({ params, outputs, signal, task }) =>
     {
       blockHashes: written.blockHashes,
       hot: p.hot ? { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, copyText: written.copyText } : undefined,
+      clock,
     },
   );
-  return { rows: written.rows, bytes: written.bytes, key, registered: result.registered };
+  return { rows: written.rows, bytes: written.bytes, key, registered: result.registered, stages_ms: clock.timings };
 };
