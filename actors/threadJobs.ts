@@ -21,9 +21,9 @@ export const threadJobs = {
     for (let i = 0; i < data.length; i++) data[i] = (i * 31 + input.seed) & 0xff;
     return move(data.buffer) as ArrayBuffer;
   },
-  /** Busy work for `ms` milliseconds in the pool thread (tests cancellation of running jobs). */
-  async sleep(input: { ms: number }): Promise<number> {
-    await delay(input.ms);
+  /** Waits `ms` milliseconds in the pool thread, or until aborted (tests cancellation of running jobs). */
+  async sleep(input: { ms: number }, signal?: AbortSignal): Promise<number> {
+    await delay(input.ms, undefined, { signal });
     return input.ms;
   },
   /** Arrow IPC → Parquet → staging object in the store (see compaction.ts). */

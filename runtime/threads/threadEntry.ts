@@ -1,12 +1,25 @@
-import { workerData } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import type { ThreadJobTable } from './threadJobTable.js';
+import type { ThreadJobMessage } from './threadPool.js';
 
 let table: Promise<ThreadJobTable> | undefined;
 
+/** A signal that aborts when the pool posts on the job's abort port (ThreadPool.run); none without a port. */
+function abortSignalOf(port: MessagePort | undefined): AbortSignal | undefined {
+  if (!port) return undefined;
+  const controller = new AbortController();
+  port.once('message', (reason: unknown) => controller.abort(reason));
+  return controller.signal;
+}
+
 /** Piscina entry point: loads the pool's job table once per thread and runs a job by name. */
-export default async function runThreadJob({ kind, input }: { kind: string; input: never }): Promise<unknown> {
+export default async function runThreadJob({ kind, input, abort }: ThreadJobMessage): Promise<unknown> {
   table ??= import((workerData as { jobs: string }).jobs).then((module: { threadJobs: ThreadJobTable }) => module.threadJobs);
-  const job = (await table)[kind];
+  const job = (await table)[kind] as ((input: unknown, signal?: AbortSignal) => unknown) | undefined;
   if (!job) throw new Error(`unknown thread job kind ${kind}`);
-  return job(input);
+  try {
+    return await job(input, abortSignalOf(abort));
+  } finally {
+    abort?.close();
+  }
 }

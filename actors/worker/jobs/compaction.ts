@@ -83,7 +83,8 @@ export async function uploadParquet(
 }
 
 /** Thread job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object. */
-export function compactToParquet(input: CompactionInput): Promise<CompactionResult> {
+export function compactToParquet(input: CompactionInput, signal?: AbortSignal): Promise<CompactionResult> {
+  signal?.throwIfAborted();
   return uploadParquet(
     input.ipc.map((buffer) => new Uint8Array(buffer)),
     input,
@@ -95,10 +96,13 @@ export function compactToParquet(input: CompactionInput): Promise<CompactionResu
  * source is read whole (they are small: that is why they are merged) and decoded to Arrow only when
  * the writer asks for its rows, so memory holds one source beside the open row group.
  */
-export async function mergeParquetFiles(input: MergeInput): Promise<CompactionResult> {
+export async function mergeParquetFiles(input: MergeInput, signal?: AbortSignal): Promise<CompactionResult> {
   const [{ parquetToIpc }, store] = await Promise.all([import('../../../drivers/parquet/parquetReader.js'), storeFor(input.store)]);
   async function* sources(): AsyncGenerator<Uint8Array> {
-    for (const source of input.sources) yield parquetToIpc(await store.getBytes(source.bucket, source.key));
+    for (const source of input.sources) {
+      signal?.throwIfAborted();
+      yield parquetToIpc(await store.getBytes(source.bucket, source.key));
+    }
   }
   return uploadParquet(sources(), input);
 }
