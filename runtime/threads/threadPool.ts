@@ -21,6 +21,14 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** A job's promise rejects with this when its signal aborts (named AbortError, as Piscina's own). */
+export class ThreadJobAbortError extends Error {
+  override name = 'AbortError';
+  constructor(reason: unknown) {
+    super(`the thread job was aborted: ${String(reason)}`, { cause: reason });
+  }
+}
+
 /** What the pool posts to a thread (threadEntry.ts): the job, and the port an abort arrives on. */
 export interface ThreadJobMessage {
   kind: string;
@@ -67,7 +75,7 @@ export class ThreadPool<J extends ThreadJobTable> {
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
         port1.postMessage(String(signal.reason));
-        reject(new DOMException('the job was aborted', 'AbortError'));
+        reject(new ThreadJobAbortError(signal.reason));
       };
       signal.addEventListener('abort', onAbort, { once: true });
     });
