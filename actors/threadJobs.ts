@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { move } from 'piscina';
 import { ThreadPool } from '../runtime/threads/threadPool.js';
 import { compactToParquet, mergeParquetFiles } from './worker/jobs/compaction.js';
-import { ingestRange } from './worker/jobs/ingest.js';
+import { fetchRange } from './worker/jobs/ingest.js';
 
 /**
  * Job kinds that run on the thread pool, registered by name. Inputs and outputs cross the thread
@@ -30,8 +30,8 @@ export const threadJobs = {
   compactToParquet,
   /** Parquet objects → one Parquet staging object (a compaction of small versions; see compaction.ts). */
   mergeParquetFiles,
-  /** One cryo_ingest range: RPC → Arrow → Parquet staging object + hot rows as COPY text (see ingest.ts). */
-  ingestRange,
+  /** A cryo_ingest range read and decoded: RPC → Arrow IPC + hot rows as COPY text (see ingest.ts). */
+  fetchRange,
   /** Reports which thread ran it (tests that work leaves the main thread). */
   async threadId(): Promise<number> {
     const { threadId } = await import('node:worker_threads');

@@ -5,7 +5,7 @@ import type { S3ObjectStoreOptions } from '../../../drivers/store/s3ObjectStore.
 import type { ObjectStore } from '../../../drivers/store/objectStore.js';
 import type { ParquetCompression } from '../../../drivers/parquet/parquetWriter.js';
 import { perThread } from '../../../runtime/threads/perThread.js';
-import type { StageClock } from '../stageTimings.js';
+import { StageClock, type StageTimings } from '../stageTimings.js';
 
 export interface ParquetTarget {
   store: S3ObjectStoreOptions;
@@ -82,13 +82,16 @@ export async function uploadParquet(
   return { rows, bytes, etag, sha256: sha256.digest('hex') };
 }
 
-/** Thread job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object. */
-export function compactToParquet(input: CompactionInput, signal?: AbortSignal): Promise<CompactionResult> {
+/** Thread job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object; with the milliseconds of `parquet` and `upload`. */
+export async function compactToParquet(input: CompactionInput, signal?: AbortSignal): Promise<CompactionResult & { stages: StageTimings }> {
   signal?.throwIfAborted();
-  return uploadParquet(
+  const clock = new StageClock();
+  const written = await uploadParquet(
     input.ipc.map((buffer) => new Uint8Array(buffer)),
     input,
+    clock,
   );
+  return { ...written, stages: clock.timings };
 }
 
 /**

@@ -23,8 +23,9 @@ const CONFIG_HASH = 'cryo-v1-zstd';
 
 /**
  * cryo_ingest: one task = one (dataset, range). On the worker pool it fetches the range over
- * JSON-RPC, decodes it with Cryo's schema and streams it as Parquet to a staging key named the
- * Cryo way; then one fenced transaction registers the file and replaces the range's hot rows.
+ * JSON-RPC and decodes it with Cryo's schema, then frees the stream's fetch slot (the planner plans
+ * the next range meanwhile), streams it as Parquet to a staging key named the Cryo way; then one
+ * fenced transaction registers the file and replaces the range's hot rows.
  * Idempotent: a retried or re-planned range registers once (the first commit stays visible) and
  * its hot rows are replaced, not duplicated. Exactly one publication per successful attempt.
  */
@@ -37,8 +38,8 @@ export const cryoIngest: Operator = async ({ params, outputs, signal, task }) =>
   const written = await outputs.ingestRange(
     key,
     { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot, columns },
-    signal,
-    clock,
+    // Read: the stream's fetch slot is free, its next range is planned while this one is written and committed.
+    { signal, clock, onFetched: () => outputs.rangeFetched() },
   );
   await failpoint('ingest.beforeCommit', { taskId: task.taskId, dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end });
   const result = await outputs.commitFile(
