@@ -1,6 +1,5 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
-import type { ThreadJobTable } from './threadJobTable.js';
-import type { ThreadJobMessage } from './threadPool.js';
+import type { ThreadJobMessage, ThreadJobTable } from './threadJobTable.js';
 
 let table: Promise<ThreadJobTable> | undefined;
 

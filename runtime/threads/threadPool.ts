@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import { MessageChannel, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 
-import type { ThreadJobInput, ThreadJobOutput, ThreadJobTable } from './threadJobTable.js';
+import type { ThreadJobInput, ThreadJobMessage, ThreadJobOutput, ThreadJobTable } from './threadJobTable.js';
 
 export interface ThreadPoolOptions {
   /** URL of the module whose `threadJobs` export is the job table; each thread imports it once. */
@@ -29,12 +29,6 @@ export class ThreadJobAbortError extends Error {
   }
 }
 
-/** What the pool posts to a thread (threadEntry.ts): the job, and the port an abort arrives on. */
-export interface ThreadJobMessage {
-  kind: string;
-  input: unknown;
-  abort?: MessagePort;
-}
 
 /** Ingest jobs wait on RPC and S3 most of their time; letting a thread interleave 4 of them
  * overlaps that waiting (one job per thread serialised a devnet sync to ~8 blocks/s a stream). */
