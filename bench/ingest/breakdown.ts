@@ -15,7 +15,10 @@ export interface Breakdown {
   replan_gap_ms: number;
   /** Mean attempt ended_at → task finished_at. */
   finish_lag_ms: number;
-  /** Sum of attempt time over (job wall time × streams × max_inflight): how busy the slots were. */
+  /**
+   * Sum of attempt time over (job wall time × streams × max_inflight): how busy the fetch slots
+   * were; above 1 when ranges overlap (up to 2 × max_inflight of a stream in flight).
+   */
   slot_utilisation: number;
   /**
    * Mean milliseconds per range in each stage of the attempt, from its task result (`stages_ms`):
