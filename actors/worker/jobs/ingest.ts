@@ -48,20 +48,20 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
  */
 export async function fetchRange(input: FetchRangeInput, signal?: AbortSignal): Promise<FetchedRange> {
   const clock = new StageClock();
-  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await clock.time(
-    'thread_start',
-    () =>
-      Promise.all([
-        import('../../../drivers/chain/datasets.js'),
-        import('../../../drivers/chain/arrow/batchBuilder.js'),
-        import('../../../drivers/parquet/parquetWriter.js'),
-        import('../../../drivers/postgres/copy.js'),
-        rpcPoolFor(input.rpc),
-      ]),
+  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, rpc] = await clock.time('thread_start', () =>
+    Promise.all([import('../../../drivers/chain/datasets.js'), rpcPoolFor(input.rpc)]),
   );
+  // A cold thread loads the encoders (parquet-wasm compiles ~5 MB) while the node answers.
+  const encoders = Promise.all([
+    import('../../../drivers/chain/arrow/batchBuilder.js'),
+    import('../../../drivers/parquet/parquetWriter.js'),
+    import('../../../drivers/postgres/copy.js'),
+  ]);
+  encoders.catch(() => undefined);
   const range = { start: input.start, end: input.end };
   const fetched = await clock.time('fetch', () => fetchDataset(input.dataset, rpc, { range, ...input.balances, signal }));
   signal?.throwIfAborted();
+  const [{ selectColumns }, { recordBatchToIpc }, { arrowToCopyText }] = await clock.time('thread_start', () => encoders);
   const { defaults, ipc } = await clock.time('decode', () => {
     const batch = decodeDataset(input.dataset, fetched, input.chainId);
     // The decoder builds the optional columns too; the file keeps the chosen ones, the hot rows the defaults.
