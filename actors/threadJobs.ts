@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { move } from 'piscina';
 import { ThreadPool } from '../runtime/threads/threadPool.js';
 import { compactToParquet, mergeParquetFiles } from './worker/jobs/compaction.js';
-import { ingestRange } from './worker/jobs/ingest.js';
+import { fetchRange } from './worker/jobs/ingest.js';
 
 /**
  * Job kinds that run on the thread pool, registered by name. Inputs and outputs cross the thread
@@ -21,17 +21,17 @@ export const threadJobs = {
     for (let i = 0; i < data.length; i++) data[i] = (i * 31 + input.seed) & 0xff;
     return move(data.buffer) as ArrayBuffer;
   },
-  /** Busy work for `ms` milliseconds in the pool thread (tests cancellation of running jobs). */
-  async sleep(input: { ms: number }): Promise<number> {
-    await delay(input.ms);
+  /** Waits `ms` milliseconds in the pool thread, or until aborted (tests cancellation of running jobs). */
+  async sleep(input: { ms: number }, signal?: AbortSignal): Promise<number> {
+    await delay(input.ms, undefined, { signal });
     return input.ms;
   },
   /** Arrow IPC → Parquet → staging object in the store (see compaction.ts). */
   compactToParquet,
   /** Parquet objects → one Parquet staging object (a compaction of small versions; see compaction.ts). */
   mergeParquetFiles,
-  /** One cryo_ingest range: RPC → Arrow → Parquet staging object + hot rows as COPY text (see ingest.ts). */
-  ingestRange,
+  /** A cryo_ingest range read and decoded: RPC → Arrow IPC + hot rows as COPY text (see ingest.ts). */
+  fetchRange,
   /** Reports which thread ran it (tests that work leaves the main thread). */
   async threadId(): Promise<number> {
     const { threadId } = await import('node:worker_threads');

@@ -3,6 +3,7 @@ import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 import type { ColumnSelection } from '../../drivers/datasets/catalog.js';
 import { INGEST_OPERATOR, type SyncJobSpec, type SyncMode } from './syncJobSpec.js';
 import type { TaskStore } from './tasks/taskStore.js';
+import { fenceParams, type Fence } from './tasks/taskTypes.js';
 import { invalidateFrom } from './rangeInvalidation.js';
 import { notifyDispatchers } from './dispatchEvents.js';
 import type { Compactions, DatasetTiers } from './compactions.js';
@@ -16,6 +17,7 @@ const SQL = loadStatements('state/sync.sql', [
   'findJob',
   'listJobs',
   'lockPlannableStreams',
+  'rangesInFlight',
   'insertRange',
   'advanceCursor',
   'followHeadStreams',
@@ -24,7 +26,17 @@ const SQL = loadStatements('state/sync.sql', [
   'streamStatus',
   'followedTips',
   'recordReorg',
+  'recordRangeFetched',
 ] as const);
+
+/**
+ * Ranges of a stream in flight at most, as a multiple of its max_inflight: max_inflight of them
+ * being read from the node, as many again being decoded, written, uploaded and committed. The
+ * next range's fetch thus overlaps the previous range's processing (bench/ingest: a slot that
+ * waited for its range's commit, its successor's planning and claim read the node ~40% of the
+ * time), and the memory held for ranges read and not yet committed stays bounded.
+ */
+export const PIPELINED_RANGES_PER_SLOT = 2;
 
 /** How deep the tip follower compares ingested block hashes with the node's (blocks). */
 export const REORG_CHECK_DEPTH = 64;
@@ -131,8 +143,15 @@ interface PlannableStream {
   target: string;
   chain_id: string;
   inflight: number;
+  /** In flight and not yet read by their current attempt. */
+  fetching: number;
   columns: ColumnSelection | null;
   event: string | null;
+}
+
+/** How many ranges a stream may get now: a free fetch slot each, within the pipeline's bound. */
+export function rangesToPlan(stream: Pick<PlannableStream, 'max_inflight' | 'inflight' | 'fetching'>): number {
+  return Math.max(0, Math.min(stream.max_inflight - stream.fetching, PIPELINED_RANGES_PER_SLOT * stream.max_inflight - stream.inflight));
 }
 
 /**
@@ -224,16 +243,29 @@ export class SyncJobs {
     });
   }
 
-  /** Plans ranges for every stream with room (max_inflight) and blocks left before its target; returns how many. */
+  /**
+   * Plans ranges for every stream with a free fetch slot (max_inflight ranges being read at once)
+   * and blocks left before its target; returns how many.
+   */
   async planOnce(): Promise<number> {
     await failpoint('planner.tick');
     return withTransaction(this.pool, async (client) => {
-      const streams = (await client.query<PlannableStream>(SQL.lockPlannableStreams)).rows;
+      const locked = (await client.query<Omit<PlannableStream, 'inflight' | 'fetching'>>(SQL.lockPlannableStreams)).rows;
+      const counts = (
+        await client.query<{ job_id: string; stream_key: string; inflight: number; fetching: number }>(SQL.rangesInFlight, [
+          locked.map((s) => s.job_id),
+          locked.map((s) => s.stream_key),
+        ])
+      ).rows;
+      const streams: PlannableStream[] = locked.map((s) => {
+        const c = counts.find((r) => r.job_id === s.job_id && r.stream_key === s.stream_key);
+        return { ...s, inflight: c?.inflight ?? 0, fetching: c?.fetching ?? 0 };
+      });
       let planned = 0;
       for (const s of streams) {
         let cursor = Number(s.cursor);
         const target = Number(s.target);
-        for (let slots = s.max_inflight - s.inflight; slots > 0 && cursor < target; slots--) {
+        for (let slots = rangesToPlan(s); slots > 0 && cursor < target; slots--) {
           const end = plannedRangeEnd(cursor, target, s.chunk_size, this.backfill);
           const params: IngestParams = {
             job_id: s.job_id,
@@ -259,6 +291,18 @@ export class SyncJobs {
         await client.query(SQL.advanceCursor, [s.job_id, s.stream_key, cursor]);
       }
       return planned;
+    });
+  }
+
+  /**
+   * The running attempt `fence` has read its range from the node: if it is a chain_sync range, its
+   * fetch slot is free and the planners are woken to plan the successor. A fence that no longer
+   * holds its lease changes nothing (its commit will be refused).
+   */
+  async rangeFetched(fence: Fence): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      const { rowCount } = await client.query(SQL.recordRangeFetched, fenceParams(fence));
+      if (rowCount) await notifyDispatchers(client, this.dispatchChannel, 'plan');
     });
   }
 

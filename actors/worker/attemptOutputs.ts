@@ -1,8 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { cryoNetworkName } from '../../drivers/datasets/cryoSchemas.js';
 import type { ParquetCompression } from '../../drivers/parquet/parquetWriter.js';
 import { MAX_UPLOAD_MS, type PutResult } from '../../drivers/store/objectStore.js';
 import type { CompactionResult } from './jobs/compaction.js';
-import type { IngestRangeInput, IngestRangeResult } from './jobs/ingest.js';
+import type { FetchedRange, FetchRangeInput } from './jobs/ingest.js';
 import { replaceHotRange, type HotRange } from '../state/hotRows.js';
 import { recordBlockHashes } from '../state/blockHashes.js';
 import type { BlockHashes } from '../../drivers/chain/datasets.js';
@@ -10,13 +11,17 @@ import type { Config } from '../../runtime/config.js';
 import type { SchemaNames } from '../../drivers/postgres/postgres.js';
 import type { RpcPools } from '../../drivers/chain/rpcPools.js';
 import type { LazyObjectStore } from '../../drivers/store/lazyObjectStore.js';
-import type { NodeThreadPool } from '../threadJobs.js';
+import type { NodeThreadPool, ThreadJobs } from '../threadJobs.js';
+import type { ThreadJobInput, ThreadJobOutput } from '../../runtime/threads/threadJobTable.js';
+import type { RunOptions } from '../../runtime/threads/threadPool.js';
 import type { BufferBatches } from '../state/bufferBatches.js';
 import type { DatasetRegistry } from '../state/datasetRegistry.js';
 import type { CommitResult, StagedVersion } from '../state/datasetRegistry.js';
 import { bufferKey, cryoFileName, stagingPrefix } from '../state/stagingKeys.js';
 import { LeaseLostError, type Fence } from '../state/tasks/taskTypes.js';
 import { failpoint, safeguardSkipped } from '../../runtime/failpoints.js';
+import type { StageClock, StageTimings } from './stageTimings.js';
+import type { SyncJobs } from '../state/syncJobs.js';
 
 export type VersionToCommit = Omit<StagedVersion, 'manifestKey'>;
 
@@ -26,6 +31,8 @@ export interface CommitOptions {
   hot?: HotRange;
   /** The hashes of the blocks the range was read at: a range read from a replaced fork is refused. */
   blockHashes?: BlockHashes;
+  /** Adds `manifest` (its upload), `copy` (the hot rows' delete + COPY) and `commit` (the rest of the transaction). */
+  clock?: StageClock;
 }
 
 const encoder = new TextEncoder();
@@ -39,7 +46,14 @@ export interface AttemptOutputsDeps {
   objects: LazyObjectStore;
   threads: NodeThreadPool;
   rpc: () => Promise<RpcPools>;
+  syncJobs: Pick<SyncJobs, 'rangeFetched'>;
 }
+
+/** A range ingested by ingestRange: its staged Parquet file, its hot rows and the hashes it was read at. */
+export type IngestedRange = CompactionResult & Pick<FetchedRange, 'copyText' | 'blockHashes'>;
+
+/** Thread jobs that say where their time went. */
+type TimedJob = 'fetchRange' | 'compactToParquet';
 
 /**
  * What an operator's attempt may write, each write fenced by the attempt: staged objects (recorded
@@ -79,22 +93,30 @@ export class AttemptOutputs {
 
   /**
    * Compacts Arrow IPC chunks into one Parquet object at a staging key on the thread pool; the
-   * chunks' buffers are moved to the pool thread (detached here afterwards).
+   * chunks' buffers are moved to the pool thread (detached here afterwards). `clock` gets
+   * `record_staged`, `parquet`, `upload` and `thread_queue`.
    */
   async stageParquet(
     bucket: string,
     key: string,
     ipc: ArrayBuffer[],
-    options: { compression?: ParquetCompression; rowGroupRows?: number; signal?: AbortSignal } = {},
+    options: { compression?: ParquetCompression; rowGroupRows?: number; signal?: AbortSignal; clock?: StageClock } = {},
   ): Promise<CompactionResult> {
+    const { clock, signal } = options;
     const { connection } = await this.rt.objects.opened();
-    return this.staged(bucket, key, (deadline) =>
-      this.rt.threads.run(
-        'compactToParquet',
-        { ipc, compression: options.compression ?? 'zstd', rowGroupRows: options.rowGroupRows, store: connection, bucket, key, deadline },
-        { transfer: ipc, signal: options.signal },
-      ),
+    const { stages: _stages, ...written } = await this.staged(
+      bucket,
+      key,
+      (deadline) =>
+        this.runTimed(
+          'compactToParquet',
+          { ipc, compression: options.compression ?? 'zstd', rowGroupRows: options.rowGroupRows, store: connection, bucket, key, deadline },
+          { transfer: ipc, signal },
+          clock,
+        ),
+      clock,
     );
+    return written;
   }
 
   /**
@@ -108,35 +130,40 @@ export class AttemptOutputs {
   }
 
   /**
-   * One cryo_ingest range on the thread pool (fetch, decode, Parquet into `key`, hot rows as COPY
-   * text); the key is recorded as staged first.
+   * One cryo_ingest range on the thread pool: read and decoded (fetchRange, hot rows as COPY text),
+   * then `onFetched` (the node's part is over), then written as Parquet into `key`, recorded as
+   * staged first. `clock` gets every stage of both jobs and `thread_queue` (waiting for a pool
+   * thread and crossing to it and back).
    */
   async ingestRange(
     key: string,
-    range: Pick<IngestRangeInput, 'dataset' | 'chainId' | 'start' | 'end' | 'hot' | 'balances' | 'event'> & { rpcPool: string; columns?: string[] | undefined },
-    signal?: AbortSignal,
-  ): Promise<IngestRangeResult> {
-    const bucket = this.buckets.datasets;
-    const { connection } = await this.rt.objects.opened();
-    const rpc = (await this.rt.rpc()).options(range.rpcPool);
-    return this.staged(bucket, key, (deadline) =>
-      this.rt.threads.run(
-        'ingestRange',
-        {
-          dataset: range.dataset,
-          chainId: range.chainId,
-          start: range.start,
-          end: range.end,
-          rpc,
-          parquet: { store: connection, bucket, key, compression: 'zstd', deadline },
-          hot: range.hot,
-          columns: range.columns,
-          event: range.event,
-          balances: range.balances,
-        },
-        { signal },
-      ),
-    );
+    range: Pick<FetchRangeInput, 'dataset' | 'chainId' | 'start' | 'end' | 'hot' | 'balances' | 'event'> & { rpcPool: string; columns?: string[] | undefined },
+    options: { signal?: AbortSignal; clock?: StageClock; onFetched?: () => Promise<void> } = {},
+  ): Promise<IngestedRange> {
+    const { signal, clock } = options;
+    const input: FetchRangeInput = {
+      dataset: range.dataset,
+      chainId: range.chainId,
+      start: range.start,
+      end: range.end,
+      rpc: (await this.rt.rpc()).options(range.rpcPool),
+      hot: range.hot,
+      columns: range.columns,
+      event: range.event,
+      balances: range.balances,
+    };
+    const { ipc, copyText, blockHashes } = await this.runTimed('fetchRange', input, { signal }, clock);
+    await options.onFetched?.();
+    const written = await this.stageParquet(this.buckets.datasets, key, [ipc], { signal, clock });
+    return { ...written, copyText, blockHashes };
+  }
+
+  /**
+   * This attempt has read its range from the node: a chain_sync range frees its fetch slot, so the
+   * planner plans its successor while this one is written and committed.
+   */
+  async rangeFetched(): Promise<void> {
+    await this.rt.syncJobs.rangeFetched(this.fence);
   }
 
   /**
@@ -202,14 +229,25 @@ export class AttemptOutputs {
       attempt: this.fence.attempt,
       written_at: new Date().toISOString(),
     };
+    const { hot, blockHashes, clock } = options;
+    const manifestStarted = performance.now();
     await this.stage(version.bucket, manifestKey, encoder.encode(`${JSON.stringify(manifest, null, 2)}\n`));
-    const { hot, blockHashes } = options;
-    return this.fenced(() =>
-      this.rt.registry.commit(this.fence, [{ ...version, manifestKey }], async (client) => {
-        if (blockHashes) await recordBlockHashes(client, version.chainId, blockHashes);
-        if (hot) await replaceHotRange(client, this.rt.schemas.data, hot);
-      }),
-    );
+    const commitStarted = performance.now();
+    clock?.add('manifest', commitStarted - manifestStarted);
+    let copyMs = 0;
+    try {
+      return await this.fenced(() =>
+        this.rt.registry.commit(this.fence, [{ ...version, manifestKey }], async (client) => {
+          if (blockHashes) await recordBlockHashes(client, version.chainId, blockHashes);
+          const copyStarted = performance.now();
+          if (hot) await replaceHotRange(client, this.rt.schemas.data, hot);
+          copyMs = performance.now() - copyStarted;
+        }),
+      );
+    } finally {
+      clock?.add('copy', copyMs);
+      clock?.add('commit', performance.now() - commitStarted - copyMs);
+    }
   }
 
   /**
@@ -224,18 +262,34 @@ export class AttemptOutputs {
     return this.fenced(() => this.rt.buffers.record(this.fence, { artifact, bucket, objectKey: key, targetTable: table, rowCount: rows.length }));
   }
 
+  /** Runs a thread job that reports its stages, adding them and the time around them (`thread_queue`) to `clock`. */
+  private async runTimed<K extends TimedJob>(
+    kind: K,
+    input: ThreadJobInput<ThreadJobs, K>,
+    options: RunOptions,
+    clock: StageClock | undefined,
+  ): Promise<ThreadJobOutput<ThreadJobs, K>> {
+    const started = performance.now();
+    const result = await this.rt.threads.run(kind, input, options);
+    const stages: StageTimings = result.stages;
+    clock?.merge(stages);
+    clock?.add('thread_queue', Math.max(0, performance.now() - started - Object.values(stages).reduce((a, b) => a + b, 0)));
+    return result;
+  }
+
   /**
    * Uploads to a staging key with `upload`, given the deadline it must keep, after recording the
    * key as staged by this attempt: a put the server stored but the client saw fail (then the
    * attempt fails) leaves an object the janitor finds through its record, never one nothing knows.
    */
-  private async staged<T>(bucket: string, key: string, upload: (deadline: number) => Promise<T>): Promise<T> {
+  private async staged<T>(bucket: string, key: string, upload: (deadline: number) => Promise<T>, clock?: StageClock): Promise<T> {
+    const record = () => (clock ? clock.time('record_staged', () => this.recordStaged(bucket, key)) : this.recordStaged(bucket, key));
     if (safeguardSkipped('outputs.recordStagedBeforePut')) {
       const result = await upload(Date.now() + MAX_UPLOAD_MS);
-      await this.recordStaged(bucket, key);
+      await record();
       return result;
     }
-    return upload(await this.recordStaged(bucket, key));
+    return upload(await record());
   }
 
   /**

@@ -16,6 +16,8 @@ export interface Measured {
   ratio: number;
   raw_s: number[];
   raw_rpc_retries: number;
+  /** Median over rounds of the raw round's mean fetch time per range. */
+  raw_range_fetch_ms: number;
   full_s: number[];
   breakdown: Breakdown;
 }
@@ -24,6 +26,7 @@ export async function measure(spec: RoundSpec, rounds: number, label: string): P
   const { chunkSize } = spec;
   const raw: number[] = [];
   let rawRetries = 0;
+  const rawFetchMs: number[] = [];
   const full: number[] = [];
   const breakdowns: Breakdown[] = [];
   const work = spec.end * spec.datasets.length;
@@ -32,6 +35,7 @@ export async function measure(spec: RoundSpec, rounds: number, label: string): P
     const rawS = rawRun.seconds;
     raw.push(rawS);
     rawRetries += rawRun.retries;
+    rawFetchMs.push(rawRun.rangeFetchMs);
     log(`${label} chunk ${chunkSize} round ${r + 1}/${rounds}: raw ${rawS.toFixed(2)} s (${(work / rawS).toFixed(0)} blocks/s), rpc retries ${rawRun.retries} ${JSON.stringify(rawRun.faults)}`);
     const f = await fullRound(spec);
     full.push(f.seconds);
@@ -49,6 +53,7 @@ export async function measure(spec: RoundSpec, rounds: number, label: string): P
     ratio: round3(fullBps / rawBps),
     raw_s: raw.map(round3),
     raw_rpc_retries: rawRetries,
+    raw_range_fetch_ms: round1(median(rawFetchMs)),
     full_s: full.map(round3),
     breakdown: medianBreakdown(breakdowns),
   };

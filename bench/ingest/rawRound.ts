@@ -11,6 +11,8 @@ export interface RawRound {
   seconds: number;
   retries: number;
   faults: Record<string, number>;
+  /** Mean milliseconds of one range's fetch: what the full round's `fetch` stage compares with. */
+  rangeFetchMs: number;
 }
 
 /** The ranges the job plans: [from, to) cut every chunkSize blocks. */
@@ -28,6 +30,7 @@ function ranges(end: number, chunkSize: number): Array<{ start: number; end: num
 export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: RoundSpec): Promise<RawRound> {
   const pools = datasets.map((d) => new RpcPool({ name: `raw-${d}`, url }));
   const started = performance.now();
+  const fetchMs: number[] = [];
   await Promise.all(
     datasets.map(async (dataset, i) => {
       const pool = pools[i]!;
@@ -37,7 +40,9 @@ export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: R
         Array.from({ length: maxInflight }, async () => {
           while (next < todo.length) {
             const range = todo[next++]!;
+            const fetchStarted = performance.now();
             await fetchDataset(dataset, pool, { range });
+            fetchMs.push(performance.now() - fetchStarted);
           }
         }),
       );
@@ -51,5 +56,5 @@ export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: R
     retries += m.retries;
     for (const [k, v] of Object.entries(m.faults)) if (v > 0) faults[k] = (faults[k] ?? 0) + v;
   }
-  return { seconds, retries, faults };
+  return { seconds, retries, faults, rangeFetchMs: fetchMs.reduce((a, b) => a + b, 0) / Math.max(1, fetchMs.length) };
 }

@@ -1,25 +1,30 @@
-import { workerData } from 'node:worker_threads';
-import type { ThreadJobTable } from './threadJobTable.js';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import type { ThreadJobMessage, ThreadJobTable } from './threadJobTable.js';
 
 let table: Promise<ThreadJobTable> | undefined;
 
 /** The exit code of a thread that a test failpoint ended (threadPool.ts THREAD_EXIT_POINT). */
 const FAILPOINT_EXIT_CODE = 70;
 
-export interface ThreadJobEnvelope {
-  kind: string;
-  input: never;
-  /** Test-only: the thread ends itself once the job has started. */
-  exitMidJob: boolean;
+/** A signal that aborts when the pool posts on the job's abort port (ThreadPool.run); none without a port. */
+function abortSignalOf(port: MessagePort | undefined): AbortSignal | undefined {
+  if (!port) return undefined;
+  const controller = new AbortController();
+  port.once('message', (reason: unknown) => controller.abort(reason));
+  return controller.signal;
 }
 
 /** Piscina entry point: loads the pool's job table once per thread and runs a job by name. */
-export default async function runThreadJob({ kind, input, exitMidJob }: ThreadJobEnvelope): Promise<unknown> {
+export default async function runThreadJob({ kind, input, abort, exitMidJob }: ThreadJobMessage): Promise<unknown> {
   table ??= import((workerData as { jobs: string }).jobs).then((module: { threadJobs: ThreadJobTable }) => module.threadJobs);
-  const job = (await table)[kind];
+  const job = (await table)[kind] as ((input: unknown, signal?: AbortSignal) => unknown) | undefined;
   if (!job) throw new Error(`unknown thread job kind ${kind}`);
-  const running = job(input);
-  // The job runs up to its first await; process.exit in a worker thread ends that thread only.
-  if (exitMidJob) process.exit(FAILPOINT_EXIT_CODE);
-  return running;
+  try {
+    const running = job(input, abortSignalOf(abort));
+    // The job runs up to its first await; process.exit in a worker thread ends that thread only.
+    if (exitMidJob) process.exit(FAILPOINT_EXIT_CODE);
+    return await running;
+  } finally {
+    abort?.close();
+  }
 }

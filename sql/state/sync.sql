@@ -28,17 +28,36 @@ SELECT job_id::text AS job_id, name, chain_id::text AS chain_id, mode, spec, sta
 FROM sync_jobs ORDER BY job_id;
 
 -- name: lockPlannableStreams
--- Streams of active jobs with room to plan, locked for this planner; others skip them.
+-- Streams of active jobs with blocks left to plan, locked for this planner; others skip them.
 SELECT s.job_id::text AS job_id, s.stream_key, s.dataset, s.rpc_pool, s.chunk_size, s.max_inflight,
        s.cursor::text AS cursor, s.target::text AS target, j.chain_id::text AS chain_id, j.name AS job_name,
        j.spec -> 'streams' -> s.stream_key -> 'columns' AS columns,
-       j.spec -> 'streams' -> s.stream_key ->> 'event' AS event,
-       (SELECT count(*) FROM sync_ranges r JOIN tasks t ON t.task_id = r.task_id
-        WHERE r.job_id = s.job_id AND r.stream_key = s.stream_key
-          AND (t.status IN ('pending', 'queued', 'running') OR (t.status = 'failed' AND t.next_retry_at IS NOT NULL)))::int AS inflight
+       j.spec -> 'streams' -> s.stream_key ->> 'event' AS event
 FROM sync_streams s JOIN sync_jobs j ON j.job_id = s.job_id
 WHERE j.status = 'active' AND s.target IS NOT NULL AND s.cursor < s.target
 FOR UPDATE OF s SKIP LOCKED;
+
+-- name: rangesInFlight
+-- Of the streams ($1 job ids, $2 stream keys, pairwise) a planner has locked: the ranges in flight,
+-- and of those the ones still to be read from the node (not read by their task's current attempt:
+-- they hold fetch slots). A statement of its own, after the lock: its snapshot has the ranges of a
+-- planner that held the lock before (counted in the locking statement, they were missed and the
+-- stream got its slots twice).
+SELECT r.job_id::text AS job_id, r.stream_key, count(*)::int AS inflight,
+       count(*) FILTER (WHERE r.fetched_attempt IS DISTINCT FROM t.attempt)::int AS fetching
+FROM sync_ranges r JOIN tasks t ON t.task_id = r.task_id
+WHERE (r.job_id, r.stream_key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))
+  AND (t.status IN ('pending', 'queued', 'running') OR (t.status = 'failed' AND t.next_retry_at IS NOT NULL))
+GROUP BY r.job_id, r.stream_key;
+
+-- name: recordRangeFetched
+-- The running attempt ($1 task, $2 attempt, $3 lease token, lease held) of a chain_sync range has
+-- read it from the node: the range gives its fetch slot back. Returns the range when it did.
+UPDATE sync_ranges r SET fetched_attempt = t.attempt
+FROM tasks t
+WHERE r.task_id = $1 AND t.task_id = r.task_id
+  AND t.attempt = $2 AND t.lease_token = $3 AND t.status = 'running' AND lease_held(t.lease_expires_at)
+RETURNING r.range_start;
 
 -- name: insertRange
 INSERT INTO sync_ranges (job_id, stream_key, range_start, range_end, task_id) VALUES ($1, $2, $3, $4, $5);

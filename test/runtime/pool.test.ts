@@ -42,3 +42,18 @@ test('a pool thread that dies mid-job fails that job only, and the pool runs the
   t.is(await pool.run('sleep', { ms: 1 }), 1, 'the next job runs');
   t.not(await pool.run('threadId', undefined), before, 'on a new thread');
 });
+
+test('jobs with an abort signal share a thread, and aborting one leaves the thread to the others', async (t) => {
+  const pool = openThreadPool({ maxThreads: 1 });
+  t.teardown(() => pool.close());
+  const thread = await pool.run('threadId', undefined);
+  const controller = new AbortController();
+  const doomed = pool.run('sleep', { ms: 10_000 }, { signal: controller.signal });
+  const started = Date.now();
+  const others = [1, 2, 3].map(() => pool.run('sleep', { ms: 400 }, { signal: new AbortController().signal }));
+  setTimeout(() => controller.abort(), 100);
+  await t.throwsAsync(doomed, { name: 'AbortError' });
+  t.deepEqual(await Promise.all(others), [400, 400, 400]);
+  t.true(Date.now() - started < 1_100, 'the three ran side by side, not one after another');
+  t.is(await pool.run('threadId', undefined), thread, 'the thread was not ended');
+});

@@ -76,3 +76,41 @@ test('a paused job plans nothing until resumed', async (t) => {
   await node.rt.syncJobs.setStatus(jobId, 'active');
   t.is(await node.rt.syncJobs.planOnce(), 5);
 });
+
+test('a range holds its fetch slot until its attempt has read it; a stream pipelines at most 2 × max_inflight ranges', async (t) => {
+  const inst = await createInstallation(t);
+  const { operators } = fakeIngest();
+  const node = await startNode(t, inst, { operators, start: false });
+  const { syncJobs, tasks } = node.rt;
+  await syncJobs.apply(parseSyncJobSpec(JOB));
+  t.is(await syncJobs.planOnce(), 5);
+  t.is(await syncJobs.planOnce(), 0, 'every fetch slot is taken');
+  const blockTasks = async (): Promise<string[]> =>
+    (await inst.pool.query<{ task_id: string }>("SELECT task_id::text FROM sync_ranges WHERE stream_key = 'blocks' ORDER BY range_start")).rows.map((r) => r.task_id);
+  const claim = async (taskId: string) => (await tasks.attempts.claim(taskId, 'test-worker', 30))!;
+
+  const [first, second, third] = await blockTasks();
+  const attempt = await claim(first!);
+  await syncJobs.rangeFetched({ ...attempt, leaseToken: '00000000-0000-0000-0000-000000000000' });
+  t.is(await syncJobs.planOnce(), 0, 'a stale fence frees no slot');
+  await syncJobs.rangeFetched(attempt);
+  t.is(await syncJobs.planOnce(), 1, 'the range read gives its slot to the next range');
+
+  const read = [attempt];
+  for (const id of [second!, third!]) read.push(await claim(id));
+  for (const fence of read.slice(1)) await syncJobs.rangeFetched(fence);
+  t.is(await syncJobs.planOnce(), 2);
+  const [, , , fourth, fifth] = await blockTasks();
+  for (const id of [fourth!, fifth!]) await syncJobs.rangeFetched(await claim(id));
+  t.is(await syncJobs.planOnce(), 0, '6 ranges of max_inflight 3 in flight: the pipeline is full');
+  t.is((await syncJobs.status('devnet')).streams.blocks!.ranges_in_flight, 6);
+
+  // Two ranges read end; of the rest, only the sixth is still to be read: two slots would be free. But
+  // the first range is handed back, so its next attempt reads it again and holds a slot till then.
+  for (const fence of read.slice(1)) await tasks.attempts.succeed(fence, null);
+  await tasks.attempts.handBack(attempt);
+  const again = await claim(first!);
+  t.is(await syncJobs.planOnce(), 1, 'the range handed back holds a fetch slot again');
+  await syncJobs.rangeFetched(again);
+  t.is(await syncJobs.planOnce(), 1);
+});

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { S3ObjectStoreOptions } from '../../../drivers/store/s3ObjectStore.js';
 import type { ObjectStore } from '../../../drivers/store/objectStore.js';
 import type { ParquetCompression } from '../../../drivers/parquet/parquetWriter.js';
 import { perThread } from '../../../runtime/threads/perThread.js';
+import { StageClock, type StageTimings } from '../stageTimings.js';
 
 export interface ParquetTarget {
   store: S3ObjectStoreOptions;
@@ -44,15 +46,22 @@ const storeFor = perThread<S3ObjectStoreOptions, ObjectStore>(async (options) =>
  * part buffers (bench/parquet: ~230 MB peak for 1,000,000 logs rows), never by the file. The Parquet
  * and S3 libraries load on the first job, so idle pool threads stay light.
  */
-export async function uploadParquet(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, target: ParquetTarget): Promise<CompactionResult> {
+export async function uploadParquet(
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  target: ParquetTarget,
+  clock?: StageClock,
+): Promise<CompactionResult> {
   const [{ writeParquet }, store] = await Promise.all([import('../../../drivers/parquet/parquetWriter.js'), storeFor(target.store)]);
   let rows = 0;
   let bytes = 0;
+  let encodingMs = 0;
   const sha256 = createHash('sha256');
   async function* counted(): AsyncGenerator<Uint8Array> {
     const parts = writeParquet(chunks, { compression: target.compression, rowGroupRows: target.rowGroupRows });
     for (;;) {
+      const asked = performance.now();
       const next = await parts.next();
+      encodingMs += performance.now() - asked;
       if (next.done) {
         rows = next.value;
         return;
@@ -62,19 +71,27 @@ export async function uploadParquet(chunks: Iterable<Uint8Array> | AsyncIterable
       yield next.value;
     }
   }
+  const started = performance.now();
   const { etag } = await store.put(target.bucket, target.key, Readable.from(counted()), {
     contentType: 'application/vnd.apache.parquet',
     deadline: target.deadline,
   });
+  // The writer and the upload interleave: what the writer took is Parquet, the rest is the upload.
+  clock?.add('parquet', encodingMs);
+  clock?.add('upload', performance.now() - started - encodingMs);
   return { rows, bytes, etag, sha256: sha256.digest('hex') };
 }
 
-/** Thread job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object. */
-export function compactToParquet(input: CompactionInput): Promise<CompactionResult> {
-  return uploadParquet(
+/** Thread job: Arrow record batches, moved in as IPC buffers → Parquet → a staging object; with the milliseconds of `parquet` and `upload`. */
+export async function compactToParquet(input: CompactionInput, signal?: AbortSignal): Promise<CompactionResult & { stages: StageTimings }> {
+  signal?.throwIfAborted();
+  const clock = new StageClock();
+  const written = await uploadParquet(
     input.ipc.map((buffer) => new Uint8Array(buffer)),
     input,
+    clock,
   );
+  return { ...written, stages: clock.timings };
 }
 
 /**
@@ -82,10 +99,13 @@ export function compactToParquet(input: CompactionInput): Promise<CompactionResu
  * source is read whole (they are small: that is why they are merged) and decoded to Arrow only when
  * the writer asks for its rows, so memory holds one source beside the open row group.
  */
-export async function mergeParquetFiles(input: MergeInput): Promise<CompactionResult> {
+export async function mergeParquetFiles(input: MergeInput, signal?: AbortSignal): Promise<CompactionResult> {
   const [{ parquetToIpc }, store] = await Promise.all([import('../../../drivers/parquet/parquetReader.js'), storeFor(input.store)]);
   async function* sources(): AsyncGenerator<Uint8Array> {
-    for (const source of input.sources) yield parquetToIpc(await store.getBytes(source.bucket, source.key));
+    for (const source of input.sources) {
+      signal?.throwIfAborted();
+      yield parquetToIpc(await store.getBytes(source.bucket, source.key));
+    }
   }
   return uploadParquet(sources(), input);
 }

@@ -1,17 +1,16 @@
 import type { RpcPool, RpcPoolOptions } from '../../../drivers/chain/rpcClient.js';
 import type { BlockHashes, CryoDatasetName } from '../../../drivers/chain/datasets.js';
 import type { LogsFetched } from '../../../drivers/chain/datasets/logs.js';
-import { uploadParquet, type CompactionResult, type ParquetTarget } from './compaction.js';
 import { perThread } from '../../../runtime/threads/perThread.js';
+import { StageClock, type StageTimings } from '../stageTimings.js';
 
-export interface IngestRangeInput {
+export interface FetchRangeInput {
   dataset: CryoDatasetName;
   chainId: number;
   /** Block range [start, end). */
   start: number;
   end: number;
   rpc: RpcPoolOptions;
-  parquet: ParquetTarget;
   /** Also return the rows as COPY text for the hot table. */
   hot: boolean;
   /** The Parquet file's columns, in Cryo's order; default the dataset's default columns. */
@@ -25,7 +24,10 @@ export interface IngestRangeInput {
   balances?: { addresses: `0x${string}`[]; blocks: number[] };
 }
 
-export interface IngestRangeResult extends CompactionResult {
+/** A range read and decoded, ready for its Parquet file (compactToParquet) and its commit. */
+export interface FetchedRange {
+  /** The file's rows as one Arrow IPC stream, in a buffer of its own (the caller moves it on to the Parquet job). */
+  ipc: ArrayBuffer;
   /**
    * COPY text of the rows, empty when `hot` was false. Copied back by structured clone: Piscina
    * moves only a transferable returned at the top level, not one nested in a result object.
@@ -33,6 +35,8 @@ export interface IngestRangeResult extends CompactionResult {
   copyText: Uint8Array;
   /** The hashes of the blocks the range was read at, for the commit to check and record. */
   blockHashes: BlockHashes;
+  /** Milliseconds in the pool thread: `thread_start` (module loads, first job of a thread), `fetch`, `decode`, `copy_text`. */
+  stages: StageTimings;
 }
 
 const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
@@ -41,32 +45,47 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
 });
 
 /**
- * Thread job for one cryo_ingest range, all off the main thread: fetch over JSON-RPC, decode into an
- * Arrow batch with the Cryo schema, stream it as Parquet into its staging object, and render the
- * hot rows as COPY text. Fetching here rather than on the main thread saves structured-cloning
- * the RPC JSON into the thread, which cost twice the decode (139 ms vs 65 ms for 2,000 blocks).
- * An RPC pool's concurrency and rate limits therefore apply per pool thread.
+ * Thread job, the first half of a cryo_ingest range, off the main thread: fetch over JSON-RPC,
+ * decode into an Arrow batch with the Cryo schema, and render the hot rows as COPY text. Fetching
+ * here rather than on the main thread saves structured-cloning the RPC JSON into the thread, which
+ * cost twice the decode (139 ms vs 65 ms for 2,000 blocks). An RPC pool's concurrency and rate
+ * limits therefore apply per pool thread. The file is written by a second job (compactToParquet),
+ * so the caller knows when the node's part is over: its range's fetch slot is free from then on.
  */
-export async function ingestRange(input: IngestRangeInput): Promise<IngestRangeResult> {
-  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, { decodeEvents, appendColumns }, { parseLogEvent }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }, rpc] = await Promise.all([
-    import('../../../drivers/chain/datasets.js'),
+export async function fetchRange(input: FetchRangeInput, signal?: AbortSignal): Promise<FetchedRange> {
+  if (input.event !== undefined && input.dataset !== 'logs') throw new TypeError(`event: only a logs range decodes events, not ${input.dataset}`);
+  const clock = new StageClock();
+  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, rpc] = await clock.time('thread_start', () =>
+    Promise.all([import('../../../drivers/chain/datasets.js'), rpcPoolFor(input.rpc)]),
+  );
+  // A cold thread loads the encoders (parquet-wasm compiles ~5 MB) while the node answers.
+  const encoders = Promise.all([
     import('../../../drivers/chain/datasets/logEvents.js'),
     import('../../../drivers/datasets/logEvent.js'),
     import('../../../drivers/chain/arrow/batchBuilder.js'),
     import('../../../drivers/parquet/parquetWriter.js'),
     import('../../../drivers/postgres/copy.js'),
-    rpcPoolFor(input.rpc),
   ]);
+  encoders.catch(() => undefined);
   const range = { start: input.start, end: input.end };
-  const fetched = await fetchDataset(input.dataset, rpc, { range, ...input.balances });
-  if (input.event !== undefined && input.dataset !== 'logs') throw new TypeError(`event: only a logs range decodes events, not ${input.dataset}`);
-  const events = input.event === undefined ? undefined : decodeEvents(fetched as LogsFetched, parseLogEvent(input.event));
-  const batch = decodeDataset(input.dataset, events?.fetched ?? fetched, input.chainId);
-  // The decoder builds the optional columns too; the file keeps the chosen ones (and the decoded
-  // event's), the hot rows the defaults.
-  const defaults = fileBatch(input.dataset, batch);
-  const chosen = input.columns === undefined ? defaults : selectColumns(batch, input.columns);
-  const written = await uploadParquet([recordBatchToIpc(events === undefined ? chosen : appendColumns(chosen, events.columns))], input.parquet);
-  const copyText = input.hot ? arrowToCopyText([defaults]) : new Uint8Array(0);
-  return { ...written, copyText, blockHashes: fetchedBlockHashes(input.dataset, fetched) };
+  const fetched = await clock.time('fetch', () => fetchDataset(input.dataset, rpc, { range, ...input.balances, signal }));
+  signal?.throwIfAborted();
+  const [{ decodeEvents, appendColumns }, { parseLogEvent }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }] = await clock.time('thread_start', () => encoders);
+  const { defaults, ipc } = await clock.time('decode', () => {
+    const events = input.event === undefined ? undefined : decodeEvents(fetched as LogsFetched, parseLogEvent(input.event));
+    const batch = decodeDataset(input.dataset, events?.fetched ?? fetched, input.chainId);
+    // The decoder builds the optional columns too; the file keeps the chosen ones (and the decoded
+    // event's), the hot rows the defaults.
+    const defaults = fileBatch(input.dataset, batch);
+    const chosen = input.columns === undefined ? defaults : selectColumns(batch, input.columns);
+    return { defaults, ipc: recordBatchToIpc(events === undefined ? chosen : appendColumns(chosen, events.columns)) };
+  });
+  const copyText = await clock.time('copy_text', () => (input.hot ? arrowToCopyText([defaults]) : new Uint8Array(0)));
+  return { ipc: ownBuffer(ipc), copyText, blockHashes: fetchedBlockHashes(input.dataset, fetched), stages: clock.timings };
+}
+
+/** The bytes of `view` as an ArrayBuffer of exactly its length (a view may share a larger one). */
+function ownBuffer(view: Uint8Array): ArrayBuffer {
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer) return view.buffer;
+  return view.slice().buffer;
 }

@@ -53,7 +53,7 @@ export const balancesBackfill: Operator = async ({ params, outputs, signal, quer
   const written = await outputs.ingestRange(
     key,
     { dataset: 'balances', chainId: p.chain_id, start, end, rpcPool: p.rpc_pool, hot: false, balances: { addresses: unique, blocks } },
-    signal,
+    { signal },
   );
   const result = await outputs.commitFile({ dataset: 'balances', chainId: p.chain_id, start, end, configHash, key, rows: written.rows, bytes: written.bytes, sha256: written.sha256, etag: written.etag });
   return { rows: written.rows, addresses: unique.length, blocks: blocks.length, key, registered: result.registered };

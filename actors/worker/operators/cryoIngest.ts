@@ -4,6 +4,7 @@ import { cryoNetworkName } from '../../../drivers/datasets/cryoSchemas.js';
 import { eventConfig } from '../../../drivers/datasets/logEvent.js';
 import type { Operator } from './registry.js';
 import { failpoint } from '../../../runtime/failpoints.js';
+import { StageClock } from '../stageTimings.js';
 
 const IngestParamsSchema = z.object({
   dataset: z.enum(HOT_DATASETS),
@@ -25,8 +26,9 @@ const CONFIG_HASH = 'cryo-v1-zstd';
 
 /**
  * cryo_ingest: one task = one (dataset, range). On the worker pool it fetches the range over
- * JSON-RPC, decodes it with Cryo's schema and streams it as Parquet to a staging key named the
- * Cryo way; then one fenced transaction registers the file and replaces the range's hot rows.
+ * JSON-RPC and decodes it with Cryo's schema, then frees the stream's fetch slot (the planner plans
+ * the next range meanwhile), streams it as Parquet to a staging key named the Cryo way; then one
+ * fenced transaction registers the file and replaces the range's hot rows.
  * Idempotent: a retried or re-planned range registers once (the first commit stays visible) and
  * its hot rows are replaced, not duplicated. Exactly one publication per successful attempt.
  */
@@ -35,10 +37,12 @@ export const cryoIngest: Operator = async ({ params, outputs, signal, task }) =>
   if (p.end <= p.start) throw new RangeError(`empty range [${p.start}, ${p.end})`);
   const key = outputs.stagingKey(p.dataset, p.chain_id, p.start, p.end, p.network ?? cryoNetworkName(p.chain_id));
   const columns = fileColumnNames(p.dataset, p.columns);
+  const clock = new StageClock();
   const written = await outputs.ingestRange(
     key,
     { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, rpcPool: p.rpc_pool, hot: p.hot, columns, event: p.event },
-    signal,
+    // Read: the stream's fetch slot is free, its next range is planned while this one is written and committed.
+    { signal, clock, onFetched: () => outputs.rangeFetched() },
   );
   await failpoint('ingest.beforeCommit', { taskId: task.taskId, dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end });
   const result = await outputs.commitFile(
@@ -46,7 +50,8 @@ export const cryoIngest: Operator = async ({ params, outputs, signal, task }) =>
     {
       blockHashes: written.blockHashes,
       hot: p.hot ? { dataset: p.dataset, chainId: p.chain_id, start: p.start, end: p.end, copyText: written.copyText } : undefined,
+      clock,
     },
   );
-  return { rows: written.rows, bytes: written.bytes, key, registered: result.registered };
+  return { rows: written.rows, bytes: written.bytes, key, registered: result.registered, stages_ms: clock.timings };
 };
