@@ -5,9 +5,9 @@
  * batching and concurrency limits from the outside, and `trace-lite chaos` runs chain syncs through it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { seededRandom } from '../../runtime/seededRandom.js';
+import { listenOnLoopback } from '../loopbackListen.js';
 
 export type RpcFault =
   /** Close the connection without answering. */
@@ -169,11 +169,7 @@ export async function startRpcFaultProxy(options: FaultProxyOptions): Promise<Rp
       res.end(`proxy error: ${err instanceof Error ? err.message : String(err)}`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,

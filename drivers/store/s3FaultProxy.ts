@@ -8,9 +8,9 @@
  * Counts what it saw; `trace-lite chaos` points the services' S3 endpoint at it.
  */
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { seededRandom } from '../../runtime/seededRandom.js';
+import { listenOnLoopback } from '../loopbackListen.js';
 
 /** What a request is to S3 (path-style addressing). */
 export type S3Operation = 'put' | 'post' | 'get' | 'head' | 'list' | 'delete';
@@ -156,11 +156,7 @@ export async function startS3FaultProxy(options: { target: string }): Promise<S3
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => req.socket.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,

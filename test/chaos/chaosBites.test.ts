@@ -25,11 +25,26 @@ const execFileAsync = promisify(execFile);
 /** As chaos.test.ts: minutes, most of them traces on a loaded machine. */
 const RUN_TIMEOUT_MS = 15 * 60_000;
 
-/** Runs `kind` with `safeguard` switched off in the services; it must exit 1, BROKEN with the seed and data_identical false. */
-async function brokenRun(t: ExecutionContext, options: { kind: string; injections: number; seed: number; safeguard: string }): Promise<string> {
+interface BrokenRunOptions {
+  kind: string;
+  injections: number;
+  seed: number;
+  safeguard: string;
+  /** The devnet's seeded blocks (`--blocks`); the suite's default when left out. */
+  blocks?: number;
+}
+
+interface BrokenRunResult {
+  stderr: string;
+  faults: ({ kind: string; data_identical: boolean } & Record<string, unknown>)[];
+}
+
+/** Runs `kind` with `safeguard` switched off in the services; it must exit 1, BROKEN with the seed and `ok: false`. */
+async function failingRun(t: ExecutionContext, options: BrokenRunOptions): Promise<BrokenRunResult> {
   t.timeout(RUN_TIMEOUT_MS);
+  const blocks = options.blocks === undefined ? [] : ['--blocks', String(options.blocks)];
   const error = await t.throwsAsync(
-    execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', options.kind, '--injections', String(options.injections), '--blocks', '12', '--seed', String(options.seed), '--json'], {
+    execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', options.kind, '--injections', String(options.injections), ...blocks, '--seed', String(options.seed), '--json'], {
       timeout: RUN_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
       env: { ...process.env, TRACE_TEST_FAILPOINTS: `${options.safeguard}=skip` },
@@ -38,10 +53,17 @@ async function brokenRun(t: ExecutionContext, options: { kind: string; injection
   const { code, stdout, stderr } = error as Error & { code?: number; stdout: string; stderr: string };
   t.is(code, 1);
   t.regex(stderr, new RegExp(`BROKEN \\(reproduce with --seed ${options.seed}\\)`));
-  t.regex(stderr, new RegExp(`${options.kind}: data_identical = false`));
-  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: boolean; faults: { kind: string; data_identical: boolean }[] };
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: boolean; faults: BrokenRunResult['faults'] };
   t.false(result.ok);
-  t.deepEqual(result.faults.map((f) => [f.kind, f.data_identical]), [[options.kind, false]]);
+  t.deepEqual(result.faults.map((f) => f.kind), [options.kind]);
+  return { stderr, faults: result.faults };
+}
+
+/** As failingRun, and the kind's data is not the undisturbed run's (data_identical false). */
+async function brokenRun(t: ExecutionContext, options: BrokenRunOptions): Promise<string> {
+  const { stderr, faults } = await failingRun(t, { blocks: 12, ...options });
+  t.regex(stderr, new RegExp(`${options.kind}: data_identical = false`));
+  t.false(faults[0]!.data_identical);
   return stderr;
 }
 
@@ -55,35 +77,12 @@ test('reorgs never detected (safeguard syncJobs.detectReorgs off): tip_reorg lea
 });
 
 test.serial('a failed query-cache write published as the file (safeguard queryCache.discardFailedWrite off): query_cache_full breaks query_mismatch, exit 1 with the seed', async (t) => {
-  t.timeout(RUN_TIMEOUT_MS);
-  const error = await t.throwsAsync(
-    execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', 'query_cache_full', '--injections', '2', '--seed', '7', '--json'], {
-      timeout: RUN_TIMEOUT_MS,
-      maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, TRACE_TEST_FAILPOINTS: 'queryCache.discardFailedWrite=skip' },
-    }),
-  );
-  const { code, stdout, stderr } = error as Error & { code?: number; stdout: string; stderr: string };
-  t.is(code, 1);
-  t.regex(stderr, /BROKEN \(reproduce with --seed 7\)/);
+  const { stderr } = await failingRun(t, { kind: 'query_cache_full', injections: 2, seed: 7, safeguard: 'queryCache.discardFailedWrite' });
   t.regex(stderr, /query_cache_full: query_mismatch = [1-9]/);
-  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: boolean; faults: { kind: string; query_mismatch: number }[] };
-  t.false(result.ok);
-  t.is(result.faults[0]?.kind, 'query_cache_full');
 });
 
 test.serial('staging keys recorded after their upload (safeguard outputs.recordStagedBeforePut off): s3_faults breaks untracked_objects, exit 1 with the seed', async (t) => {
-  t.timeout(RUN_TIMEOUT_MS);
-  const error = await t.throwsAsync(
-    execFileAsync(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', 's3_faults', '--injections', '4', '--seed', '7', '--json'], {
-      timeout: RUN_TIMEOUT_MS,
-      maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, TRACE_TEST_FAILPOINTS: 'outputs.recordStagedBeforePut=skip' },
-    }),
-  );
-  const { code, stderr } = error as Error & { code?: number; stderr: string };
-  t.is(code, 1);
-  t.regex(stderr, /BROKEN \(reproduce with --seed 7\)/);
+  const { stderr } = await failingRun(t, { kind: 's3_faults', injections: 4, seed: 7, safeguard: 'outputs.recordStagedBeforePut' });
   t.regex(stderr, /s3_faults: untracked_objects = [1-9]/);
   t.regex(stderr, /untracked_objects: s3:\/\/chaos-1-datasets\/staging\//);
 });
