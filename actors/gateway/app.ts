@@ -11,6 +11,7 @@ import { parseSyncJobSpec } from '../state/syncJobSpec.js';
 import { parseRunSpec, parseRunSpecText } from '../state/tasks/runSpec.js';
 import { describeHttpFailure, errorBody, HttpError, loggableError, type HttpFailure } from './httpFailures.js';
 import { ReportFiles } from './reportFiles.js';
+import { failpoint } from '../../runtime/failpoints.js';
 
 const SQL = loadStatements('state/health.sql', ['ping'] as const);
 
@@ -82,6 +83,7 @@ export function buildGatewayApp({ rt, log, queryActor }: GatewayDeps) {
     const { format, ...query } = parsed.data;
     const actor = queryActor();
     if (actor === undefined) throw new HttpError(503, 'unavailable', 'the query actor is restarting; retry later');
+    await failpoint('gateway.beforeQuery', { response: reply.raw, sql: query.sql });
     const signal = abortedOnDisconnect(reply);
     const answer = await actor.ask(query, { format, signal }).catch((err: unknown) => {
       // Nobody is left to answer, and a query its client abandoned is no server error to log.
@@ -153,12 +155,18 @@ function jobText(body: unknown): string {
   throw new HttpError(400, 'invalid_request', 'send the chain_sync job as YAML (content-type text/yaml) or as JSON {"yaml": "..."}');
 }
 
-/** Aborted when the client goes away before its answer was sent, so its query stops. */
+/**
+ * Aborted when the client goes away before its answer was sent, so its query stops; at once when
+ * it went away already (its 'close' came before this listener: seen under load, where the query
+ * then ran to its timeout holding the slot).
+ */
 function abortedOnDisconnect(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
-  reply.raw.once('close', () => {
+  const gone = (): void => {
     if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
-  });
+  };
+  if (reply.raw.closed) gone();
+  else reply.raw.once('close', gone);
   return controller.signal;
 }
 

@@ -127,7 +127,7 @@ test('a crash between the compaction upload and its commit leaves the small vers
   const done = await eventually(async () => {
     const task = await node.rt.tasks.reads.getTask(planned!.taskId);
     return task?.status === 'succeeded' ? task : undefined;
-  }, 30_000, 'the retried compaction');
+  }, 60_000, 'the retried compaction'); // a spawned node's start plus the lapsed lease: ~12 s quiet, past 30 s in the full suite
   t.is(done.attempt, 2);
   t.deepEqual(await liveRanges(node), COMPACTED);
   t.deepEqual((await summary(node)).rows[0], EVERY_BLOCK_ONCE);

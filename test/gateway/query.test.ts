@@ -3,6 +3,9 @@
  * over real HTTP: answers and downloads, refusals, admission and cancellation, internal errors.
  */
 import test from 'ava';
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { pauseAt } from '../../runtime/failpoints.js';
 import { describeHttpFailure, loggableError } from '../../actors/gateway/httpFailures.js';
 import { postJson, startGateway, type ErrorBody } from '../helpers/gateway.js';
 import { eventually } from '../helpers/installation.js';
@@ -125,6 +128,31 @@ test('a client that goes away cancels its query, and the slot is free for the ne
   });
   setTimeout(() => client.abort(), 300);
   t.is(await abandoned.then(() => 'answered', (err: DOMException) => err.name), 'AbortError');
+  await eventually(async () => {
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    return /^trace_query_requests_total\{outcome="cancelled"\} 1$/m.test(metrics) && /^trace_query_inflight 0$/m.test(metrics) ? true : undefined;
+  }, 10_000, 'the query counted as cancelled');
+  t.is((await postJson(base, '/v1/query', { sql: 'SELECT 1 AS one' })).status, 200);
+});
+
+test('a client that went away before its query reached the query actor cancels it too', async (t) => {
+  const { base } = await startGateway(t, { queryConcurrency: 1, queryTimeoutMs: 60_000 });
+  // Only this test's query is held (the file's tests run side by side in this process).
+  const sql = 'SELECT count(*) AS abandoned_early FROM range(100000000000)';
+  const held = pauseAt('gateway.beforeQuery', { when: (context) => context.sql === sql });
+  t.teardown(() => held.release());
+  const client = new AbortController();
+  const abandoned = fetch(`${base}/v1/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql }),
+    signal: client.signal,
+  });
+  const { response } = (await held.reached) as { response: ServerResponse };
+  client.abort();
+  t.is(await abandoned.then(() => 'answered', (err: DOMException) => err.name), 'AbortError');
+  if (!response.closed) await once(response, 'close');
+  held.release();
   await eventually(async () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     return /^trace_query_requests_total\{outcome="cancelled"\} 1$/m.test(metrics) && /^trace_query_inflight 0$/m.test(metrics) ? true : undefined;
