@@ -56,8 +56,9 @@ test('no more requests in flight than the pool concurrency', async (t) => {
   const limited = pool(spy.url, { batchSize: 5, concurrency: 3 });
   await limited.batch(blockCalls(60));
   t.is(spy.counters().requests, 12);
-  t.is(spy.counters().maxInFlight, 3);
-  t.is(limited.metrics().maxInFlight, 3);
+  t.is(limited.metrics().maxInFlight, 3, 'the pool used its concurrency');
+  // At most: on a loaded machine the server may see a request arrive after another one's answer.
+  t.true(spy.counters().maxInFlight <= 3, `the server saw ${spy.counters().maxInFlight} at once`);
 });
 
 test('calls per second stay under the pool rps', async (t) => {

@@ -24,6 +24,8 @@ import { CLI_ENTRY } from '../../cli/processes/traceNode.js';
 const execFileAsync = promisify(execFile);
 /** As chaos.test.ts: minutes, most of them traces on a loaded machine. */
 const RUN_TIMEOUT_MS = 15 * 60_000;
+// Every run below is serial: each is a PostgreSQL, an S3 server, anvil and four node processes, and
+// two at once beside the suite's other files (2 cores) made their timing-sensitive tests fail.
 
 interface BrokenRunOptions {
   kind: string;
@@ -67,12 +69,12 @@ async function brokenRun(t: ExecutionContext, options: BrokenRunOptions): Promis
   return stderr;
 }
 
-test('hot rows appended on a re-commit (safeguard hotRows.deleteBeforeCopy off): crash_after_commit breaks hot_rows_mismatch or the sync, data_identical false, exit 1 with the seed', async (t) => {
+test.serial('hot rows appended on a re-commit (safeguard hotRows.deleteBeforeCopy off): crash_after_commit breaks hot_rows_mismatch or the sync, data_identical false, exit 1 with the seed', async (t) => {
   const stderr = await brokenRun(t, { kind: 'crash_after_commit', injections: 4, seed: 5, safeguard: 'hotRows.deleteBeforeCopy' });
   t.regex(stderr, /crash_after_commit: hot_rows_mismatch = [1-9]|the sync did not complete/);
 });
 
-test('reorgs never detected (safeguard syncJobs.detectReorgs off): tip_reorg leaves ranges read from a replaced fork, data_identical false, exit 1 with the seed', async (t) => {
+test.serial('reorgs never detected (safeguard syncJobs.detectReorgs off): tip_reorg leaves ranges read from a replaced fork, data_identical false, exit 1 with the seed', async (t) => {
   await brokenRun(t, { kind: 'tip_reorg', injections: 2, seed: 7, safeguard: 'syncJobs.detectReorgs' });
 });
 
