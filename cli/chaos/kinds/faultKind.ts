@@ -4,6 +4,7 @@
  * (a process is dead, a server restarted); recovering is the system's job.
  */
 import { writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Role } from '../../../actors/node/roles.js';
 import type { RpcFaultProxy } from '../../../drivers/chain/rpcFaultProxy.js';
 import type { PgPool } from '../../../drivers/postgres/postgres.js';
@@ -62,10 +63,22 @@ export async function armFailpoints(ctx: ChaosContext, node: TraceNode, spec: st
   node.signal('SIGUSR2');
 }
 
-export function nodesWithRole(ctx: ChaosContext, role: Role): TraceNode[] {
-  const nodes = ctx.supervisor.nodes.filter((n) => n.roles.includes(role) && n.running);
-  if (nodes.length === 0) throw new Error(`no running node has the ${role} role`);
-  return nodes;
+/**
+ * How long an injection waits for a node of a role to run again: with 20 injections over a ~30 s
+ * sync they come ~1.5 s apart, while the supervisor's restart of a killed node takes 2–20 s.
+ */
+const ROLE_RUNNING_WAIT_MS = 60_000;
+const ROLE_POLL_MS = 100;
+
+/** The running nodes with `role`, once there is one (the last injection may have killed them all). */
+export async function nodesWithRole(ctx: ChaosContext, role: Role): Promise<TraceNode[]> {
+  const deadline = Date.now() + ROLE_RUNNING_WAIT_MS;
+  for (;;) {
+    const nodes = ctx.supervisor.nodes.filter((n) => n.roles.includes(role) && n.running);
+    if (nodes.length > 0) return nodes;
+    if (Date.now() > deadline) throw new Error(`no node with the ${role} role ran again within ${ROLE_RUNNING_WAIT_MS / 1000} s`);
+    await delay(ROLE_POLL_MS);
+  }
 }
 
 export function pick<T>(ctx: ChaosContext, items: readonly T[]): T {

@@ -18,7 +18,7 @@ const WAIT_MS = 5_000;
 export async function busyWorker(ctx: ChaosContext): Promise<{ node: TraceNode; busy: boolean }> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    const workers = nodesWithRole(ctx, 'worker');
+    const workers = await nodesWithRole(ctx, 'worker');
     const running = await ctx.db.query<{ worker_id: string }>(SQL.runningWorkers).then(
       (r) => r.rows,
       () => [], // the database may be down (another fault): look again

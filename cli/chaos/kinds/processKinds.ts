@@ -38,7 +38,7 @@ export const workerSigkill: FaultKind = {
 export const dispatcherSigkillAfterPublish: FaultKind = {
   name: 'dispatcher_sigkill_after_publish',
   summary: 'the dispatcher/publisher process SIGKILLed between publish and outbox delete',
-  inject: (ctx) => crashAtFailpoint(ctx, pick(ctx, nodesWithRole(ctx, 'publisher')), 'publisher.afterPublish'),
+  inject: async (ctx) => crashAtFailpoint(ctx, pick(ctx, await nodesWithRole(ctx, 'publisher')), 'publisher.afterPublish'),
 };
 
 let nextRole = 0;
@@ -47,7 +47,7 @@ export const gracefulSigterm: FaultKind = {
   summary: 'a graceful SIGTERM of each role in turn, attempts in flight',
   async inject(ctx) {
     const role = ROLES_IN_TURN[nextRole++ % ROLES_IN_TURN.length]!;
-    const node = role === 'worker' ? (await busyWorker(ctx)).node : pick(ctx, nodesWithRole(ctx, role));
+    const node = role === 'worker' ? (await busyWorker(ctx)).node : pick(ctx, await nodesWithRole(ctx, role));
     const pid = node.pid;
     const status = await node.stop(SIGTERM_GRACE_MS);
     return `SIGTERM ${node.name} (pid ${pid}, ${role}): ${describeExit(status)}`;
@@ -60,7 +60,7 @@ export const crashAfterCommit: FaultKind = {
   name: 'crash_after_commit',
   summary: 'a COMMIT whose reply the worker never acts on: it dies right after its claim, or after its range commit before recording success',
   // In turn: the claim's COMMIT, then the range's (the attempt's outputs are committed, its success is not).
-  inject: (ctx) => crashAtFailpoint(ctx, pick(ctx, nodesWithRole(ctx, 'worker')), COMMIT_POINTS[nextCommitPoint++ % COMMIT_POINTS.length]!),
+  inject: async (ctx) => crashAtFailpoint(ctx, pick(ctx, await nodesWithRole(ctx, 'worker')), COMMIT_POINTS[nextCommitPoint++ % COMMIT_POINTS.length]!),
 };
 
 /** Stall factor over the lease: 1.5× lapses it for sure, and the heartbeat cannot renew meanwhile. */
@@ -84,7 +84,7 @@ export const twoDispatchers: FaultKind = {
   summary: 'two dispatcher/publisher/janitor processes at once, one of them restarted each time',
   scale: { dispatcher: 2 },
   async inject(ctx) {
-    const node = pick(ctx, nodesWithRole(ctx, 'dispatcher'));
+    const node = pick(ctx, await nodesWithRole(ctx, 'dispatcher'));
     const pid = node.pid;
     await node.kill();
     return `SIGKILL ${node.name} (pid ${pid}); the other dispatcher and janitor run on`;

@@ -17,7 +17,7 @@ export const queryCacheFull: FaultKind = {
   name: 'query_cache_full',
   summary: "the query cache's disk full (ENOSPC on its writes) while queries run; then the same queries once it clears",
   async inject(ctx) {
-    const node = nodesWithRole(ctx, 'query')[0]!;
+    const node = (await nodesWithRole(ctx, 'query'))[0]!;
     const pid = node.pid;
     await armFailpoints(ctx, node, `queryCache.write=throw*${FAILED_WRITES}`);
     const during = await askAnalyticQueries(ctx.supervisor.gateway);
