@@ -45,10 +45,15 @@ export class Supervisor {
     return [...this.compose.readiness.keys()];
   }
 
+  /** Whether `node` runs and is ready (not being restarted): only then has it its signal handlers. */
+  isReady(node: TraceNode): boolean {
+    return node.running && !this.starting.has(node);
+  }
+
   /** Resolves once no node is down (each restarted one ready). */
   async settled(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.nodes.some((n) => !n.running || this.starting.has(n))) {
+    while (this.nodes.some((n) => !this.isReady(n))) {
       if (Date.now() > deadline) throw new Error(`nodes still down after ${timeoutMs / 1000} s: ${this.nodes.filter((n) => !n.running).map((n) => n.name).join(', ')}`);
       await delay(RETRY_DELAY_MS / 5);
     }

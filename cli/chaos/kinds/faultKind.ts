@@ -70,13 +70,16 @@ export async function armFailpoints(ctx: ChaosContext, node: TraceNode, spec: st
 const ROLE_RUNNING_WAIT_MS = 60_000;
 const ROLE_POLL_MS = 100;
 
-/** The running nodes with `role`, once there is one (the last injection may have killed them all). */
+/**
+ * The ready nodes with `role`, once there is one (the last injection may have killed them all). Not
+ * merely running: a node restarted a moment ago has no SIGUSR2 handler yet, and the signal ends it.
+ */
 export async function nodesWithRole(ctx: ChaosContext, role: Role): Promise<TraceNode[]> {
   const deadline = Date.now() + ROLE_RUNNING_WAIT_MS;
   for (;;) {
-    const nodes = ctx.supervisor.nodes.filter((n) => n.roles.includes(role) && n.running);
+    const nodes = ctx.supervisor.nodes.filter((n) => n.roles.includes(role) && ctx.supervisor.isReady(n));
     if (nodes.length > 0) return nodes;
-    if (Date.now() > deadline) throw new Error(`no node with the ${role} role ran again within ${ROLE_RUNNING_WAIT_MS / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`no node with the ${role} role was ready again within ${ROLE_RUNNING_WAIT_MS / 1000} s`);
     await delay(ROLE_POLL_MS);
   }
 }
