@@ -22,6 +22,8 @@ export interface SessionOptions {
   reset?: boolean;
   /** The node (`up`): serve the embedded store on the fixed port (TRACE_S3_PORT). */
   serveStore?: boolean;
+  /** How long a database that refuses or is starting up is waited for (0: fail at once, as one-shot commands do). */
+  waitForDatabaseMs?: number;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface SessionOptions {
  */
 export async function openSession(options: SessionOptions = {}): Promise<Session> {
   // The runtime (Postgres, the object store, DuckDB, the thread pool) loads with the first session, not with the CLI.
-  const [{ loadConfig }, { createLogger }, { resolveDatabase }, { dropInstallation, migrate }, { schemaNames }, { closeRuntime, openRuntime }] =
+  const [{ loadConfig }, { createLogger }, { resolveDatabase }, { dropInstallation, migrate }, { schemaNames }, { closeRuntime, openRuntime }, { untilDatabaseAnswers }] =
     await Promise.all([
       import('../runtime/config.js'),
       import('../runtime/logger.js'),
@@ -38,6 +40,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
       import('../drivers/postgres/migrations.js'),
       import('../drivers/postgres/postgres.js'),
       import('../actors/node/context.js'),
+      import('../drivers/postgres/untilAnswers.js'),
     ]);
   const config = loadConfig(process.env, options.overrides);
   // One-shot commands log only warnings unless TRACE_LOG_LEVEL asks for more; `up` logs at info.
@@ -49,7 +52,9 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   });
   try {
     if (options.reset) await dropInstallation(database.url, schemaNames(config.schemaPrefix));
-    const migrated = await migrate(database.url, schemaNames(config.schemaPrefix));
+    const migrated = await untilDatabaseAnswers(() => migrate(database.url, schemaNames(config.schemaPrefix)), options.waitForDatabaseMs ?? 0, (err, waitedMs) =>
+      log.warn({ reason: err.message, waitedMs }, 'waiting for PostgreSQL'),
+    );
     if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'applied migrations');
     const rt = openRuntime({ config, log, url: database.url, env: options.env, serveStore: options.serveStore });
     return {

@@ -147,10 +147,13 @@ async function runKindOn(options: KindRunOptions, chain: ProducingChain | undefi
   let supervisor: Supervisor | undefined;
   let db: PgPool | undefined;
   let store: S3ObjectStore | undefined;
+  let progress: Progress | undefined;
   let cleaned: Promise<void> | undefined;
   // The supervisor stops first, or it would restart the nodes compose is stopping.
   const cleanup = () =>
     (cleaned ??= (async () => {
+      // A run that threw midway leaves its sampler polling (a pending timer keeps the process alive).
+      progress?.stop();
       await supervisor?.stop();
       store?.close();
       await db?.end();
@@ -170,7 +173,7 @@ async function runKindOn(options: KindRunOptions, chain: ProducingChain | undefi
     const started = Date.now();
     const { job_id: jobId } = await new GatewayClient(supervisor.gateway).applyJob(yaml);
     chain?.produce();
-    const progress = new Progress(db, started);
+    progress = new Progress(db, started);
     const sampling = progress.sample();
     const moments = kind === undefined ? [] : injectionMoments(random, options.injections, options.spanMs);
     const actions: string[] = [];

@@ -2,6 +2,13 @@ import type { Command } from 'commander';
 import { parseRoles, ROLES } from '../../actors/node/roles.js';
 import { openSession } from '../session.js';
 
+/**
+ * A node started beside its database (compose starts every service at once) or while it restarts
+ * waits this long for it: crash recovery of a busy cluster took up to ~20 s under the chaos suite's
+ * back-to-back PostgreSQL kills, when ten quick exits in a row made its supervisor give up.
+ */
+const DATABASE_WAIT_MS = 60_000;
+
 export function registerUp(program: Command): void {
   program
     .command('up')
@@ -21,7 +28,7 @@ export function registerUp(program: Command): void {
 async function up(roleList: string): Promise<number> {
   const { buildSupervisor } = await import('../../actors/node/node.js');
   const roles = parseRoles(roleList);
-  const session = await openSession({ serveStore: true });
+  const session = await openSession({ serveStore: true, waitForDatabaseMs: DATABASE_WAIT_MS });
   const { rt, log } = session;
   const supervisor = buildSupervisor(rt, roles);
   let signalled: NodeJS.Signals | undefined;

@@ -1,4 +1,5 @@
 import test from 'ava';
+import net from 'node:net';
 import { createInstallation, eventually } from '../helpers/installation.js';
 import { TaskStore } from '../../actors/state/tasks/taskStore.js';
 import { spawnNode } from './childNode.js';
@@ -62,3 +63,43 @@ test('SIGTERM during a run: the process exits 0 within the lease time and no att
   const queued = await inst.pool.query("SELECT count(*)::int AS n FROM queue_messages WHERE payload ->> 'task_id' = $1", [slow]);
   t.is(outbox.rows[0].n + queued.rows[0].n >= 1, true, 'the handed-back task has a wake-up waiting');
 });
+
+test('a node started while its database does not answer yet waits for it instead of exiting', async (t) => {
+  const inst = await createInstallation(t);
+  const database = new URL(inst.url);
+  const port = await freePort();
+  const waitingUrl = new URL(inst.url);
+  waitingUrl.hostname = '127.0.0.1';
+  waitingUrl.port = String(port);
+  const node = spawnNode(t, inst, ['--roles', 'heartbeat'], { DATABASE_URL: waitingUrl.toString() });
+  await eventually(async () => (node.output().includes('waiting for PostgreSQL') ? true : undefined), 15_000, 'the node to report that it waits');
+  t.is(node.child.exitCode, null, 'still running while nothing answers');
+
+  // The database "comes up": a byte-for-byte relay on the node's port to the real server.
+  const sockets = new Set<net.Socket>();
+  const relay = net.createServer((client) => {
+    const server = net.connect(Number(database.port || 5432), database.hostname);
+    for (const s of [client, server]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(server).pipe(client);
+  });
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    relay.close();
+  });
+  await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
+  await eventually(async () => (node.output().includes('trace-lite is up') ? true : undefined), 20_000, 'the node to come up once the database answers');
+  node.child.kill('SIGTERM');
+  t.is((await node.exited).code, 0, node.output());
+});
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
