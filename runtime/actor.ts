@@ -1,6 +1,7 @@
 import type { Logger } from './logger.js';
 import { BoundedMailbox } from './boundedMailbox.js';
 import { IdleBackoff } from './idleBackoff.js';
+import { sleep } from './waiting.js';
 
 export interface ActorOptions {
   /** Messages that may wait in the mailbox; more are refused (offer) or wait (put). */
@@ -11,6 +12,8 @@ export interface ActorOptions {
 
 /** A database restart takes a few seconds: retrying at most 5 s apart resumes a tick soon after it returns. */
 const MAX_TRANSIENT_BACKOFF_MS = 5000;
+/** A loop's first retry after a transient error comes after 200 ms, then doubling (a dropped connection is back at once). */
+const TRANSIENT_BACKOFF_BASE_MS = 100;
 
 export interface TickOptions {
   /** Errors to retry with backoff instead of crashing (a dropped connection, a deadlock). */
@@ -144,10 +147,27 @@ export abstract class Actor<M> implements Supervisable {
     for (const [wake, name] of this.wakers) if (names.length === 0 || (name !== undefined && names.includes(name))) wake();
   }
 
-  /** Runs `body` again and again while the actor runs (a receive loop, a drain loop). */
-  protected loop(body: () => Promise<void>): void {
+  /**
+   * Runs `body` again and again while the actor runs (a receive loop, a drain loop). An error that
+   * `isTransient` accepts is logged and `body` run again after an exponential backoff (from
+   * 2 × TRANSIENT_BACKOFF_BASE_MS to MAX_TRANSIENT_BACKOFF_MS), as `every` does; any other error crashes.
+   */
+  protected loop(body: () => Promise<void>, options: Pick<TickOptions, 'isTransient'> = {}): void {
+    const { isTransient = () => false } = options;
     const run = (async () => {
-      while (this.running) await body();
+      let failures = 0;
+      while (this.running) {
+        try {
+          await body();
+          failures = 0;
+        } catch (err) {
+          if (!isTransient(err)) throw err;
+          failures++;
+          const retryInMs = Math.min(MAX_TRANSIENT_BACKOFF_MS, TRANSIENT_BACKOFF_BASE_MS * 2 ** failures);
+          this.log.warn({ err, failures, retryInMs }, 'transient error in a loop; retrying');
+          await sleep(retryInMs, this.stopSignal);
+        }
+      }
     })().catch((err: unknown) => this.crash(err));
     this.loops.push(run);
   }

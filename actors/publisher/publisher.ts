@@ -1,4 +1,5 @@
 import { withTransaction } from '../../drivers/postgres/postgres.js';
+import { isTransientDatabaseError } from '../../drivers/postgres/transientErrors.js';
 import { Actor } from '../../runtime/actor.js';
 import type { Runtime } from '../node/context.js';
 import { failpoint } from '../../runtime/failpoints.js';
@@ -37,11 +38,16 @@ export class PublisherActor extends Actor<never> {
     const unsubscribe = await this.rt.listener.subscribe(`${this.rt.schemas.state}_outbox`, () => this.wake?.());
     this.stopSignal.addEventListener('abort', unsubscribe, { once: true });
     const poll = new IdleBackoff(this.rt.config.pollIntervalMs, IDLE_POLL_MAX_MS);
-    this.loop(async () => {
-      let claimed = 0;
-      for (let batch = BATCH; this.running && batch === BATCH; claimed += batch) batch = await this.publishBatch();
-      await this.idle(poll.next(claimed > 0));
-    });
+    // A database restart is weather, not a crash: the chaos suite's PostgreSQL kills crashed the
+    // publisher 6 times within a minute, past its budget, and the whole dispatcher node exited.
+    this.loop(
+      async () => {
+        let claimed = 0;
+        for (let batch = BATCH; this.running && batch === BATCH; claimed += batch) batch = await this.publishBatch();
+        await this.idle(poll.next(claimed > 0));
+      },
+      { isTransient: isTransientDatabaseError },
+    );
   }
 
   /** Waits for an outbox NOTIFY, `ms`, or stop. */

@@ -122,3 +122,56 @@ test('an actor stops taking messages on stop and lets in-flight handling finish'
   t.deepEqual(done, [1]);
   t.false(actor.tell(2));
 });
+
+test('a loop whose body fails with transient errors backs off and runs on, past the crash budget, without a crash', async (t) => {
+  const transientFailures = 4;
+  let crashes = 0;
+  class Draining extends Actor<never> {
+    attempts = 0;
+    drained = false;
+    constructor() {
+      super('draining', log);
+    }
+    protected override async onStart(): Promise<void> {
+      this.loop(
+        async () => {
+          this.attempts += 1;
+          if (this.attempts <= transientFailures) throw Object.assign(new Error('the database system is starting up'), { code: '57P03' });
+          this.drained = true;
+          await new Promise((r) => setTimeout(r, 10));
+        },
+        { isTransient: (err) => (err as { code?: string }).code === '57P03' },
+      );
+    }
+  }
+  const supervisor = new Supervisor({ log, maxRestarts: 3, crashWindowMs: 60_000, backoffBaseMs: 10 });
+  supervisor.add({ name: 'draining', create: () => new Draining() });
+  await supervisor.start();
+  t.teardown(() => supervisor.stop());
+  const actor = supervisor.actor('draining') as Draining;
+  void supervisor.done.catch(() => (crashes += 1));
+  // More failures than the budget of 3 restarts; backoffs of 0.2, 0.4, 0.8 and 1.6 s: ~3 s to the fifth run.
+  const deadline = Date.now() + 20_000;
+  while (!actor.drained && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.true(actor.drained, `ran ${actor.attempts} times`);
+  t.is(supervisor.actor('draining'), actor, 'the same instance: never crashed, never restarted');
+  t.is(crashes, 0);
+});
+
+test('a loop whose body fails otherwise crashes the actor, as before', async (t) => {
+  class Broken extends Actor<never> {
+    constructor() {
+      super('broken', log);
+    }
+    protected override async onStart(): Promise<void> {
+      this.loop(async () => {
+        throw new Error('a bug');
+      }, { isTransient: () => false });
+    }
+  }
+  const supervisor = new Supervisor({ log, maxRestarts: 1, crashWindowMs: 60_000, backoffBaseMs: 10 });
+  supervisor.add({ name: 'broken', create: () => new Broken() });
+  await supervisor.start();
+  t.teardown(() => supervisor.stop());
+  await t.throwsAsync(supervisor.done, { instanceOf: CrashBudgetExceededError });
+});
