@@ -12,7 +12,7 @@ import { outboxDrains } from '../harness/invariants/stateInvariants.js';
 import { queryMismatches, type QueryAnswers } from './queryCheck.js';
 
 const HARNESS = loadStatements('harness/invariants.sql', ['rangeRegistrations', 'overlappingVersions', 'lapsedLeases', 'trackedObjects'] as const);
-const SQL = loadStatements('harness/chaos.sql', ['retriedTasks', 'deadLetters', 'versionObjects', 'hotBlocks', 'hotTransactions', 'hotLogs', 'hotGethCalls', 'blockHashes', 'logBlockHashes', 'callTransactions'] as const);
+const SQL = loadStatements('harness/chaos.sql', ['retriedTasks', 'unfinishedTasks', 'deadLetters', 'versionObjects', 'hotBlocks', 'hotTransactions', 'hotLogs', 'hotGethCalls', 'blockHashes', 'logBlockHashes', 'callTransactions'] as const);
 
 /** The publisher drains the outbox within a few polls (200 ms each in chaos) once the database is back. */
 const OUTBOX_DRAIN_MS = 15_000;
@@ -32,6 +32,8 @@ export type CanonicalChain = { block_number: number; block_hash: string; transac
 
 export interface Damage {
   tasks_retried: number;
+  /** Tasks (range ingests, and the probe tasks an injection submitted) that never succeeded. */
+  tasks_lost: number;
   ranges_lost: number;
   ranges_double_registered: number;
   overlapping_versions: number;
@@ -95,7 +97,11 @@ export async function countDamage(
   const mismatched = baseline === undefined ? [] : rowMismatches(baseline.rows, data.rows);
   const chain = await chainMismatches(db, canonical);
   const { tasks } = (await db.query<{ tasks: number }>(SQL.retriedTasks)).rows[0]!;
+  const unfinished = (await db.query<{ task_id: string; operator: string; status: string; attempt: number }>(SQL.unfinishedTasks)).rows.map(
+    (u) => `task ${u.task_id} (${u.operator}) ${u.status} after attempt ${u.attempt}`,
+  );
 
+  note('tasks_lost', unfinished);
   note('ranges_lost', lost);
   note('ranges_double_registered', doubled);
   note('overlapping_versions', overlaps);
@@ -110,6 +116,7 @@ export async function countDamage(
   return {
     damage: {
       tasks_retried: tasks,
+      tasks_lost: unfinished.length,
       ranges_lost: lost.length,
       ranges_double_registered: doubled.length,
       overlapping_versions: overlaps.length,

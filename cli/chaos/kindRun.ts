@@ -27,12 +27,14 @@ import { askAnalyticQueries, QUERY_CACHE_BYTES, QUERY_HOT_BLOCKS } from './query
 import { FAILPOINTS_ON_SIGNAL, type ChaosContext, type FaultKind } from './kinds/faultKind.js';
 import { CHAOS_RPC_BATCH_SIZE, CHAOS_RPC_TIMEOUT_MS } from './kinds/rpcKinds.js';
 
-const SQL = loadStatements('harness/chaos.sql', ['versionsRegistered'] as const);
+const SQL = loadStatements('harness/chaos.sql', ['versionsRegistered', 'syncSettled'] as const);
 
 /**
  * The services' timings in chaos, through the ordinary configuration: a 3 s lease (heartbeat every
  * 1 s) so a killed worker's attempt is taken back within seconds instead of 30; 200 ms polls; quick
- * retries; up to 10 attempts and deliveries, since every injection may cost a task one.
+ * retries; up to 10 attempts and deliveries, since every injection may cost a task one; a queued
+ * task whose wake-up is lost (the queue wiped) re-woken after 3 s instead of the default minute
+ * (queue_wiped's recovery took the full 60 s with the default).
  */
 export const CHAOS_LEASE_SECONDS = 3;
 const SERVICE_TIMINGS: Record<string, string> = {
@@ -43,6 +45,7 @@ const SERVICE_TIMINGS: Record<string, string> = {
   TRACE_RETRY_MAX_SECONDS: '2',
   TRACE_SHUTDOWN_GRACE_SECONDS: '1',
   TRACE_MAX_ATTEMPTS: '10',
+  TRACE_SWEEP_GRACE_SECONDS: String(CHAOS_LEASE_SECONDS),
   TRACE_QUEUE_MAX_DELIVERIES: '10',
   TRACE_WORKER_CONCURRENCY: '4',
   [`${RPC_POOL_ENV_PREFIX}${DEMO_RPC_POOL.toUpperCase()}_TIMEOUT_MS`]: String(CHAOS_RPC_TIMEOUT_MS),
@@ -259,7 +262,7 @@ async function followCatchesUp(supervisor: Supervisor, jobId: string, finalHeigh
 /** Versions registered over time, sampled from the run's database (a sample is skipped while it is down). */
 class Progress {
   readonly samples: [number, number][] = [];
-  /** Set once the job is complete: an injection after that has nothing left to hold up. */
+  /** Set once the job caught up or completed: an injection after that has nothing left to hold up. */
   complete = false;
   private running = true;
 
@@ -280,17 +283,29 @@ class Progress {
     this.running = false;
   }
 
-  /** Recovered: every node is up again, and a version was registered after the injection (or the sync is complete). In ms from `at`. */
+  /**
+   * Recovered: every node is up again, and a version was registered after the injection or the sync
+   * has nothing left to do (an injection after the last range only has nodes to bring back). In ms from `at`.
+   */
   async recovery(supervisor: Supervisor, at: number): Promise<number> {
     const before = (await this.versions()) ?? 0;
     for (;;) {
       const elapsed = Date.now() - at;
       if (elapsed > RECOVERY_LIMIT_MS) return elapsed;
-      const up = supervisor.nodes.every((n) => n.running);
-      const versions = await this.versions();
-      if (up && ((versions !== undefined && versions > before) || this.complete)) return Date.now() - at;
+      if (supervisor.nodes.every((n) => n.running)) {
+        const versions = await this.versions();
+        if ((versions !== undefined && versions > before) || this.complete || (await this.settled())) return Date.now() - at;
+      }
       await delay(SAMPLE_MS / 5);
     }
+  }
+
+  /** Whether the sync has nothing left to do (false while the database is down). */
+  async settled(): Promise<boolean> {
+    return this.db.query<{ settled: boolean }>(SQL.syncSettled).then(
+      (r) => r.rows[0]!.settled,
+      () => false,
+    );
   }
 
   private async versions(): Promise<number | undefined> {

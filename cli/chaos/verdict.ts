@@ -14,6 +14,7 @@ export type FaultRow = { kind: string; injections: number } & Omit<Damage, 'prob
 
 /** The counters that must be 0 (tasks_retried and injections only describe the run). */
 export const MUST_BE_ZERO = [
+  'tasks_lost',
   'ranges_lost',
   'ranges_double_registered',
   'overlapping_versions',

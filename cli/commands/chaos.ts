@@ -5,8 +5,17 @@ import { positiveInt } from '../userInput.js';
 /** Injections per kind: the issue's default, spread over the undisturbed sync's ~15 s. */
 const DEFAULT_INJECTIONS = 20;
 const DEFAULT_SEED = 7;
-/** 24 devnet blocks in 5-block ranges: 20 ranges over four datasets, synced in ~20 s undisturbed at load 10. */
-const DEFAULT_BLOCKS = 24;
+/**
+ * The devnet's length unless --blocks says: 24 blocks in 5-block ranges (20 ranges over four
+ * datasets, synced in ~5-10 s undisturbed), and longer with more injections, so that the sync still
+ * has ranges in flight for the last ones: at 24 blocks, 3 of crash_after_commit's 20 injections found
+ * no claim or commit left to die at; at 64 blocks all 20 did. 20 injections → 48 blocks.
+ */
+const MIN_BLOCKS = 24;
+const BLOCKS_PER_INJECTION = 2.4;
+function defaultBlocks(injections: number): number {
+  return Math.max(MIN_BLOCKS, Math.ceil(BLOCKS_PER_INJECTION * injections));
+}
 /**
  * Test-only: the suite's own tests reintroduce a bug in the services by switching a safeguard off
  * (runtime/failpoints.ts); passed through to every service, which otherwise gets none of our variables.
@@ -17,7 +26,7 @@ interface ChaosCommandOptions {
   kinds?: string[];
   injections: number;
   seed: number;
-  blocks: number;
+  blocks?: number;
   compose?: string;
   json?: boolean;
   out?: string;
@@ -42,7 +51,7 @@ export function registerChaos(program: Command): void {
     .option('--kinds <k1,k2,…>', 'fault kinds to run (default: all)', kindList)
     .option('--injections <n>', 'injections per kind, at seeded moments', positiveInt, DEFAULT_INJECTIONS)
     .option('--seed <n>', 'seed of the devnet and of the injection moments', seedValue, DEFAULT_SEED)
-    .option('--blocks <n>', 'devnet blocks to seed and sync', positiveInt, DEFAULT_BLOCKS)
+    .option('--blocks <n>', `devnet blocks to seed and sync (default: ${MIN_BLOCKS}, or ${BLOCKS_PER_INJECTION} per injection when more)`, positiveInt)
     .option('--compose <file>', 'compose file (default: the one beside this build)')
     .option('--json', 'print the result as one JSON object on the last line')
     .option('--out <dir>', 'also write chaos.html (table and a timeline per kind) here')
@@ -60,7 +69,7 @@ export function registerChaos(program: Command): void {
       const composeFile = opts.compose === undefined ? REPOSITORY_COMPOSE_FILE : path.resolve(opts.compose);
       const bug = process.env[TEST_FAILPOINTS];
       const serviceEnvironment: Record<string, string> = bug ? { [TEST_FAILPOINTS]: bug } : {};
-      const outcome = await runChaos({ composeFile, kinds, injections: opts.injections, seed: opts.seed, blocks: opts.blocks, serviceEnvironment }, progress);
+      const outcome = await runChaos({ composeFile, kinds, injections: opts.injections, seed: opts.seed, blocks: opts.blocks ?? defaultBlocks(opts.injections), serviceEnvironment }, progress);
       progress.stop();
       process.stderr.write(`\n${chaosTable(outcome)}\n\n${chaosVerdict(outcome)}\n`);
       if (opts.out !== undefined) process.stderr.write(`report: ${await writeChaosPage(opts.out, outcome)}\n`);

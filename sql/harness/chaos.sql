@@ -5,6 +5,11 @@
 -- Tasks that ran more than one attempt.
 SELECT count(*)::int AS tasks FROM tasks WHERE attempt > 1;
 
+-- name: unfinishedTasks
+-- Tasks that neither succeeded nor were cancelled once the run settled: work the faults lost.
+SELECT task_id::text AS task_id, operator, status, attempt FROM tasks
+WHERE status NOT IN ('succeeded', 'cancelled') ORDER BY task_id;
+
 -- name: deadLetters
 -- Every dead-lettered wake-up, with whether the suite itself injected it as poison.
 SELECT queue, message_id::text AS message_id, coalesce(payload ? 'chaos_poison', false) AS poison, last_error
@@ -18,6 +23,13 @@ FROM dataset_versions ORDER BY dataset, range_start, range_end, version_id;
 -- name: versionsRegistered
 -- Versions registered so far, all datasets: the progress a timeline draws.
 SELECT count(*)::int AS versions FROM dataset_versions;
+
+-- name: syncSettled
+-- Whether a fixed-target sync has nothing left to do: every stream planned to its target and no
+-- range's task pending, queued or running (a follow_head job: caught up with the head it polled).
+SELECT NOT EXISTS (SELECT 1 FROM sync_streams WHERE target IS NULL OR cursor < target)
+   AND NOT EXISTS (SELECT 1 FROM sync_ranges r JOIN tasks t ON t.task_id = r.task_id WHERE t.status IN ('pending', 'queued', 'running'))
+   AS settled;
 
 -- name: hotBlocks
 SELECT t::text AS row FROM blocks t ORDER BY 1;
@@ -53,10 +65,13 @@ SELECT DISTINCT block_number::int AS block_number, '0x' || encode(transaction_ha
 DELETE FROM queue_messages;
 
 -- name: multiplyWakeups
--- Fault: every wake-up waiting now delivered again $1 more times (copies with the same payload).
+-- Fault: every wake-up waiting now delivered again $1 more times (copies with the same payload),
+-- except the copies an earlier injection made (ids up to $2, the highest copy id so far): copying
+-- copies grows the queue tenfold per injection (10^7 rows after seven, 200 ms apart).
 INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
 SELECT m.queue, m.payload, now(), m.max_attempts FROM queue_messages m, generate_series(1, $1::int)
-RETURNING queue;
+WHERE m.message_id > $2::bigint
+RETURNING message_id::text AS message_id;
 
 -- name: injectPoison
 -- Fault: a message no consumer can handle, on queue $1.

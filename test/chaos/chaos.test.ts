@@ -15,6 +15,7 @@ const FAULT_FIELDS = [
   'kind',
   'injections',
   'tasks_retried',
+  'tasks_lost',
   'ranges_lost',
   'ranges_double_registered',
   'overlapping_versions',
@@ -49,7 +50,7 @@ test('two kinds, one injection each: the JSON line lists both, every counter 0, 
     for (const field of FAULT_FIELDS) t.true(field in fault, `${String(fault['kind'])} has ${field}`);
     t.is(fault['injections'], 1);
     t.is(fault['data_identical'], true);
-    for (const counter of ['ranges_lost', 'ranges_double_registered', 'overlapping_versions', 'untracked_objects', 'stale_cold_files', 'query_mismatch']) t.is(fault[counter], 0, `${String(fault['kind'])} ${counter}`);
+    for (const counter of ['tasks_lost', 'ranges_lost', 'ranges_double_registered', 'overlapping_versions', 'untracked_objects', 'stale_cold_files', 'query_mismatch']) t.is(fault[counter], 0, `${String(fault['kind'])} ${counter}`);
   }
 });
 

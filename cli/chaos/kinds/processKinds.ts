@@ -5,6 +5,7 @@
  * an event-loop stall longer than the lease, and two dispatchers and janitors at once.
  */
 import type { Role } from '../../../actors/node/roles.js';
+import { GatewayClient } from '../../harness/gatewayClient.js';
 import { describeExit } from '../../processes/managedProcess.js';
 import type { TraceNode } from '../../processes/traceNode.js';
 import { armFailpoints, nodesWithRole, pick, type ChaosContext, type FaultKind } from './faultKind.js';
@@ -35,10 +36,32 @@ export const workerSigkill: FaultKind = {
   },
 };
 
+/**
+ * The sync publishes its ranges' wake-ups in a few batches (every stream plans up to 8 ranges at
+ * once): a dispatcher armed after the last one waits in vain (17 of 20 injections at 24 blocks, 14 of
+ * 20 at 64). An injection whose failpoint is not reached this soon gives the publisher something
+ * to publish: a task submitted over the gateway, as a user would.
+ */
+const PUBLISH_WAIT_MS = 1_000;
+/** The probe task's own work: short, so the sync's ranges keep the workers' slots. */
+const PROBE_TASK_MS = 50;
+
 export const dispatcherSigkillAfterPublish: FaultKind = {
   name: 'dispatcher_sigkill_after_publish',
   summary: 'the dispatcher/publisher process SIGKILLed between publish and outbox delete',
-  inject: async (ctx) => crashAtFailpoint(ctx, pick(ctx, await nodesWithRole(ctx, 'publisher')), 'publisher.afterPublish'),
+  async inject(ctx) {
+    const node = pick(ctx, await nodesWithRole(ctx, 'publisher'));
+    const pid = node.pid;
+    const point = 'publisher.afterPublish';
+    await armFailpoints(ctx, node, `${point}=crash*1`);
+    if (await exitsWithin(node, PUBLISH_WAIT_MS)) return `${node.name} (pid ${pid}) crashed at ${point} publishing the sync's wake-ups`;
+    const { run_id: runId } = await new GatewayClient(ctx.supervisor.gateway).submitRun({
+      name: `chaos-probe-${pid}-${Date.now()}`,
+      tasks: [{ name: 'probe', operator: 'sleep', params: { ms: PROBE_TASK_MS }, depends_on: [] }],
+    });
+    const died = await exitsWithin(node, ARMED_FAILPOINT_WAIT_MS);
+    return died ? `${node.name} (pid ${pid}) crashed at ${point} publishing probe run ${runId}` : `${node.name} (pid ${pid}) armed at ${point}, not reached within ${(PUBLISH_WAIT_MS + ARMED_FAILPOINT_WAIT_MS) / 1000} s though probe run ${runId} was submitted`;
+  },
 };
 
 let nextRole = 0;

@@ -5,7 +5,7 @@
 import { TASK_QUEUE } from '../../../actors/state/tasks/taskTypes.js';
 import { BUFFER_QUEUE } from '../../../actors/state/bufferBatches.js';
 import { loadStatements } from '../../../drivers/postgres/sqlStatements.js';
-import type { FaultKind } from './faultKind.js';
+import type { ChaosContext, FaultKind } from './faultKind.js';
 
 const SQL = loadStatements('harness/chaos.sql', ['multiplyWakeups', 'wipeQueue', 'injectPoison'] as const);
 
@@ -13,13 +13,17 @@ const SQL = loadStatements('harness/chaos.sql', ['multiplyWakeups', 'wipeQueue',
 const EXTRA_DELIVERIES = 9;
 /** Deliveries before a poison message is dead-lettered, as the services' queue does it. */
 const POISON_MAX_ATTEMPTS = 2;
+/** Per run: the highest message id a wakeups_x10 injection created (copies are not copied again). */
+const highestCopy = new WeakMap<ChaosContext, string>();
 
 export const wakeupsTenTimes: FaultKind = {
   name: 'wakeups_x10',
   summary: 'every waiting wake-up delivered ten times',
   async inject(ctx) {
-    const { rowCount } = await ctx.db.query(SQL.multiplyWakeups, [EXTRA_DELIVERIES]);
-    return `${rowCount ?? 0} duplicate wake-ups`;
+    const { rows } = await ctx.db.query<{ message_id: string }>(SQL.multiplyWakeups, [EXTRA_DELIVERIES, highestCopy.get(ctx) ?? '0']);
+    const ids = rows.map((r) => BigInt(r.message_id));
+    if (ids.length > 0) highestCopy.set(ctx, String(ids.reduce((a, b) => (b > a ? b : a))));
+    return `${rows.length} duplicate wake-ups`;
   },
 };
 
