@@ -4,13 +4,19 @@
  * unknown kind is a usage error.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CLI_ENTRY } from '../../cli/processes/traceNode.js';
+import { isAlive } from '../../drivers/postgres/embedded/processes.js';
 
 const execFileAsync = promisify(execFile);
 /** Seeding, an initdb, the undisturbed sync and two kinds' syncs of 12 blocks: ~2 minutes at load 10, 8+ at load 25. */
 const RUN_TIMEOUT_MS = 15 * 60_000;
+/** A SIGKILLed postmaster and its backends are gone within milliseconds. */
+const POSTMASTER_GONE_MS = 10_000;
 const FAULT_FIELDS = [
   'kind',
   'injections',
@@ -59,3 +65,34 @@ test('an unknown kind is a usage error (exit 2) naming the known ones', async (t
   t.is((error as Error & { code?: number }).code, 2);
   t.regex((error as Error & { stderr?: string }).stderr ?? '', /unknown fault kind\(s\) nope; known: worker_sigkill,/);
 });
+
+test('a second Ctrl-C ends the suite at once and takes its PostgreSQL, which runs in a process group of its own, with it', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
+  const child = spawn(process.execPath, [CLI_ENTRY, 'chaos', '--kinds', 'listen_dropped', '--injections', '1', '--blocks', '12'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.teardown(() => void (child.exitCode === null && child.kill('SIGKILL')));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const runDir = await waitFor(() => /logs under (\S+)/.exec(stderr)?.[1], 'the run directory');
+  const pidFile = path.join(runDir, 'postgres', 'postgres', 'postmaster.pid');
+  // postmaster.pid may be seen half written (an empty first line): only a pid counts.
+  const postmaster = await waitFor(() => {
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
+    return pid > 0 ? pid : undefined;
+  }, 'the suite’s PostgreSQL');
+  child.kill('SIGINT');
+  child.kill('SIGINT');
+  t.is(await exited, 130);
+  await waitFor(() => (isAlive(postmaster) ? undefined : true), 'the postmaster to be gone', POSTMASTER_GONE_MS);
+  t.false(isAlive(postmaster));
+});
+
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = RUN_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(100);
+  }
+}
