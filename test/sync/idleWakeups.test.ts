@@ -1,4 +1,7 @@
 import test from 'ava';
+import pg from 'pg';
+import { COMPACT_OPERATOR } from '../../actors/state/compactions.js';
+import { dispatchChannel } from '../../actors/state/dispatchEvents.js';
 import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
 import { pauseAt } from '../../runtime/failpoints.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
@@ -30,4 +33,21 @@ test('an idle dispatcher backs off, and a job applied elsewhere is planned at on
   await eventually(async () => ((await inst.pool.query('SELECT 1 FROM sync_ranges')).rowCount === 2 ? true : undefined), 10_000, 'the first ranges planned');
   const tookMs = Date.now() - appliedAt;
   t.true(tookMs < 2_000, `planned ${tookMs} ms after the job was applied (the next idle poll is ~25 s away)`);
+});
+
+test('a compaction that ends wakes the planners (NOTIFY plan), as a sync range that ends does', async (t) => {
+  const inst = await createInstallation(t);
+  const listener = new pg.Client({ connectionString: inst.url });
+  await listener.connect();
+  t.teardown(() => listener.end());
+  const channel = dispatchChannel(inst.schemas);
+  const events: string[] = [];
+  listener.on('notification', (n) => events.push(n.payload ?? ''));
+  await listener.query(`LISTEN "${channel}"`);
+  const node = await startNode(t, inst, { roles: ['publisher', 'heartbeat', 'worker'] });
+  // Parameters the compact operator refuses: its one attempt fails terminally, which ends the task.
+  const taskId = await node.rt.tasks.runs.submitTask(COMPACT_OPERATOR, { dataset: 'no_such_dataset' }, 1);
+  await eventually(async () => ((await node.rt.tasks.reads.getTask(taskId))?.status === 'failed' ? true : undefined), 20_000, 'the compaction failed');
+  await eventually(async () => (events.includes('plan') ? true : undefined), 5_000, "NOTIFY 'plan' on the dispatch channel");
+  t.pass();
 });
