@@ -43,6 +43,6 @@ export type ThreadJobs = typeof threadJobs;
 export type NodeThreadPool = ThreadPool<ThreadJobs>;
 
 /** The thread pool of a node: its threads run the jobs above. */
-export function openThreadPool(options: { maxThreads?: number } = {}): NodeThreadPool {
+export function openThreadPool(options: { maxThreads?: number; onThreadError: (error: Error) => void }): NodeThreadPool {
   return new ThreadPool<ThreadJobs>({ jobs: new URL(import.meta.url), ...options });
 }

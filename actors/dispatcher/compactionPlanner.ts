@@ -5,8 +5,12 @@ import type { DispatcherDuty } from './duty.js';
  * planned a couple of seconds late is invisible to queries; one indexed look-up per tick.
  */
 const COMPACTION_PLAN_INTERVAL_MS = 2_000;
-/** Nothing to compact: look every 10 s (a sync range ending wakes it at once, NOTIFY 'plan'). */
-const COMPACTION_IDLE_MAX_MS = 10_000;
+/**
+ * Nothing to compact: look every 30 s, as the other safety polls. A sync range or a compaction that
+ * ends wakes it at once (NOTIFY 'plan'); at 10 s its transaction was 6 of an idle node's ~60 a
+ * minute (bench:footprint).
+ */
+const COMPACTION_IDLE_MAX_MS = 30_000;
 /**
  * Two compactions at once keep pace with ingest (a 1,000-block span merges in well under a second)
  * while leaving the rest of the workers and the 2-core thread pool to ingest and queries.

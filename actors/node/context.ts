@@ -86,7 +86,7 @@ export function openRuntime({ config, log, url, operators, queue: queueDriver, o
   // The S3 SDK and DuckDB load when first used, so commands that touch neither (status, task submit) start fast.
   const lazyObjects =
     objects ?? new LazyObjectStore(async () => (await import('../../drivers/store/embeddedS3.js')).openObjectStore({ config, dataDir: config.dataDir, log, serve: serveStore }));
-  const threads = openThreadPool();
+  const threads = openThreadPool({ onThreadError: (err) => log.error({ err }, 'a pool thread failed outside any job; the pool replaces it') });
   let metrics: RuntimeMetrics | undefined;
   const queue = queueDriver ?? openQueueDriver(config, db, url, schemas);
   const { syncJobs, compactions } = openSyncStores(db, tasks, schemas, config);

@@ -1,7 +1,7 @@
 import type { Queryable, SchemaNames } from '../../drivers/postgres/postgres.js';
 import { loadStatements } from '../../drivers/postgres/sqlStatements.js';
 
-const SQL = loadStatements('state/dispatch.sql', ['notifyDispatchers', 'notifyIfSyncRange'] as const);
+const SQL = loadStatements('state/dispatch.sql', ['notifyDispatchers', 'notifyIfPlannerSlot'] as const);
 
 /**
  * What wakes an idle dispatcher: `plan` (a job applied or resumed, a sync range ended: plan, poll
@@ -19,7 +19,7 @@ export async function notifyDispatchers(db: Queryable, channel: string, event: D
   await db.query(SQL.notifyDispatchers, [channel, event]);
 }
 
-/** Wakes the planners when the task that ended is a chain_sync range. */
-export async function notifyIfSyncRange(db: Queryable, channel: string, taskId: string): Promise<void> {
-  await db.query(SQL.notifyIfSyncRange, [channel, taskId]);
+/** Wakes the planners when the task that ended held a planner's slot: a chain_sync range or a compaction. */
+export async function notifyIfPlannerSlot(db: Queryable, channel: string, taskId: string): Promise<void> {
+  await db.query(SQL.notifyIfPlannerSlot, [channel, taskId]);
 }

@@ -3,6 +3,15 @@ import type { ThreadJobMessage, ThreadJobTable } from './threadJobTable.js';
 
 let table: Promise<ThreadJobTable> | undefined;
 
+/** What the pool gives every thread it starts (ThreadPool's constructor). */
+interface ThreadData {
+  jobs: string;
+  /** Test-only (threadPool.ts THREAD_START_FAILS_POINT): the thread fails as it starts, before it can take a job. */
+  failAtStart: boolean;
+}
+const data = workerData as ThreadData;
+if (data.failAtStart) throw new Error('the pool thread failed as it started (failpoint)');
+
 /** The exit code of a thread that a test failpoint ended (threadPool.ts THREAD_EXIT_POINT). */
 const FAILPOINT_EXIT_CODE = 70;
 
@@ -16,7 +25,7 @@ function abortSignalOf(port: MessagePort | undefined): AbortSignal | undefined {
 
 /** Piscina entry point: loads the pool's job table once per thread and runs a job by name. */
 export default async function runThreadJob({ kind, input, abort, exitMidJob }: ThreadJobMessage): Promise<unknown> {
-  table ??= import((workerData as { jobs: string }).jobs).then((module: { threadJobs: ThreadJobTable }) => module.threadJobs);
+  table ??= import(data.jobs).then((module: { threadJobs: ThreadJobTable }) => module.threadJobs);
   const job = (await table)[kind] as ((input: unknown, signal?: AbortSignal) => unknown) | undefined;
   if (!job) throw new Error(`unknown thread job kind ${kind}`);
   try {

@@ -9,6 +9,13 @@ export interface ThreadPoolOptions {
   /** URL of the module whose `threadJobs` export is the job table; each thread imports it once. */
   jobs: URL;
   maxThreads?: number;
+  /**
+   * Called when a thread fails while it holds no job (an exception thrown by a timer or callback a
+   * job left behind). Piscina reports that as an 'error' event on the pool, which would end the
+   * process if nobody listened; the pool has already dropped the thread and starts another for the
+   * next job.
+   */
+  onThreadError: (error: Error) => void;
 }
 
 export interface RunOptions {
@@ -42,6 +49,12 @@ const IDLE_THREAD_TIMEOUT_MS = 30_000;
  * while the job runs, as a thread that crashes would; Piscina fails its jobs and starts another.
  */
 export const THREAD_EXIT_POINT = 'threadPool.threadExits';
+/**
+ * Test-only: armed with `exit` when a pool is made, every thread of that pool fails as it starts,
+ * before it holds a job (as a thread that cannot start would); Piscina reports that on the pool,
+ * not on any job.
+ */
+export const THREAD_START_FAILS_POINT = 'threadPool.threadFailsAtStart';
 
 /**
  * The process's thread pool for heavy work (Piscina). It knows nothing of the jobs: the caller names
@@ -53,12 +66,13 @@ export class ThreadPool<J extends ThreadJobTable> {
   constructor(options: ThreadPoolOptions) {
     this.piscina = new Piscina({
       filename: new URL('./threadEntry.js', import.meta.url).href,
-      workerData: { jobs: options.jobs.href },
+      workerData: { jobs: options.jobs.href, failAtStart: threadExitArmed(THREAD_START_FAILS_POINT) },
       maxThreads: options.maxThreads ?? availableParallelism(),
       minThreads: 0,
       concurrentTasksPerWorker: JOBS_PER_THREAD,
       idleTimeout: IDLE_THREAD_TIMEOUT_MS,
     });
+    this.piscina.on('error', options.onThreadError);
   }
 
   /**

@@ -1,17 +1,26 @@
 import test from 'ava';
+import { setTimeout as delay } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { openThreadPool } from '../../actors/threadJobs.js';
 import { armFailpoint } from '../../runtime/failpoints.js';
-import { THREAD_EXIT_POINT } from '../../runtime/threads/threadPool.js';
+import { THREAD_EXIT_POINT, THREAD_START_FAILS_POINT } from '../../runtime/threads/threadPool.js';
+
+/** How long the stray failure may take to reach the pool (it fails as it starts). */
+const REPORT_WAIT_MS = 5_000;
+
+/** The pools below expect no thread to fail outside a job: such a failure fails the test that saw it. */
+const noStrayErrors = (error: Error) => {
+  throw error;
+};
 
 test('pool jobs run by name on another thread', async (t) => {
-  const pool = openThreadPool({ maxThreads: 1 });
+  const pool = openThreadPool({ maxThreads: 1, onThreadError: noStrayErrors });
   t.teardown(() => pool.close());
   t.not(await pool.run('threadId', undefined), threadId);
 });
 
 test('ArrayBuffers are moved into and out of the pool, not copied', async (t) => {
-  const pool = openThreadPool({ maxThreads: 1 });
+  const pool = openThreadPool({ maxThreads: 1, onThreadError: noStrayErrors });
   t.teardown(() => pool.close());
   const data = await pool.run('fill', { bytes: 1 << 20, seed: 7 });
   t.is(data.byteLength, 1 << 20, 'the result buffer arrived whole');
@@ -22,7 +31,7 @@ test('ArrayBuffers are moved into and out of the pool, not copied', async (t) =>
 });
 
 test('aborting a running job rejects it and the pool keeps working', async (t) => {
-  const pool = openThreadPool({ maxThreads: 1 });
+  const pool = openThreadPool({ maxThreads: 1, onThreadError: noStrayErrors });
   t.teardown(() => pool.close());
   const controller = new AbortController();
   const job = pool.run('sleep', { ms: 10_000 }, { signal: controller.signal });
@@ -34,7 +43,7 @@ test('aborting a running job rejects it and the pool keeps working', async (t) =
 });
 
 test('a pool thread that dies mid-job fails that job only, and the pool runs the next on a new thread', async (t) => {
-  const pool = openThreadPool({ maxThreads: 1 });
+  const pool = openThreadPool({ maxThreads: 1, onThreadError: noStrayErrors });
   t.teardown(() => pool.close());
   const before = await pool.run('threadId', undefined);
   armFailpoint(THREAD_EXIT_POINT, 'exit', 1);
@@ -44,7 +53,7 @@ test('a pool thread that dies mid-job fails that job only, and the pool runs the
 });
 
 test('jobs with an abort signal share a thread, and aborting one leaves the thread to the others', async (t) => {
-  const pool = openThreadPool({ maxThreads: 1 });
+  const pool = openThreadPool({ maxThreads: 1, onThreadError: noStrayErrors });
   t.teardown(() => pool.close());
   const thread = await pool.run('threadId', undefined);
   const controller = new AbortController();
@@ -56,4 +65,20 @@ test('jobs with an abort signal share a thread, and aborting one leaves the thre
   t.deepEqual(await Promise.all(others), [400, 400, 400]);
   t.true(Date.now() - started < 1_100, 'the three ran side by side, not one after another');
   t.is(await pool.run('threadId', undefined), thread, 'the thread was not ended');
+});
+
+test('a thread that fails while it holds no job is reported to the pool and does not end the process', async (t) => {
+  armFailpoint(THREAD_START_FAILS_POINT, 'exit', 1);
+  let reported: (error: Error) => void = () => undefined;
+  const failure = new Promise<Error>((resolve) => (reported = resolve));
+  const pool = openThreadPool({ maxThreads: 1, onThreadError: (error) => reported(error) });
+  t.teardown(() => pool.close());
+  // The job starts the thread, which fails before it takes the job: Piscina's 'error' event on the
+  // pool, which ended the process while nobody listened. The job waits for a thread that starts.
+  const job = pool.run('sleep', { ms: 1 });
+  // A pending timer keeps this process up meanwhile (a starting pool thread does not).
+  const waited = delay(REPORT_WAIT_MS).then(() => new Error(`no thread failure reported within ${REPORT_WAIT_MS} ms`));
+  t.is((await Promise.race([failure, waited])).message, 'the pool thread failed as it started (failpoint)');
+  await pool.close();
+  await t.throwsAsync(job, { message: /aborted/ }, 'the job that was waiting ends with the pool');
 });

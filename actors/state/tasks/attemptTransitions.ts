@@ -4,7 +4,7 @@ import { failpoint } from '../../../runtime/failpoints.js';
 import { outboxStore } from '../outbox/outboxStore.js';
 import { announceAttemptBatches } from '../bufferBatches.js';
 import { fenceParams, LeaseLostError, TASK_QUEUE, type ClaimedTask, type Fence, type JsonValue, type RetryPolicy } from './taskTypes.js';
-import { notifyDispatchers, notifyIfSyncRange } from '../dispatchEvents.js';
+import { notifyDispatchers, notifyIfPlannerSlot } from '../dispatchEvents.js';
 
 const SQL = loadStatements('state/tasks.sql', [
   'claim',
@@ -83,7 +83,7 @@ export class AttemptTransitions {
       await client.query(SQL.refreshRunStatus, [rows[0].run_id]);
       // The attempt's buffered batches become appliable with its success, never before.
       await announceAttemptBatches(client, fence);
-      await notifyIfSyncRange(client, this.dispatchChannel, fence.taskId);
+      await notifyIfPlannerSlot(client, this.dispatchChannel, fence.taskId);
     });
   }
 
@@ -99,7 +99,7 @@ export class AttemptTransitions {
       if (!rows[0]) throw new LeaseLostError(fence, 'fail');
       await client.query(SQL.endAttempt, [fence.taskId, fence.attempt, 'failed', error]);
       await settleRun(client, fence.taskId, rows[0].run_id, rows[0].terminal);
-      if (rows[0].terminal) await notifyIfSyncRange(client, this.dispatchChannel, fence.taskId);
+      if (rows[0].terminal) await notifyIfPlannerSlot(client, this.dispatchChannel, fence.taskId);
       else await notifyDispatchers(client, this.dispatchChannel, 'retry');
       return { terminal: rows[0].terminal };
     });

@@ -3,7 +3,7 @@ import { loadStatements, type Statement } from '../../../drivers/postgres/sqlSta
 import { outboxStore } from '../outbox/outboxStore.js';
 import { settleRun } from './attemptTransitions.js';
 import { fenceParams, TASK_QUEUE, type Fence, type RetryPolicy } from './taskTypes.js';
-import { notifyDispatchers, notifyIfSyncRange } from '../dispatchEvents.js';
+import { notifyDispatchers, notifyIfPlannerSlot } from '../dispatchEvents.js';
 
 const SQL = loadStatements('state/tasks.sql', ['reapExpiredLeases', 'requeueDueRetries', 'rewakeStaleQueued', 'retriesPending', 'attemptsRunning'] as const);
 
@@ -49,7 +49,7 @@ export class TaskMaintenance {
       for (const r of rows) await settleRun(client, r.task_id, r.run_id, r.terminal);
       // Wake the dispatchers: a retry is now scheduled, or a sync range ended for good.
       if (rows.some((r) => !r.terminal)) await notifyDispatchers(client, this.dispatchChannel, 'retry');
-      for (const r of rows.filter((x) => x.terminal)) await notifyIfSyncRange(client, this.dispatchChannel, r.task_id);
+      for (const r of rows.filter((x) => x.terminal)) await notifyIfPlannerSlot(client, this.dispatchChannel, r.task_id);
       return rows.length;
     });
   }
