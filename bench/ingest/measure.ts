@@ -19,6 +19,8 @@ export interface Measured {
   /** Median over rounds of the raw round's mean fetch time per range. */
   raw_range_fetch_ms: number;
   full_s: number[];
+  /** Median milliseconds a fresh node took to start and warm its pool threads (before each full round's clock). */
+  thread_warm_ms: number;
   breakdown: Breakdown;
 }
 
@@ -28,6 +30,7 @@ export async function measure(spec: RoundSpec, rounds: number, label: string): P
   let rawRetries = 0;
   const rawFetchMs: number[] = [];
   const full: number[] = [];
+  const warmMs: number[] = [];
   const breakdowns: Breakdown[] = [];
   const work = spec.end * spec.datasets.length;
   for (let r = 0; r < rounds; r++) {
@@ -39,9 +42,10 @@ export async function measure(spec: RoundSpec, rounds: number, label: string): P
     log(`${label} chunk ${chunkSize} round ${r + 1}/${rounds}: raw ${rawS.toFixed(2)} s (${(work / rawS).toFixed(0)} blocks/s), rpc retries ${rawRun.retries} ${JSON.stringify(rawRun.faults)}`);
     const f = await fullRound(spec);
     full.push(f.seconds);
+    warmMs.push(f.threadWarmMs);
     breakdowns.push(f.breakdown);
     log(
-      `${label} chunk ${chunkSize} round ${r + 1}/${rounds}: full ${f.seconds.toFixed(2)} s (${(work / f.seconds).toFixed(0)} blocks/s) ${JSON.stringify(f.breakdown)}`,
+      `${label} chunk ${chunkSize} round ${r + 1}/${rounds}: full ${f.seconds.toFixed(2)} s (${(work / f.seconds).toFixed(0)} blocks/s, threads warmed in ${f.threadWarmMs.toFixed(0)} ms before) ${JSON.stringify(f.breakdown)}`,
     );
   }
   const rawBps = work / median(raw);
@@ -55,6 +59,7 @@ export async function measure(spec: RoundSpec, rounds: number, label: string): P
     raw_rpc_retries: rawRetries,
     raw_range_fetch_ms: round1(median(rawFetchMs)),
     full_s: full.map(round3),
+    thread_warm_ms: round1(median(warmMs)),
     breakdown: medianBreakdown(breakdowns),
   };
 }

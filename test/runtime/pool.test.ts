@@ -57,3 +57,14 @@ test('jobs with an abort signal share a thread, and aborting one leaves the thre
   t.true(Date.now() - started < 1_100, 'the three ran side by side, not one after another');
   t.is(await pool.run('threadId', undefined), thread, 'the thread was not ended');
 });
+
+test('warming starts every thread of the pool and loads the ingest modules on each, once', async (t) => {
+  const pool = openThreadPool({ maxThreads: 2 });
+  t.teardown(() => pool.close());
+  t.is(pool.threads, 0, 'a new pool has no thread');
+  t.is(await pool.warm('warmIngest', undefined), 2, 'both threads ran the warm-up');
+  t.is(pool.threads, 2);
+  const again = Date.now();
+  t.is(await pool.warm('warmIngest', undefined), 2);
+  t.true(Date.now() - again < 50, 'a warm pool is not warmed again');
+});

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { availableParallelism } from 'node:os';
 import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
 import { pauseAt } from '../../runtime/failpoints.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
@@ -30,4 +31,15 @@ test('an idle dispatcher backs off, and a job applied elsewhere is planned at on
   await eventually(async () => ((await inst.pool.query('SELECT 1 FROM sync_ranges')).rowCount === 2 ? true : undefined), 10_000, 'the first ranges planned');
   const tookMs = Date.now() - appliedAt;
   t.true(tookMs < 2_000, `planned ${tookMs} ms after the job was applied (the idle poll is 10 s)`);
+});
+
+test('an idle worker holds no pool thread; a job applied elsewhere warms its threads for ingest', async (t) => {
+  const inst = await createInstallation(t);
+  const worker = await startNode(t, inst, { roles: ['worker'] });
+  const applier = await startNode(t, inst, { start: false });
+  t.is(worker.rt.threads.threads, 0, 'no thread while no job exists');
+  await applier.rt.syncJobs.apply(parseSyncJobSpec(JOB));
+  // warm() on a warm pool returns at once with its thread count: every thread warmed by the apply's NOTIFY.
+  const warmThreads = await eventually(async () => (worker.rt.threads.threads === availableParallelism() ? worker.rt.threads.warm('warmIngest', undefined) : undefined), 10_000, 'the threads started');
+  t.is(warmThreads, availableParallelism());
 });
