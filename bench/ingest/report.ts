@@ -27,6 +27,7 @@ export function ingestResult(options: IngestOptions, { end, byChunk, best, geth,
     rounds: options.rounds,
     raw_rpc: { blocks_per_s: best.raw_blocks_per_s, seconds: best.raw_s, rpc_retries: best.raw_rpc_retries, range_fetch_ms: best.raw_range_fetch_ms },
     ingest: { blocks_per_s: best.ingest_blocks_per_s, seconds: best.full_s, thread_warm_ms: best.thread_warm_ms, breakdown: best.breakdown },
+    cpu_s: best.cpu_s,
     ratio: { ingest_vs_raw_rpc: best.ratio, target: TARGET_RATIO, met: best.ratio >= TARGET_RATIO },
     by_chunk_size: byChunk.map((m) => ({
       chunk_size: m.chunk_size,

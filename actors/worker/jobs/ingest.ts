@@ -1,7 +1,7 @@
 import type { RpcPool, RpcPoolOptions } from '../../../drivers/chain/rpcClient.js';
 import type { BlockHashes, CryoDatasetName } from '../../../drivers/chain/datasets.js';
 import type { LogsFetched } from '../../../drivers/chain/datasets/logs.js';
-import { threadId } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
 import { perThread } from '../../../runtime/threads/perThread.js';
 import { StageClock, type StageTimings } from '../stageTimings.js';
 
@@ -23,6 +23,8 @@ export interface FetchRangeInput {
   event?: string | undefined;
   /** `balances` only: the addresses to read and the blocks of the range to read them at. */
   balances?: { addresses: `0x${string}`[]; blocks: number[] };
+  /** Posted to (and closed) once the range is read from the node, before its decode. */
+  read?: MessagePort;
 }
 
 /** A range read and decoded, ready for its Parquet file (compactToParquet) and its commit. */
@@ -85,6 +87,8 @@ export async function fetchRange(input: FetchRangeInput, signal?: AbortSignal): 
   const range = { start: input.start, end: input.end };
   const fetched = await clock.time('fetch', () => fetchDataset(input.dataset, rpc, { range, ...input.balances, signal }));
   signal?.throwIfAborted();
+  input.read?.postMessage(null);
+  input.read?.close();
   const [{ decodeEvents, appendColumns }, { parseLogEvent }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }] = await clock.time('thread_start', () => encoders);
   const { defaults, ipc } = await clock.time('decode', () => {
     const events = input.event === undefined ? undefined : decodeEvents(fetched as LogsFetched, parseLogEvent(input.event));
