@@ -108,7 +108,9 @@ export class ThreadPool<J extends ThreadJobTable> {
     this.warming ??= (async () => {
       try {
         const places = this.piscina.maxThreads * JOBS_PER_THREAD;
-        const ids = await Promise.all(Array.from({ length: places }, () => this.run(kind, input)));
+        // Not through run(): a thread-exit failpoint is meant for the next job of the work itself.
+        const warmUp = { kind, input, exitMidJob: false } satisfies ThreadJobMessage;
+        const ids: unknown[] = await Promise.all(Array.from({ length: places }, () => this.piscina.run(warmUp)));
         for (const id of ids) if (typeof id === 'number') this.warmed.add(id);
         const alive = new Set(this.piscina.threads.map((thread) => thread.threadId));
         for (const id of this.warmed) if (!alive.has(id)) this.warmed.delete(id);
