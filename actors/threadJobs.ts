@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { move } from 'piscina';
 import { ThreadPool } from '../runtime/threads/threadPool.js';
 import { compactToParquet, mergeParquetFiles } from './worker/jobs/compaction.js';
-import { fetchRange } from './worker/jobs/ingest.js';
+import { fetchRange, warmIngest } from './worker/jobs/ingest.js';
 
 /**
  * Job kinds that run on the thread pool, registered by name. Inputs and outputs cross the thread
@@ -32,6 +32,8 @@ export const threadJobs = {
   mergeParquetFiles,
   /** A cryo_ingest range read and decoded: RPC → Arrow IPC + hot rows as COPY text (see ingest.ts). */
   fetchRange,
+  /** Loads a cryo_ingest range's modules on the thread that runs it; returns its thread id (see ingest.ts). */
+  warmIngest,
   /** Reports which thread ran it (tests that work leaves the main thread). */
   async threadId(): Promise<number> {
     const { threadId } = await import('node:worker_threads');

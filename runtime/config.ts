@@ -29,9 +29,10 @@ export const ConfigSchema = z
     dataDir: z.string().min(1).default('.trace-lite'),
     leaseTtlSeconds: positiveInt.default(30),
     heartbeatSeconds: positiveNumber.optional(),
-    // Ingest attempts mostly wait on RPC and S3; 8 covers 4 streams × 2 ranges in flight (at 4,
-    // ranges queued for a slot 240 ms of a 1.05 s cycle in bench/ingest).
-    workerConcurrency: positiveInt.default(8),
+    // Ingest attempts mostly wait on RPC and S3, and a stream pipelines up to 2 × max_inflight
+    // ranges (read, then written and committed): 16 covers 4 streams × 2 × 2. At 8, three streams
+    // × 2 × 2 ranges left a planned range 835 ms in the queue for a slot (bench/ingest timeline).
+    workerConcurrency: positiveInt.default(16),
     visibilitySeconds: positiveInt.default(30),
     maxAttempts: positiveInt.default(3),
     queueMaxDeliveries: positiveInt.default(5),

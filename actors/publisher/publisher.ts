@@ -29,19 +29,29 @@ const FAILURE_POLICY: PublishFailurePolicy = { backoffBaseSeconds: 0.5, backoffM
  */
 export class PublisherActor extends Actor<never> {
   private wake: (() => void) | undefined;
+  /**
+   * An outbox NOTIFY came while a batch was being published: the batch's snapshot may not hold
+   * that row, so the publisher looks again at once instead of at its next poll (a lost wake-up
+   * held a planned range's task up to a poll interval, bench/ingest queue_wait).
+   */
+  private notifiedWhileBusy = false;
 
   constructor(private readonly rt: Runtime) {
     super('publisher', rt.log.child({ actor: 'publisher' }));
   }
 
   protected override async onStart(): Promise<void> {
-    const unsubscribe = await this.rt.listener.subscribe(`${this.rt.schemas.state}_outbox`, () => this.wake?.());
+    const unsubscribe = await this.rt.listener.subscribe(`${this.rt.schemas.state}_outbox`, () => {
+      if (this.wake) this.wake();
+      else this.notifiedWhileBusy = true;
+    });
     this.stopSignal.addEventListener('abort', unsubscribe, { once: true });
     const poll = new IdleBackoff(this.rt.config.pollIntervalMs, IDLE_POLL_MAX_MS);
     // A database restart is weather, not a crash: the chaos suite's PostgreSQL kills crashed the
     // publisher 6 times within a minute, past its budget, and the whole dispatcher node exited.
     this.loop(
       async () => {
+        this.notifiedWhileBusy = false;
         let claimed = 0;
         for (let batch = BATCH; this.running && batch === BATCH; claimed += batch) batch = await this.publishBatch();
         await this.idle(poll.next(claimed > 0));
@@ -52,6 +62,7 @@ export class PublisherActor extends Actor<never> {
 
   /** Waits for an outbox NOTIFY, `ms`, or stop. */
   private idle(ms: number): Promise<void> {
+    if (this.notifiedWhileBusy) return Promise.resolve();
     return waitForWake(ms, this.stopSignal, (wake) => {
       this.wake = wake;
       return () => (this.wake = undefined);

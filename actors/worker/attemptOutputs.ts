@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { MessageChannel } from 'node:worker_threads';
 import { cryoNetworkName } from '../../drivers/datasets/cryoSchemas.js';
 import type { ParquetCompression } from '../../drivers/parquet/parquetWriter.js';
 import { MAX_UPLOAD_MS, type PutResult } from '../../drivers/store/objectStore.js';
@@ -131,9 +132,10 @@ export class AttemptOutputs {
 
   /**
    * One cryo_ingest range on the thread pool: read and decoded (fetchRange, hot rows as COPY text),
-   * then `onFetched` (the node's part is over), then written as Parquet into `key`, recorded as
-   * staged first. `clock` gets every stage of both jobs and `thread_queue` (waiting for a pool
-   * thread and crossing to it and back).
+   * then written as Parquet into `key`, recorded as staged first. `onFetched` runs as soon as the
+   * thread says the node's part is over (before its decode), beside the rest of the job: the
+   * planner's hops to the successor's claim overlap the decode instead of following it. `clock`
+   * gets every stage of both jobs and `thread_queue` (waiting for a pool thread and crossing).
    */
   async ingestRange(
     key: string,
@@ -152,8 +154,23 @@ export class AttemptOutputs {
       event: range.event,
       balances: range.balances,
     };
-    const { ipc, copyText, blockHashes } = await this.runTimed('fetchRange', input, { signal }, clock);
-    await options.onFetched?.();
+    const { port1: readPort, port2: threadPort } = new MessageChannel();
+    let fetched: FetchedRange;
+    try {
+      const job = this.runTimed('fetchRange', { ...input, read: threadPort }, { signal, transfer: [threadPort] }, clock);
+      // Read: said by the thread after its fetch, or at the latest by the job's result.
+      const read = new Promise<void>((resolve) => {
+        readPort.once('message', () => resolve());
+        job.then(() => resolve(), () => undefined);
+      });
+      const recorded = read.then(() => options.onFetched?.());
+      recorded.catch(() => undefined);
+      fetched = await job;
+      await recorded;
+    } finally {
+      readPort.close();
+    }
+    const { ipc, copyText, blockHashes } = fetched;
     const written = await this.stageParquet(this.buckets.datasets, key, [ipc], { signal, clock });
     return { ...written, copyText, blockHashes };
   }

@@ -6,6 +6,7 @@ import { DeliveryActor } from '../consumer/deliveryActor.js';
 import type { RunningAttempt } from './runningAttempts.js';
 import { failpoint } from '../../runtime/failpoints.js';
 import { sleep } from '../../runtime/waiting.js';
+import { dispatchChannel } from '../state/dispatchEvents.js';
 
 /** A failed claim is retried 100 ms, 200 ms, … (at most 1 s) apart: a lost reply is usually a dropped connection… */
 const CLAIM_RETRY_BASE_MS = 100;
@@ -23,6 +24,21 @@ const CLAIM_RETRY_LEASE_SHARE = 0.25;
 export class WorkerActor extends DeliveryActor {
   constructor(rt: Runtime) {
     super('worker', rt, TASK_QUEUE, rt.config.workerConcurrency, rt.log.child({ actor: 'worker' }));
+  }
+
+  /**
+   * A `plan` event (a chain_sync job applied or resumed, a range read) warms the pool's threads
+   * for ingest while the planner plans, so ranges find them ready instead of each cold thread's
+   * first jobs waiting 1–2 s for its modules (bench/ingest). Idle threads still exit after their
+   * idle timeout, so an idle node holds none.
+   */
+  protected override async onStart(): Promise<void> {
+    await super.onStart();
+    const unsubscribe = await this.rt.listener.subscribe(dispatchChannel(this.rt.schemas), (event) => {
+      if (event !== 'plan') return;
+      this.rt.threads.warm('warmIngest', undefined).catch((err: unknown) => this.log.warn({ err }, 'warming the pool threads for ingest failed'));
+    });
+    this.stopSignal.addEventListener('abort', unsubscribe, { once: true });
   }
 
   protected async handle(delivery: Delivery): Promise<void> {

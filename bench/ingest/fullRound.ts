@@ -22,6 +22,7 @@ import { ROLES } from '../../actors/node/roles.js';
 import { parseSyncJobSpec } from '../../actors/state/syncJobSpec.js';
 import { log } from '../stderr.js';
 import { readBreakdown, type Breakdown } from './breakdown.js';
+import { CpuMeter, type CpuSeconds } from './cpu.js';
 import type { RoundSpec } from './roundSpec.js';
 
 const POOL = 'devnet';
@@ -30,6 +31,10 @@ const DATABASE_URL = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 export interface FullRound {
   seconds: number;
   breakdown: Breakdown;
+  /** Milliseconds the node took to start and warm its pool threads, before the clock started. */
+  threadWarmMs: number;
+  /** CPU seconds from apply to complete. */
+  cpu: CpuSeconds;
 }
 
 function jobYaml(name: string, { chainId, datasets, end, chunkSize, maxInflight }: RoundSpec): string {
@@ -41,6 +46,8 @@ function jobYaml(name: string, { chainId, datasets, end, chunkSize, maxInflight 
 
 /** What a round may change of the defaults, and what it does after the sync completed, before teardown. */
 export interface RoundOptions {
+  /** The devnet's anvil, whose CPU time the round reports. */
+  anvilPid?: number;
   config?: Pick<ConfigInput, 'hotRetentionBlocks' | 'compactionBlocks'>;
   afterSync?: (rt: Runtime) => Promise<void>;
 }
@@ -59,9 +66,16 @@ export async function fullRound(spec: RoundSpec, options: RoundOptions = {}): Pr
   const supervisor = buildSupervisor(rt, ROLES);
   const db = createPgPool({ url: DATABASE_URL, schemas, max: 2 });
   try {
-    await objects.get();
+    const { serverPid } = await objects.opened();
     await supervisor.start();
+    // The raw round's modules are loaded before its clock starts, and a node's pool threads are
+    // warm while it syncs (the worker warms them when a job is applied): the round starts on warm
+    // threads, and what a cold start costs is reported apart (thread_warm_ms).
+    const warmStarted = performance.now();
+    await rt.threads.warm('warmIngest', undefined);
+    const threadWarmMs = performance.now() - warmStarted;
     const started = performance.now();
+    const cpu = new CpuMeter({ anvil: options.anvilPid, s3: serverPid });
     const { jobId } = await rt.syncJobs.apply(parseSyncJobSpec(jobYaml(`bench-${spec.chunkSize}`, spec)));
     const deadline = Date.now() + 30 * 60_000;
     for (;;) {
@@ -73,9 +87,10 @@ export async function fullRound(spec: RoundSpec, options: RoundOptions = {}): Pr
       await sleep(20);
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpuUsed = cpu.stop();
     const breakdown = await readBreakdown(db, schemas.state, seconds, spec.datasets.length, spec.maxInflight);
     await options.afterSync?.(rt);
-    return { seconds, breakdown };
+    return { seconds, breakdown, threadWarmMs, cpu: cpuUsed };
   } finally {
     await db.end();
     await supervisor.stop();

@@ -10,11 +10,11 @@
  * raw and full; each full round gets a fresh schema prefix and S3 directory; figures are medians.
  * blocks/s = blocks × streams / seconds. The last stdout line is one JSON object; progress on stderr.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startDevnet } from '../../drivers/devnet/devnet.js';
+import { ANVIL_PID_FILE, startDevnet } from '../../drivers/devnet/devnet.js';
 import { round1 } from '../queue/stats.js';
 import { log } from '../stderr.js';
 import { measure, type Measured } from './measure.js';
@@ -40,18 +40,19 @@ async function main(): Promise<void> {
     devnet = await startDevnet({ dataDir: devnetDir, blocks: options.blocks, seed: options.seed, log });
     const { rpc_url: url, last_block: lastBlock, chain_id: chainId } = devnet.description;
     const end = lastBlock + 1;
+    const anvilPid = Number(await readFile(path.join(devnet.runDir, ANVIL_PID_FILE), 'utf8'));
     log(`devnet seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s: blocks [0, ${end}) at ${url}`);
 
     const byChunk: Measured[] = [];
     for (const chunkSize of options.chunkSizes) {
-      byChunk.push(await measure({ url, chainId, datasets: MAIN_STREAMS, end, chunkSize, maxInflight: options.maxInflight }, options.rounds, 'blocks+transactions+logs'));
+      byChunk.push(await measure({ url, chainId, datasets: MAIN_STREAMS, end, chunkSize, maxInflight: options.maxInflight }, options.rounds, 'blocks+transactions+logs', anvilPid));
     }
     const best = byChunk.reduce((a, b) => (b.ingest_blocks_per_s > a.ingest_blocks_per_s ? b : a));
 
     let geth: Measured | undefined;
     if (options.geth) {
       const gethEnd = Math.min(end, options.gethBlocks);
-      geth = await measure({ url, chainId, datasets: ['geth_calls'], end: gethEnd, chunkSize: best.chunk_size, maxInflight: options.maxInflight }, 1, 'geth_calls');
+      geth = await measure({ url, chainId, datasets: ['geth_calls'], end: gethEnd, chunkSize: best.chunk_size, maxInflight: options.maxInflight }, 1, 'geth_calls', anvilPid);
     }
 
     const figures = { end, byChunk, best, geth, runtimeS: round1((performance.now() - startedAll) / 1000) };

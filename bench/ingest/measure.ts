@@ -7,6 +7,7 @@ import { log } from '../stderr.js';
 import { medianBreakdown, type Breakdown } from './breakdown.js';
 import { fullRound } from './fullRound.js';
 import { rawRound } from './rawRound.js';
+import type { CpuSeconds } from './cpu.js';
 import type { RoundSpec } from './roundSpec.js';
 
 export interface Measured {
@@ -19,29 +20,42 @@ export interface Measured {
   /** Median over rounds of the raw round's mean fetch time per range. */
   raw_range_fetch_ms: number;
   full_s: number[];
+  /** Median milliseconds a fresh node took to start and warm its pool threads (before each full round's clock). */
+  thread_warm_ms: number;
+  /**
+   * Median CPU seconds of a raw and of a full round, this process (all its threads), anvil and the
+   * embedded S3 server apart: what each needed of the machine's cores beside its wall time.
+   */
+  cpu_s: { raw: CpuSeconds; full: CpuSeconds };
   breakdown: Breakdown;
 }
 
-export async function measure(spec: RoundSpec, rounds: number, label: string): Promise<Measured> {
+export async function measure(spec: RoundSpec, rounds: number, label: string, anvilPid: number): Promise<Measured> {
   const { chunkSize } = spec;
   const raw: number[] = [];
   let rawRetries = 0;
   const rawFetchMs: number[] = [];
   const full: number[] = [];
+  const warmMs: number[] = [];
+  const rawCpu: CpuSeconds[] = [];
+  const fullCpu: CpuSeconds[] = [];
   const breakdowns: Breakdown[] = [];
   const work = spec.end * spec.datasets.length;
   for (let r = 0; r < rounds; r++) {
-    const rawRun = await rawRound(spec);
+    const rawRun = await rawRound(spec, anvilPid);
+    rawCpu.push(rawRun.cpu);
     const rawS = rawRun.seconds;
     raw.push(rawS);
     rawRetries += rawRun.retries;
     rawFetchMs.push(rawRun.rangeFetchMs);
     log(`${label} chunk ${chunkSize} round ${r + 1}/${rounds}: raw ${rawS.toFixed(2)} s (${(work / rawS).toFixed(0)} blocks/s), rpc retries ${rawRun.retries} ${JSON.stringify(rawRun.faults)}`);
-    const f = await fullRound(spec);
+    const f = await fullRound(spec, { anvilPid });
+    fullCpu.push(f.cpu);
     full.push(f.seconds);
+    warmMs.push(f.threadWarmMs);
     breakdowns.push(f.breakdown);
     log(
-      `${label} chunk ${chunkSize} round ${r + 1}/${rounds}: full ${f.seconds.toFixed(2)} s (${(work / f.seconds).toFixed(0)} blocks/s) ${JSON.stringify(f.breakdown)}`,
+      `${label} chunk ${chunkSize} round ${r + 1}/${rounds}: full ${f.seconds.toFixed(2)} s (${(work / f.seconds).toFixed(0)} blocks/s, threads warmed in ${f.threadWarmMs.toFixed(0)} ms before) ${JSON.stringify(f.breakdown)}`,
     );
   }
   const rawBps = work / median(raw);
@@ -55,6 +69,12 @@ export async function measure(spec: RoundSpec, rounds: number, label: string): P
     raw_rpc_retries: rawRetries,
     raw_range_fetch_ms: round1(median(rawFetchMs)),
     full_s: full.map(round3),
+    thread_warm_ms: round1(median(warmMs)),
+    cpu_s: { raw: medianCpu(rawCpu), full: medianCpu(fullCpu) },
     breakdown: medianBreakdown(breakdowns),
   };
+}
+
+function medianCpu(list: CpuSeconds[]): CpuSeconds {
+  return { node: round3(median(list.map((c) => c.node))), anvil: round3(median(list.map((c) => c.anvil))), s3: round3(median(list.map((c) => c.s3))) };
 }

@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { fetchDataset } from '../../drivers/chain/datasets.js';
 import { RpcPool } from '../../drivers/chain/rpcClient.js';
+import { CpuMeter, type CpuSeconds } from './cpu.js';
 import type { RoundSpec } from './roundSpec.js';
 
 export interface RawRound {
@@ -13,6 +14,7 @@ export interface RawRound {
   faults: Record<string, number>;
   /** Mean milliseconds of one range's fetch: what the full round's `fetch` stage compares with. */
   rangeFetchMs: number;
+  cpu: CpuSeconds;
 }
 
 /** The ranges the job plans: [from, to) cut every chunkSize blocks. */
@@ -27,9 +29,10 @@ function ranges(end: number, chunkSize: number): Array<{ start: number; end: num
  * stream with the pool defaults (the job's pool threads each hold their own pool, so this gives
  * raw at least the job's HTTP concurrency).
  */
-export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: RoundSpec): Promise<RawRound> {
+export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: RoundSpec, anvilPid: number): Promise<RawRound> {
   const pools = datasets.map((d) => new RpcPool({ name: `raw-${d}`, url }));
   const started = performance.now();
+  const cpu = new CpuMeter({ anvil: anvilPid });
   const fetchMs: number[] = [];
   await Promise.all(
     datasets.map(async (dataset, i) => {
@@ -49,6 +52,7 @@ export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: R
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpuUsed = cpu.stop();
   const faults: Record<string, number> = {};
   let retries = 0;
   for (const pool of pools) {
@@ -56,5 +60,5 @@ export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: R
     retries += m.retries;
     for (const [k, v] of Object.entries(m.faults)) if (v > 0) faults[k] = (faults[k] ?? 0) + v;
   }
-  return { seconds, retries, faults, rangeFetchMs: fetchMs.reduce((a, b) => a + b, 0) / Math.max(1, fetchMs.length) };
+  return { seconds, retries, faults, rangeFetchMs: fetchMs.reduce((a, b) => a + b, 0) / Math.max(1, fetchMs.length), cpu: cpuUsed };
 }

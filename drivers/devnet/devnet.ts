@@ -23,7 +23,7 @@ import { DEVNET_DEFAULTS } from './devnetDefaults.js';
  * Measured with 300 accounts: cache 0 MB at 500 blocks, 122 MB at 700, 481 MB at 1,000.
  */
 const EXTRA_PERSISTED_STATES = 1_000;
-const ANVIL_PID_FILE = 'anvil.pid';
+export const ANVIL_PID_FILE = 'anvil.pid';
 
 export interface DevnetOptions {
   /** Lite data directory. */

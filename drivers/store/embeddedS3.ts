@@ -66,6 +66,8 @@ export interface OpenedObjectStore {
   stop(): Promise<void>;
   /** How to reach the same store from another thread (the pool's compaction jobs). */
   connection: S3ObjectStoreOptions;
+  /** The process id of the embedded server this process started, if it started one (bench/ingest counts its CPU). */
+  serverPid?: number;
 }
 
 export type ObjectStoreConfig = Pick<
@@ -224,6 +226,7 @@ export async function openObjectStore(opts: { config: ObjectStoreConfig; dataDir
       embedded: true,
       lifetime: port > 0 ? 'node' : 'process',
       connection,
+      serverPid: server.pid,
       stop: async () => {
         store.close();
         await server.stop();

@@ -62,6 +62,9 @@ export const THREAD_START_FAILS_POINT = 'threadPool.threadFailsAtStart';
  */
 export class ThreadPool<J extends ThreadJobTable> {
   private readonly piscina: Piscina;
+  /** Threads (by threadId) that ran a warm-up job; a thread that exits and is replaced is cold again. */
+  private readonly warmed = new Set<number>();
+  private warming: Promise<void> | undefined;
 
   constructor(options: ThreadPoolOptions) {
     this.piscina = new Piscina({
@@ -102,6 +105,35 @@ export class ThreadPool<J extends ThreadJobTable> {
       // The job may still be stopping on its thread: its outcome is nobody's business any more.
       job.catch(() => undefined).finally(() => port1.close());
     }
+  }
+
+  /**
+   * Starts every thread the pool may have and runs the job `kind` (one that loads modules and
+   * returns its thread's id) on each of them, so work that comes next finds its threads ready: a
+   * cold thread spent 1–2 s loading viem, Arrow and parquet-wasm while the first ranges of a sync
+   * waited (bench/ingest `thread_start`). Piscina gives queued jobs to the first thread that is
+   * ready, up to its places, so the job is run once per place of every thread. Joins a warm-up
+   * under way; does nothing while every thread is warm. The threads still exit when idle.
+   * Resolves with how many of the pool's threads are warm.
+   */
+  async warm<K extends keyof J & string>(kind: K, input: ThreadJobInput<J, K>): Promise<number> {
+    const live = this.piscina.threads.map((thread) => thread.threadId);
+    if (live.length === this.piscina.maxThreads && live.every((id) => this.warmed.has(id))) return live.length;
+    this.warming ??= (async () => {
+      try {
+        const places = this.piscina.maxThreads * JOBS_PER_THREAD;
+        // Not through run(): a thread-exit failpoint is meant for the next job of the work itself.
+        const warmUp = { kind, input, exitMidJob: false } satisfies ThreadJobMessage;
+        const ids: unknown[] = await Promise.all(Array.from({ length: places }, () => this.piscina.run(warmUp)));
+        for (const id of ids) if (typeof id === 'number') this.warmed.add(id);
+        const alive = new Set(this.piscina.threads.map((thread) => thread.threadId));
+        for (const id of this.warmed) if (!alive.has(id)) this.warmed.delete(id);
+      } finally {
+        this.warming = undefined;
+      }
+    })();
+    await this.warming;
+    return this.piscina.threads.filter((thread) => this.warmed.has(thread.threadId)).length;
   }
 
   get threads(): number {

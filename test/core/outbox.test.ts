@@ -1,6 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PublisherActor } from '../../actors/publisher/publisher.js';
-import { armFailpoint, disarmFailpoint } from '../../runtime/failpoints.js';
+import { armFailpoint, disarmFailpoint, pauseAt } from '../../runtime/failpoints.js';
 import { PgQueueDriver } from '../../drivers/queue/pgQueueDriver.js';
 import type { QueueDriver } from '../../drivers/queue/queueDriver.js';
 import { TASK_QUEUE } from '../../actors/state/tasks/taskTypes.js';
@@ -58,6 +59,24 @@ test.serial('the same outbox row is published twice when the mark is lost (at-le
   t.is(await publisher.publishBatch(), 1);
   t.is((await outboxStore.stats(rt.db)).pending, 0);
   t.is((await rt.queue.metrics(TASK_QUEUE)).depth, 2);
+});
+
+test.serial('an outbox row written while the publisher publishes goes out at once, not at its next poll', async (t) => {
+  // A poll far longer than the test waits: only the row's NOTIFY can get it out in time.
+  const inst = await createInstallation(t, { pollIntervalMs: 20_000 });
+  const { rt, supervisor } = await startNode(t, inst, { roles: ['publisher'], start: false });
+  const first = pauseAt('publisher.afterPublish');
+  t.teardown(() => first.release());
+  await supervisor.start();
+  await rt.tasks.runs.submitTask('noop', {});
+  await first.reached;
+  // Written and announced while the publisher is inside its batch, whose snapshot does not see it.
+  await rt.tasks.runs.submitTask('noop', {});
+  // Its NOTIFY reaches the publisher's LISTEN connection meanwhile (well under 300 ms on loopback).
+  await sleep(300);
+  first.release();
+  await eventually(async () => ((await rt.queue.metrics(TASK_QUEUE)).depth === 2 ? true : undefined), 3_000, 'both wake-ups published');
+  t.is((await outboxStore.stats(rt.db)).pending, 0);
 });
 
 test('dispatcher restart with unpublished outbox rows: they are published after the restart', async (t) => {

@@ -82,3 +82,14 @@ test('a thread that fails while it holds no job is reported to the pool and does
   await pool.close();
   await t.throwsAsync(job, { message: /aborted/ }, 'the job that was waiting ends with the pool');
 });
+
+test('warming starts every thread of the pool and loads the ingest modules on each, once', async (t) => {
+  const pool = openThreadPool({ maxThreads: 2, onThreadError: noStrayErrors });
+  t.teardown(() => pool.close());
+  t.is(pool.threads, 0, 'a new pool has no thread');
+  t.is(await pool.warm('warmIngest', undefined), 2, 'both threads ran the warm-up');
+  t.is(pool.threads, 2);
+  const again = Date.now();
+  t.is(await pool.warm('warmIngest', undefined), 2);
+  t.true(Date.now() - again < 50, 'a warm pool is not warmed again');
+});

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import { COMPACT_OPERATOR } from '../../actors/state/compactions.js';
 import { dispatchChannel } from '../../actors/state/dispatchEvents.js';
@@ -50,4 +51,15 @@ test('a compaction that ends wakes the planners (NOTIFY plan), as a sync range t
   await eventually(async () => ((await node.rt.tasks.reads.getTask(taskId))?.status === 'failed' ? true : undefined), 20_000, 'the compaction failed');
   await eventually(async () => (events.includes('plan') ? true : undefined), 5_000, "NOTIFY 'plan' on the dispatch channel");
   t.pass();
+});
+
+test('an idle worker holds no pool thread; a job applied elsewhere warms its threads for ingest', async (t) => {
+  const inst = await createInstallation(t);
+  const worker = await startNode(t, inst, { roles: ['worker'] });
+  const applier = await startNode(t, inst, { start: false });
+  t.is(worker.rt.threads.threads, 0, 'no thread while no job exists');
+  await applier.rt.syncJobs.apply(parseSyncJobSpec(JOB));
+  // warm() on a warm pool returns at once with its thread count: every thread warmed by the apply's NOTIFY.
+  const warmThreads = await eventually(async () => (worker.rt.threads.threads === availableParallelism() ? worker.rt.threads.warm('warmIngest', undefined) : undefined), 10_000, 'the threads started');
+  t.is(warmThreads, availableParallelism());
 });

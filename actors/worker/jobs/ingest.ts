@@ -1,6 +1,7 @@
 import type { RpcPool, RpcPoolOptions } from '../../../drivers/chain/rpcClient.js';
 import type { BlockHashes, CryoDatasetName } from '../../../drivers/chain/datasets.js';
 import type { LogsFetched } from '../../../drivers/chain/datasets/logs.js';
+import { threadId, type MessagePort } from 'node:worker_threads';
 import { perThread } from '../../../runtime/threads/perThread.js';
 import { StageClock, type StageTimings } from '../stageTimings.js';
 
@@ -22,6 +23,8 @@ export interface FetchRangeInput {
   event?: string | undefined;
   /** `balances` only: the addresses to read and the blocks of the range to read them at. */
   balances?: { addresses: `0x${string}`[]; blocks: number[] };
+  /** Posted to (and closed) once the range is read from the node, before its decode. */
+  read?: MessagePort;
 }
 
 /** A range read and decoded, ready for its Parquet file (compactToParquet) and its commit. */
@@ -44,6 +47,28 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
   return new RpcPool(options);
 });
 
+/** What fetchRange reads and decodes with (viem, Arrow): loaded once per thread. */
+const readModules = () => Promise.all([import('../../../drivers/chain/datasets.js'), import('../../../drivers/chain/rpcClient.js')]);
+
+/** What fetchRange encodes with (parquet-wasm compiles ~5 MB): loaded once per thread. */
+const encoderModules = () =>
+  Promise.all([
+    import('../../../drivers/chain/datasets/logEvents.js'),
+    import('../../../drivers/datasets/logEvent.js'),
+    import('../../../drivers/chain/arrow/batchBuilder.js'),
+    import('../../../drivers/parquet/parquetWriter.js'),
+    import('../../../drivers/postgres/copy.js'),
+  ]);
+
+/**
+ * Thread job: loads every module of a cryo_ingest range (fetchRange, compactToParquet) on this
+ * thread, so a sync's ranges find it ready (ThreadPool.warm); returns the thread's id.
+ */
+export async function warmIngest(): Promise<number> {
+  await Promise.all([readModules(), encoderModules(), import('../../../drivers/store/s3ObjectStore.js')]);
+  return threadId;
+}
+
 /**
  * Thread job, the first half of a cryo_ingest range, off the main thread: fetch over JSON-RPC,
  * decode into an Arrow batch with the Cryo schema, and render the hot rows as COPY text. Fetching
@@ -55,21 +80,15 @@ const rpcPoolFor = perThread<RpcPoolOptions, RpcPool>(async (options) => {
 export async function fetchRange(input: FetchRangeInput, signal?: AbortSignal): Promise<FetchedRange> {
   if (input.event !== undefined && input.dataset !== 'logs') throw new TypeError(`event: only a logs range decodes events, not ${input.dataset}`);
   const clock = new StageClock();
-  const [{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }, rpc] = await clock.time('thread_start', () =>
-    Promise.all([import('../../../drivers/chain/datasets.js'), rpcPoolFor(input.rpc)]),
-  );
-  // A cold thread loads the encoders (parquet-wasm compiles ~5 MB) while the node answers.
-  const encoders = Promise.all([
-    import('../../../drivers/chain/datasets/logEvents.js'),
-    import('../../../drivers/datasets/logEvent.js'),
-    import('../../../drivers/chain/arrow/batchBuilder.js'),
-    import('../../../drivers/parquet/parquetWriter.js'),
-    import('../../../drivers/postgres/copy.js'),
-  ]);
+  const [[{ fetchDataset, decodeDataset, fetchedBlockHashes, fileBatch }], rpc] = await clock.time('thread_start', () => Promise.all([readModules(), rpcPoolFor(input.rpc)]));
+  // A cold thread loads the encoders while the node answers.
+  const encoders = encoderModules();
   encoders.catch(() => undefined);
   const range = { start: input.start, end: input.end };
   const fetched = await clock.time('fetch', () => fetchDataset(input.dataset, rpc, { range, ...input.balances, signal }));
   signal?.throwIfAborted();
+  input.read?.postMessage(null);
+  input.read?.close();
   const [{ decodeEvents, appendColumns }, { parseLogEvent }, { selectColumns }, { recordBatchToIpc }, { arrowToCopyText }] = await clock.time('thread_start', () => encoders);
   const { defaults, ipc } = await clock.time('decode', () => {
     const events = input.event === undefined ? undefined : decodeEvents(fetched as LogsFetched, parseLogEvent(input.event));
