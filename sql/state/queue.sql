@@ -223,3 +223,8 @@ SELECT ((SELECT count(*) FROM purged) + (SELECT coalesce(sum(n), 0) FROM release
 SELECT least(m.next, l.next) AS next_visible_at, coalesce(l.next <= now(), false) AS lapsed
 FROM (SELECT min(visible_at) AS next FROM queue_messages WHERE queue = $1) m,
      (SELECT min(visible_until) AS next FROM queue_leases WHERE queue = $1) l;
+
+-- name: vacuum
+-- The driver's own vacuum of the tables every message passes through (VACUUM_EVERY_MESSAGES in
+-- the driver says why). SKIP_LOCKED: a table another vacuum holds is skipped, not waited for.
+VACUUM (SKIP_LOCKED) queue_messages, queue_leases;

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createPgPool, type PgPool } from '../../drivers/postgres/postgres.js';
-import { PgQueueDriver, RECEIVE_MAX } from '../../drivers/queue/pgQueueDriver.js';
-import { createInstallation } from '../helpers/installation.js';
+import { PgQueueDriver, RECEIVE_MAX, VACUUM_EVERY_MESSAGES } from '../../drivers/queue/pgQueueDriver.js';
+import { createInstallation, eventually } from '../helpers/installation.js';
 import { queueDriverConformance } from './queueDriverConformance.js';
 
 queueDriverConformance('pgqueue', async (t) => {
@@ -51,5 +51,33 @@ test('pgqueue: an ack commits without waiting for its WAL flush, and only the ac
     client.release();
     await inTransaction.close();
   }
+  t.is((await q.metrics('jobs')).depth, 0);
+});
+
+test('pgqueue: after VACUUM_EVERY_MESSAGES taken the driver vacuums its tables itself, and not before', async (t) => {
+  const { pool, url, schemas } = await createInstallation(t);
+  const q = new PgQueueDriver({ pool, url, schemas });
+  t.teardown(() => q.close());
+  // The test server runs with autovacuum off, so every vacuum counted here is the driver's.
+  const vacuums = async (): Promise<number> =>
+    (
+      await pool.query<{ n: number }>(
+        `SELECT coalesce(sum(vacuum_count), 0)::int AS n FROM pg_stat_user_tables
+         WHERE schemaname = $1 AND relname IN ('queue_messages', 'queue_leases')`,
+        [schemas.state],
+      )
+    ).rows[0]!.n;
+  const consume = async (count: number): Promise<void> => {
+    await q.publishBatch('jobs', Array.from({ length: count }, (_, n) => ({ n })));
+    for (let left = count; left > 0; ) {
+      const got = await q.receive('jobs', Math.min(left, RECEIVE_MAX), 30);
+      t.deepEqual(await q.ackBatch(got.map((d) => d.receipt)), []);
+      left -= got.length;
+    }
+  };
+  await consume(VACUUM_EVERY_MESSAGES - 1);
+  t.is(await vacuums(), 0);
+  await consume(1);
+  t.is(await eventually(async () => ((await vacuums()) === 2 ? 2 : undefined), 30_000, 'the driver vacuum'), 2);
   t.is((await q.metrics('jobs')).depth, 0);
 });
