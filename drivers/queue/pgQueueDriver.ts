@@ -86,15 +86,29 @@ export interface PgQueueDriverOptions {
 
 interface ReceivedRow {
   lease_id: string;
+  token: string;
   message_id: string;
   delivery_count: number;
   payload: QueuePayload;
   enqueued_at: Date;
 }
 
+/** Between the lease id and the lease token in a receipt's fence. */
+const FENCE_SEPARATOR = ':';
+
+/**
+ * The lease a receipt names: its id and random token (sql/migrations/0025_queue_lease_tokens.sql).
+ * A fence without both (another driver's, or taken before that migration) names no lease.
+ */
+function leaseOf(receipt: Receipt): { leaseId: string; token: string } | undefined {
+  const [leaseId, token, ...rest] = receipt.fence?.split(FENCE_SEPARATOR) ?? [];
+  if (!leaseId || !token || rest.length > 0 || !/^\d+$/.test(leaseId) || !/^[0-9a-f-]{36}$/.test(token)) return undefined;
+  return { leaseId, token };
+}
+
 /**
  * QueueDriver on Postgres: a receive moves its batch out of queue_messages (FOR UPDATE SKIP LOCKED)
- * into one lease row; receipts are fenced by the lease id; lapsed leases go back (or to the
+ * into one lease row; receipts are fenced by the lease id and its random token; lapsed leases go back (or to the
  * dead-letter table) on the next receive; NOTIFY wake-ups, sent after commit and coalesced, with
  * polling as the fallback.
  */
@@ -140,7 +154,7 @@ export class PgQueueDriver implements QueueDriver {
     }
     this.vacuumWhenDue(rows.length);
     return rows.map((r) => ({
-      receipt: { queue, messageId: r.message_id, deliveryCount: r.delivery_count, fence: r.lease_id },
+      receipt: { queue, messageId: r.message_id, deliveryCount: r.delivery_count, fence: `${r.lease_id}${FENCE_SEPARATOR}${r.token}` },
       payload: r.payload,
       enqueuedAt: r.enqueued_at,
     }));
@@ -179,14 +193,19 @@ export class PgQueueDriver implements QueueDriver {
   }
 
   async ackBatch(receipts: readonly Receipt[]): Promise<Receipt[]> {
-    const fenced = receipts.filter((r) => r.fence !== undefined);
+    const fenced = receipts.flatMap((r) => {
+      const lease = leaseOf(r);
+      return lease ? [{ ...lease, messageId: r.messageId }] : [];
+    });
     if (fenced.length === 0) return [...receipts];
     const { rows } = await this.pool.query<{ lease_id: string; message_id: string }>(SQL.ack, [
-      fenced.map((r) => r.fence),
+      fenced.map((r) => r.leaseId),
       fenced.map((r) => r.messageId),
+      fenced.map((r) => r.token),
     ]);
+    // The statement matched lease id and token, so a settled (lease id, message id) is this receipt.
     const settled = new Set(rows.map((r) => `${r.lease_id}/${r.message_id}`));
-    return receipts.filter((r) => !settled.has(`${r.fence}/${r.messageId}`));
+    return receipts.filter((r) => !settled.has(`${leaseOf(r)?.leaseId}/${r.messageId}`));
   }
 
   async nack(receipt: Receipt, delaySeconds: number, error?: string): Promise<{ deadLettered: boolean }> {
@@ -203,13 +222,15 @@ export class PgQueueDriver implements QueueDriver {
 
   /** Returns whether the message was dead-lettered, or undefined when the receipt is not current. */
   private async handBack(receipt: Receipt, delaySeconds: number, error: string | null, spend: boolean): Promise<boolean | undefined> {
-    if (receipt.fence === undefined) return undefined;
+    const lease = leaseOf(receipt);
+    if (lease === undefined) return undefined;
     const { rows } = await this.pool.query<{ dead_lettered: boolean }>(SQL.handBack, [
-      receipt.fence,
+      lease.leaseId,
       receipt.messageId,
       delaySeconds,
       error,
       spend,
+      lease.token,
     ]);
     const deadLettered = rows[0]?.dead_lettered;
     if (deadLettered === false) this.notices.announce(receipt.queue, delaySeconds);
@@ -218,8 +239,9 @@ export class PgQueueDriver implements QueueDriver {
 
   async extendVisibility(receipt: Receipt, seconds: number): Promise<void> {
     checkExtension(seconds);
+    const lease = leaseOf(receipt);
     const rowCount =
-      receipt.fence === undefined ? 0 : (await this.pool.query(SQL.extendVisibility, [receipt.fence, receipt.messageId, seconds])).rowCount;
+      lease === undefined ? 0 : (await this.pool.query(SQL.extendVisibility, [lease.leaseId, receipt.messageId, seconds, lease.token])).rowCount;
     if (!rowCount) throw new ReceiptRefusedError(receipt, 'extendVisibility');
   }
 
