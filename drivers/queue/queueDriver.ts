@@ -13,7 +13,7 @@ export interface Receipt {
   queue: string;
   messageId: string;
   deliveryCount: number;
-  /** The driver's fence for this delivery when the delivery count alone is not it (pgqueue: the lease id). */
+  /** The driver's fence for this delivery when the delivery count alone is not it (pgqueue: the lease id and its random token). */
   fence?: string;
 }
 

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { createPgPool, type PgPool } from '../../drivers/postgres/postgres.js';
-import { PgQueueDriver, RECEIVE_MAX } from '../../drivers/queue/pgQueueDriver.js';
-import { createInstallation } from '../helpers/installation.js';
+import { PgQueueDriver, RECEIVE_MAX, VACUUM_EVERY_MESSAGES } from '../../drivers/queue/pgQueueDriver.js';
+import { ReceiptRefusedError } from '../../drivers/queue/queueDriver.js';
+import { createInstallation, eventually } from '../helpers/installation.js';
 import { queueDriverConformance } from './queueDriverConformance.js';
 
 queueDriverConformance('pgqueue', async (t) => {
@@ -52,4 +53,81 @@ test('pgqueue: an ack commits without waiting for its WAL flush, and only the ac
     await inTransaction.close();
   }
   t.is((await q.metrics('jobs')).depth, 0);
+});
+
+test('pgqueue: after VACUUM_EVERY_MESSAGES taken the driver vacuums its tables itself, and not before', async (t) => {
+  const { pool, url, schemas } = await createInstallation(t);
+  const q = new PgQueueDriver({ pool, url, schemas });
+  t.teardown(() => q.close());
+  // The test server runs with autovacuum off, so every vacuum counted here is the driver's.
+  const vacuums = async (): Promise<number> =>
+    (
+      await pool.query<{ n: number }>(
+        `SELECT coalesce(sum(vacuum_count), 0)::int AS n FROM pg_stat_user_tables
+         WHERE schemaname = $1 AND relname IN ('queue_messages', 'queue_leases')`,
+        [schemas.state],
+      )
+    ).rows[0]!.n;
+  const consume = async (count: number): Promise<void> => {
+    await q.publishBatch('jobs', Array.from({ length: count }, (_, n) => ({ n })));
+    for (let left = count; left > 0; ) {
+      const got = await q.receive('jobs', Math.min(left, RECEIVE_MAX), 30);
+      t.deepEqual(await q.ackBatch(got.map((d) => d.receipt)), []);
+      left -= got.length;
+    }
+  };
+  await consume(VACUUM_EVERY_MESSAGES - 1);
+  t.is(await vacuums(), 0);
+  await consume(1);
+  t.is(await eventually(async () => ((await vacuums()) === 2 ? 2 : undefined), 30_000, 'the driver vacuum'), 2);
+  t.is((await q.metrics('jobs')).depth, 0);
+});
+
+test('pgqueue: a receive commits without waiting for its WAL flush, and only the receive: the session keeps synchronous_commit on', async (t) => {
+  const { url, schemas } = await createInstallation(t);
+  const pool = createPgPool({ url, schemas, max: 1 });
+  const q = new PgQueueDriver({ pool, url, schemas });
+  t.teardown(async () => {
+    await q.close();
+    await pool.end();
+  });
+  await q.publishBatch('jobs', [{ n: 1 }, { n: 2 }]);
+  const [first] = await q.receive('jobs', 1, 30);
+  t.truthy(first);
+  t.is((await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit, 'on');
+  const client = await pool.connect();
+  const inTransaction = new PgQueueDriver({ pool: client as unknown as PgPool, url, schemas });
+  try {
+    await client.query('BEGIN');
+    t.is((await inTransaction.receive('jobs', 1, 30)).length, 1);
+    t.is((await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit, 'off');
+    await client.query('COMMIT');
+    t.is((await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit, 'on');
+  } finally {
+    client.release();
+    await inTransaction.close();
+  }
+});
+
+test('pgqueue: a receipt whose lease id was handed out again (a receive lost in a crash) is refused: the lease token differs', async (t) => {
+  const { pool, url, schemas } = await createInstallation(t);
+  const q = new PgQueueDriver({ pool, url, schemas });
+  t.teardown(() => q.close());
+  await q.publishBatch('jobs', [{ n: 1 }]);
+  const [stale] = await q.receive('jobs', 1, 30);
+  // After a crash that lost the receive, the same lease id can be issued again, here for the same
+  // message: only the token tells the two leases apart.
+  await pool.query('UPDATE queue_leases SET token = gen_random_uuid()');
+  for (const refused of [
+    () => q.ack(stale!.receipt),
+    () => q.nack(stale!.receipt, 0),
+    () => q.release(stale!.receipt, 0),
+    () => q.extendVisibility(stale!.receipt, 60),
+  ]) {
+    await t.throwsAsync(refused, { instanceOf: ReceiptRefusedError });
+  }
+  t.deepEqual(await q.ackBatch([stale!.receipt]), [stale!.receipt]);
+  const m = await q.metrics('jobs');
+  t.is(m.inFlight, 1);
+  t.is(m.depth, 1);
 });

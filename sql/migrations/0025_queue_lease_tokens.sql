@@ -1,0 +1,13 @@
+-- A random token on every lease, checked with the lease id by ack, nack, release and extend, so a
+-- receive can commit without waiting for its WAL flush (sql/state/queue.sql, receive).
+--
+-- A receive lost in a server crash (its commit not yet flushed) is undone: its messages are back
+-- in queue_messages and will be delivered again, which at-least-once allows. But the identity that
+-- numbers leases is WAL-logged 32 values ahead in the same unflushed WAL, so after the crash the
+-- lost lease's id can be handed out again; with the id alone as the fence, a consumer still holding
+-- the lost receipt would match the new lease. The token (gen_random_uuid, 122 random bits) differs,
+-- so that receipt is refused as any stale one is.
+--
+-- Leases in flight when this runs get a token of their own; receipts taken before it carry no
+-- token and are refused (their leases lapse and redeliver).
+ALTER TABLE {{state}}.queue_leases ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();
