@@ -27,6 +27,9 @@ const RUN_TIMEOUT_MS = 15 * 60_000;
 // Every run below is serial: each is a PostgreSQL, an S3 server, anvil and four node processes, and
 // two at once beside the suite's other files (2 cores) made their timing-sensitive tests fail.
 
+/** Enough ranges (7 per stream) that claims and commits are still coming when the injections do. */
+const CRASH_AFTER_COMMIT_BLOCKS = 36;
+
 interface BrokenRunOptions {
   kind: string;
   injections: number;
@@ -70,7 +73,9 @@ async function brokenRun(t: ExecutionContext, options: BrokenRunOptions): Promis
 }
 
 test.serial('hot rows appended on a re-commit (safeguard hotRows.deleteBeforeCopy off): crash_after_commit breaks hot_rows_mismatch or the sync, data_identical false, exit 1 with the seed', async (t) => {
-  const stderr = await brokenRun(t, { kind: 'crash_after_commit', injections: 4, seed: 5, safeguard: 'hotRows.deleteBeforeCopy' });
+  // 36 blocks, not 12: with warm ingest threads 12 blocks' ranges were all claimed and committed before the
+  // first injection under the full suite's load, and its four failpoints were never reached.
+  const stderr = await brokenRun(t, { kind: 'crash_after_commit', injections: 4, seed: 5, safeguard: 'hotRows.deleteBeforeCopy', blocks: CRASH_AFTER_COMMIT_BLOCKS });
   t.regex(stderr, /crash_after_commit: hot_rows_mismatch = [1-9]|the sync did not complete/);
 });
 
