@@ -12,6 +12,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { killOnInterruptedExit } from './interrupt.js';
 
 export interface ProcessSpec {
   /** Names the process in logs and errors (a compose service name, "worker-2"). */
@@ -85,6 +86,12 @@ export class ManagedProcess {
     this.exitStatus = undefined;
     this.lines.length = 0; // what waitForLine looks back on is this incarnation's output
     this.exit = this.collect(child, log);
+    // Detached, a process group of its own that a terminal's Ctrl-C does not reach: an interrupted exit
+    // that skipped the cleanups (a second Ctrl-C) kills the group here, or it would run on, orphaned.
+    const forget = killOnInterruptedExit(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    });
+    void this.exit.finally(forget);
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(new Error(`${this.name}: could not start ${this.spec.command}: ${err.message}`));
       child.once('error', onError).once('spawn', () => {

@@ -1,5 +1,10 @@
 /** The process launcher the harness and the fault-injection suite share, on real `trace-lite up` nodes. */
 import test from 'ava';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,9 +12,12 @@ import type { ExecutionContext } from 'ava';
 import { ProcessGroup } from '../../cli/processes/processGroup.js';
 import { TraceNode } from '../../cli/processes/traceNode.js';
 import { createInstallation } from '../helpers/installation.js';
+import { isAlive } from '../../drivers/postgres/embedded/processes.js';
 import { childEnv } from './childNode.js';
 
 const READY_MS = 60_000;
+/** A SIGKILLed orphan is reaped within milliseconds; an unkilled `sleep 600` runs ten minutes. */
+const REAPED_MS = 2_000;
 
 async function nodeDir(t: ExecutionContext, name: string): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'trace-launcher-'));
@@ -61,4 +69,25 @@ test('a gateway node is ready once /readyz answers on the port it logged; a node
   t.regex(error?.message ?? '', /^broken \(pid \d+\): exited \(code 2\) before `trace-lite is up`/);
   t.regex(error?.message ?? '', /leaseTtlSeconds/);
   t.deepEqual([...(await group.stopAll(5_000)).keys()], ['query']);
+});
+
+test('a launcher ended by a second signal takes its managed processes, each in a process group of its own, with it', async (t) => {
+  const dir = await nodeDir(t, 'sleeper');
+  const launcher = spawn(process.execPath, [fileURLToPath(new URL('./interruptedLauncher.js', import.meta.url)), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  launcher.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+  t.teardown(() => void (launcher.exitCode === null && launcher.kill('SIGKILL')));
+  const [line] = (await once(createInterface({ input: launcher.stdout! }), 'line')) as [string];
+  const sleeper = Number(line);
+  t.true(isAlive(sleeper), 'the managed process runs');
+  // Two signals sent at once may arrive as one: the second goes once the first was handled.
+  launcher.kill('SIGINT');
+  while (!stderr.includes('stopping everything')) await delay(20);
+  launcher.kill('SIGINT');
+  t.is(await exited, 130);
+  // SIGKILLed before the launcher exited; reaped by init a moment later (a zombie still answers kill 0).
+  for (let waited = 0; isAlive(sleeper) && waited < REAPED_MS; waited += 20) await delay(20);
+  t.false(isAlive(sleeper), 'the managed process outlived its launcher');
+  if (isAlive(sleeper)) process.kill(sleeper, 'SIGKILL');
 });
