@@ -1,5 +1,5 @@
-import test from 'ava';
-import { createPgPool, type PgPool } from '../../drivers/postgres/postgres.js';
+import test, { type ExecutionContext } from 'ava';
+import { createPgPool, type PgPool, type SchemaNames } from '../../drivers/postgres/postgres.js';
 import { PgQueueDriver, RECEIVE_MAX, VACUUM_EVERY_MESSAGES } from '../../drivers/queue/pgQueueDriver.js';
 import { ReceiptRefusedError } from '../../drivers/queue/queueDriver.js';
 import { createInstallation, eventually } from '../helpers/installation.js';
@@ -24,34 +24,13 @@ test('pgqueue: a receive takes at most RECEIVE_MAX messages, oldest first; the r
 });
 
 test('pgqueue: an ack commits without waiting for its WAL flush, and only the ack: the session keeps synchronous_commit on', async (t) => {
-  const { url, schemas } = await createInstallation(t);
-  // One connection, so the publish, the receive, the ack and every check share a session.
-  const pool = createPgPool({ url, schemas, max: 1 });
-  const q = new PgQueueDriver({ pool, url, schemas });
-  t.teardown(async () => {
-    await q.close();
-    await pool.end();
-  });
-  const synchronousCommit = async (c: { query: PgPool['query'] }): Promise<string> =>
-    (await c.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+  const { pool, q, url, schemas } = await oneSessionDriver(t);
   await q.publishBatch('jobs', [{ n: 1 }, { n: 2 }]);
   const [first, second] = await q.receive('jobs', 2, 30);
   t.deepEqual(await q.ackBatch([first!.receipt]), []);
   t.is(await synchronousCommit(pool), 'on');
-  // Inside an open transaction the ack's setting can be seen before it commits: a driver whose
-  // queries go to one checked-out client (the driver only calls query()).
-  const client = await pool.connect();
-  const inTransaction = new PgQueueDriver({ pool: client as unknown as PgPool, url, schemas });
-  try {
-    await client.query('BEGIN');
-    t.deepEqual(await inTransaction.ackBatch([second!.receipt]), []);
-    t.is(await synchronousCommit(client), 'off');
-    await client.query('COMMIT');
-    t.is(await synchronousCommit(client), 'on');
-  } finally {
-    client.release();
-    await inTransaction.close();
-  }
+  const seen = await synchronousCommitInTransaction(pool, url, schemas, async (driver) => t.deepEqual(await driver.ackBatch([second!.receipt]), []));
+  t.deepEqual(seen, { inside: 'off', after: 'on' });
   t.is((await q.metrics('jobs')).depth, 0);
 });
 
@@ -84,29 +63,13 @@ test('pgqueue: after VACUUM_EVERY_MESSAGES taken the driver vacuums its tables i
 });
 
 test('pgqueue: a receive commits without waiting for its WAL flush, and only the receive: the session keeps synchronous_commit on', async (t) => {
-  const { url, schemas } = await createInstallation(t);
-  const pool = createPgPool({ url, schemas, max: 1 });
-  const q = new PgQueueDriver({ pool, url, schemas });
-  t.teardown(async () => {
-    await q.close();
-    await pool.end();
-  });
+  const { pool, q, url, schemas } = await oneSessionDriver(t);
   await q.publishBatch('jobs', [{ n: 1 }, { n: 2 }]);
   const [first] = await q.receive('jobs', 1, 30);
   t.truthy(first);
-  t.is((await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit, 'on');
-  const client = await pool.connect();
-  const inTransaction = new PgQueueDriver({ pool: client as unknown as PgPool, url, schemas });
-  try {
-    await client.query('BEGIN');
-    t.is((await inTransaction.receive('jobs', 1, 30)).length, 1);
-    t.is((await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit, 'off');
-    await client.query('COMMIT');
-    t.is((await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit, 'on');
-  } finally {
-    client.release();
-    await inTransaction.close();
-  }
+  t.is(await synchronousCommit(pool), 'on');
+  const seen = await synchronousCommitInTransaction(pool, url, schemas, async (driver) => t.is((await driver.receive('jobs', 1, 30)).length, 1));
+  t.deepEqual(seen, { inside: 'off', after: 'on' });
 });
 
 test('pgqueue: a receipt whose lease id was handed out again (a receive lost in a crash) is refused: the lease token differs', async (t) => {
@@ -131,3 +94,44 @@ test('pgqueue: a receipt whose lease id was handed out again (a receive lost in 
   t.is(m.inFlight, 1);
   t.is(m.depth, 1);
 });
+
+/** A driver on a pool of one connection, so its statements and every check share a session. */
+async function oneSessionDriver(t: ExecutionContext): Promise<{ pool: PgPool; q: PgQueueDriver; url: string; schemas: SchemaNames }> {
+  const { url, schemas } = await createInstallation(t);
+  const pool = createPgPool({ url, schemas, max: 1 });
+  const q = new PgQueueDriver({ pool, url, schemas });
+  t.teardown(async () => {
+    await q.close();
+    await pool.end();
+  });
+  return { pool, q, url, schemas };
+}
+
+async function synchronousCommit(c: { query: PgPool['query'] }): Promise<string> {
+  return (await c.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+}
+
+/**
+ * Runs `operation` on a driver whose queries go to one checked-out client inside an open
+ * transaction (the driver only calls query()), where the operation's own setting can be seen
+ * before it commits: synchronous_commit inside that transaction, and after its COMMIT.
+ */
+async function synchronousCommitInTransaction(
+  pool: PgPool,
+  url: string,
+  schemas: SchemaNames,
+  operation: (driver: PgQueueDriver) => Promise<unknown>,
+): Promise<{ inside: string; after: string }> {
+  const client = await pool.connect();
+  const driver = new PgQueueDriver({ pool: client as unknown as PgPool, url, schemas });
+  try {
+    await client.query('BEGIN');
+    await operation(driver);
+    const inside = await synchronousCommit(client);
+    await client.query('COMMIT');
+    return { inside, after: await synchronousCommit(client) };
+  } finally {
+    client.release();
+    await driver.close();
+  }
+}
