@@ -75,7 +75,7 @@ export async function fullRound(spec: RoundSpec, options: RoundOptions = {}): Pr
     await rt.threads.warm('warmIngest', undefined);
     const threadWarmMs = performance.now() - warmStarted;
     const started = performance.now();
-    const cpu = new CpuMeter({ anvil: options.anvilPid, s3: serverPid });
+    const cpu = await CpuMeter.start({ anvil: options.anvilPid, s3: serverPid });
     const { jobId } = await rt.syncJobs.apply(parseSyncJobSpec(jobYaml(`bench-${spec.chunkSize}`, spec)));
     const deadline = Date.now() + 30 * 60_000;
     for (;;) {
@@ -87,7 +87,7 @@ export async function fullRound(spec: RoundSpec, options: RoundOptions = {}): Pr
       await sleep(20);
     }
     const seconds = (performance.now() - started) / 1000;
-    const cpuUsed = cpu.stop();
+    const cpuUsed = await cpu.stop();
     const breakdown = await readBreakdown(db, schemas.state, seconds, spec.datasets.length, spec.maxInflight);
     await options.afterSync?.(rt);
     return { seconds, breakdown, threadWarmMs, cpu: cpuUsed };

@@ -32,7 +32,7 @@ function ranges(end: number, chunkSize: number): Array<{ start: number; end: num
 export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: RoundSpec, anvilPid: number): Promise<RawRound> {
   const pools = datasets.map((d) => new RpcPool({ name: `raw-${d}`, url }));
   const started = performance.now();
-  const cpu = new CpuMeter({ anvil: anvilPid });
+  const cpu = await CpuMeter.start({ anvil: anvilPid });
   const fetchMs: number[] = [];
   await Promise.all(
     datasets.map(async (dataset, i) => {
@@ -52,7 +52,7 @@ export async function rawRound({ url, datasets, end, chunkSize, maxInflight }: R
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const cpuUsed = cpu.stop();
+  const cpuUsed = await cpu.stop();
   const faults: Record<string, number> = {};
   let retries = 0;
   for (const pool of pools) {
