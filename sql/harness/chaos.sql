@@ -68,10 +68,14 @@ DELETE FROM queue_messages;
 -- Fault: every wake-up waiting now delivered again $1 more times (copies with the same payload),
 -- except the copies an earlier injection made (ids up to $2, the highest copy id so far): copying
 -- copies grows the queue tenfold per injection (10^7 rows after seven, 200 ms apart).
-INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
-SELECT m.queue, m.payload, now(), m.max_attempts FROM queue_messages m, generate_series(1, $1::int)
-WHERE m.message_id > $2::bigint
-RETURNING message_id::text AS message_id;
+-- Returns how many copies it made and the highest copy id (NULL when none).
+WITH copies AS (
+  INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
+  SELECT m.queue, m.payload, now(), m.max_attempts FROM queue_messages m, generate_series(1, $1::int)
+  WHERE m.message_id > $2::bigint
+  RETURNING message_id
+)
+SELECT count(*)::int AS copies, max(message_id)::text AS highest FROM copies;
 
 -- name: injectPoison
 -- Fault: a message no consumer can handle, on queue $1.

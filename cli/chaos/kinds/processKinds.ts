@@ -17,12 +17,28 @@ const ARMED_FAILPOINT_WAIT_MS = 5_000;
 const SIGTERM_GRACE_MS = 10_000;
 const ROLES_IN_TURN: readonly Role[] = ['dispatcher', 'worker', 'gateway'];
 
-/** Arms `point` to crash `node`, then waits up to ARMED_FAILPOINT_WAIT_MS for it to die there. */
-async function crashAtFailpoint(ctx: ChaosContext, node: TraceNode, point: string): Promise<string> {
+/** Work an injection makes when its failpoint is not reached within `afterMs`: makes it and says what it made. */
+interface Nudge {
+  afterMs: number;
+  make: () => Promise<string>;
+}
+
+/**
+ * Arms `point` to crash `node`, then waits up to ARMED_FAILPOINT_WAIT_MS for it to die there; with a
+ * `nudge`, after `nudge.afterMs` without a crash it first makes work that passes the point.
+ */
+async function crashAtFailpoint(ctx: ChaosContext, node: TraceNode, point: string, nudge?: Nudge): Promise<string> {
   const pid = node.pid;
   await armFailpoints(ctx, node, `${point}=crash*1`);
+  let waitedMs = 0;
+  let made = '';
+  if (nudge !== undefined) {
+    if (await exitsWithin(node, nudge.afterMs)) return `${node.name} (pid ${pid}) crashed at ${point}`;
+    waitedMs = nudge.afterMs;
+    made = ` (${await nudge.make()})`;
+  }
   const died = await exitsWithin(node, ARMED_FAILPOINT_WAIT_MS);
-  return died ? `${node.name} (pid ${pid}) crashed at ${point}` : `${node.name} (pid ${pid}) armed at ${point}, not reached within ${ARMED_FAILPOINT_WAIT_MS / 1000} s`;
+  return died ? `${node.name} (pid ${pid}) crashed at ${point}${made}` : `${node.name} (pid ${pid}) armed at ${point}, not reached within ${(waitedMs + ARMED_FAILPOINT_WAIT_MS) / 1000} s${made}`;
 }
 
 export const workerSigkill: FaultKind = {
@@ -49,19 +65,17 @@ const PROBE_TASK_MS = 50;
 export const dispatcherSigkillAfterPublish: FaultKind = {
   name: 'dispatcher_sigkill_after_publish',
   summary: 'the dispatcher/publisher process SIGKILLed between publish and outbox delete',
-  async inject(ctx) {
-    const node = pick(ctx, await nodesWithRole(ctx, 'publisher'));
-    const pid = node.pid;
-    const point = 'publisher.afterPublish';
-    await armFailpoints(ctx, node, `${point}=crash*1`);
-    if (await exitsWithin(node, PUBLISH_WAIT_MS)) return `${node.name} (pid ${pid}) crashed at ${point} publishing the sync's wake-ups`;
-    const { run_id: runId } = await new GatewayClient(ctx.supervisor.gateway).submitRun({
-      name: `chaos-probe-${pid}-${Date.now()}`,
-      tasks: [{ name: 'probe', operator: 'sleep', params: { ms: PROBE_TASK_MS }, depends_on: [] }],
-    });
-    const died = await exitsWithin(node, ARMED_FAILPOINT_WAIT_MS);
-    return died ? `${node.name} (pid ${pid}) crashed at ${point} publishing probe run ${runId}` : `${node.name} (pid ${pid}) armed at ${point}, not reached within ${(PUBLISH_WAIT_MS + ARMED_FAILPOINT_WAIT_MS) / 1000} s though probe run ${runId} was submitted`;
-  },
+  inject: async (ctx) =>
+    crashAtFailpoint(ctx, pick(ctx, await nodesWithRole(ctx, 'publisher')), 'publisher.afterPublish', {
+      afterMs: PUBLISH_WAIT_MS,
+      async make() {
+        const { run_id: runId } = await new GatewayClient(ctx.supervisor.gateway).submitRun({
+          name: `chaos-probe-${Date.now()}`,
+          tasks: [{ name: 'probe', operator: 'sleep', params: { ms: PROBE_TASK_MS }, depends_on: [] }],
+        });
+        return `probe run ${runId} submitted`;
+      },
+    }),
 };
 
 let nextRole = 0;

@@ -20,10 +20,9 @@ export const wakeupsTenTimes: FaultKind = {
   name: 'wakeups_x10',
   summary: 'every waiting wake-up delivered ten times',
   async inject(ctx) {
-    const { rows } = await ctx.db.query<{ message_id: string }>(SQL.multiplyWakeups, [EXTRA_DELIVERIES, highestCopy.get(ctx) ?? '0']);
-    const ids = rows.map((r) => BigInt(r.message_id));
-    if (ids.length > 0) highestCopy.set(ctx, String(ids.reduce((a, b) => (b > a ? b : a))));
-    return `${rows.length} duplicate wake-ups`;
+    const { copies, highest } = (await ctx.db.query<{ copies: number; highest: string | null }>(SQL.multiplyWakeups, [EXTRA_DELIVERIES, highestCopy.get(ctx) ?? '0'])).rows[0]!;
+    if (highest !== null) highestCopy.set(ctx, highest);
+    return `${copies} duplicate wake-ups`;
   },
 };
 
