@@ -35,15 +35,32 @@ export abstract class DriverSubject implements QueueSubject {
     await this.driver.publishBatch(QUEUE, batch);
   }
 
-  /** Takes up to `max` messages and acks them, one ack or one batch ack; returns how many. */
+  /** Acks sent and not yet settled: the consumer receives again without waiting for them. */
+  private readonly unsettledAcks = new Set<Promise<void>>();
+
+  /**
+   * Takes up to `max` messages and starts their ack (one batch ack) without waiting for it, as a
+   * consumer pipelines its acks (graphile-worker's batched completion, SQS's async delete): the
+   * driver may send it with the next receive. acksSettled() waits for them.
+   */
   async consume(max: number): Promise<number> {
     const deliveries = await this.driver.receive(QUEUE, max, VISIBILITY_SECONDS);
-    if (deliveries.length === 1) await this.driver.ack(deliveries[0]!.receipt);
-    else if (deliveries.length > 1) {
-      const refused = await this.driver.ackBatch(deliveries.map((d) => d.receipt));
-      if (refused.length > 0) throw new Error(`${refused.length} acks refused`);
+    if (deliveries.length > 0) {
+      const acked = this.driver.ackBatch(deliveries.map((d) => d.receipt)).then((refused) => {
+        if (refused.length > 0) throw new Error(`${refused.length} acks refused`);
+      });
+      this.unsettledAcks.add(acked);
+      void acked.then(
+        () => this.unsettledAcks.delete(acked),
+        () => undefined,
+      );
     }
     return deliveries.length;
+  }
+
+  async acksSettled(): Promise<void> {
+    const acks = [...this.unsettledAcks];
+    await Promise.all(acks);
   }
 
   /** Single publishes fill the queue for the one-at-a-time consume phase. */

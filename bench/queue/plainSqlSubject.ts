@@ -68,4 +68,7 @@ export abstract class PlainSqlSubject implements QueueSubject {
   async settle(): Promise<void> {
     await this.pool.query(`VACUUM ANALYZE ${this.table}`);
   }
+
+  /** Its consume is its ack (one DELETE): nothing is left to settle. */
+  async acksSettled(): Promise<void> {}
 }

@@ -64,27 +64,31 @@ export async function produceMs<T>(
 
 /**
  * Drains a prefilled queue of `total` messages with `workers` concurrent consumers; `take` takes
- * (and acknowledges) up to `max` messages and returns how many it got. Returns elapsed ms.
- * An empty take while messages remain means the rest are locked by other consumers: retry.
+ * (and acknowledges, or starts acknowledging) up to `max` messages and returns how many it got;
+ * `settled` resolves once every acknowledgement `take` started was settled, and is timed too.
+ * Returns elapsed ms. An empty take while messages remain means the rest are locked by other
+ * consumers: retry.
  */
 export async function drainMs(
   total: number,
   workers: number,
   max: number,
   take: (max: number) => Promise<number>,
+  settled: () => Promise<void> = async () => undefined,
   timeoutMs = 300_000,
 ): Promise<number> {
   let taken = 0;
   const deadline = Date.now() + timeoutMs;
-  const ms = await timeMs(() =>
-    inParallel(workers, async () => {
+  const ms = await timeMs(async () => {
+    await inParallel(workers, async () => {
       while (taken < total) {
         if (Date.now() > deadline) throw new Error(`drain timed out after ${taken}/${total} messages`);
         const got = await take(max); // not `taken += await …`: that reads `taken` before the await
         taken += got;
       }
-    }),
-  );
+    });
+    await settled();
+  });
   if (taken !== total) throw new Error(`drain took ${taken} messages, expected ${total}`);
   return ms;
 }

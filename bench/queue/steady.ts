@@ -108,6 +108,7 @@ export async function steadyRound(url: string, subject: QueueSubject, shape: Ste
   } finally {
     stopped = true;
     await Promise.all(loops);
+    await subject.acksSettled();
   }
   return {
     consume_per_s_by_window: perWindow,

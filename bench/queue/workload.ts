@@ -6,8 +6,13 @@ import { drainMs, payloads, perSecond, produceMs, type BenchPayload } from './st
 export interface QueueSubject {
   readonly name: string;
   enqueueBatch(batch: readonly BenchPayload[]): Promise<void>;
-  /** Takes up to `max` messages and acknowledges them; returns how many it took. */
+  /**
+   * Takes up to `max` messages and acknowledges them, or starts to (a consumer that does not wait
+   * for its acks before the next receive); returns how many it took.
+   */
   consume(max: number): Promise<number>;
+  /** Resolves once every acknowledgement that consume() started was settled; fails if one was refused. */
+  acksSettled(): Promise<void>;
   /** VACUUM ANALYZE between phases, so each timed phase starts from the same table state. */
   settle(): Promise<void>;
   /** Measures the WAL of the subject's own relations; none for a queue outside Postgres. */
@@ -50,10 +55,15 @@ export async function fillMs(subject: QueueSubject, shape: WorkloadShape, perCal
   return produceMs(payloads(shape.messages), shape.workers, perCall, send ?? ((chunk) => subject.enqueueBatch(chunk)));
 }
 
-/** Drains the `shape.messages` backlog, `perReceive` per take; returns elapsed ms. */
+/** Drains the `shape.messages` backlog, `perReceive` per take, its acks settled; returns elapsed ms. */
+function drainBacklogMs(subject: QueueSubject, shape: WorkloadShape, perReceive: number): Promise<number> {
+  return drainMs(shape.messages, shape.workers, perReceive, (max) => subject.consume(max), () => subject.acksSettled());
+}
+
+/** Settles the subject's tables, then drains the `shape.messages` backlog, `perReceive` per take; returns elapsed ms. */
 export async function drainQueueMs(subject: QueueSubject, shape: WorkloadShape, perReceive: number): Promise<number> {
   await subject.settle();
-  return drainMs(shape.messages, shape.workers, perReceive, (max) => subject.consume(max));
+  return drainBacklogMs(subject, shape, perReceive);
 }
 
 /** Batched figures: `batchCycles` × (timed batched fill, timed batched drain). */
@@ -75,7 +85,7 @@ export async function batchedRates(
   const send: Send = (chunk) => subject.enqueueBatch(chunk);
   for (let cycle = 0; cycle < shape.batchCycles; cycle++) {
     enqueueMs += await measured(() => produceMs(payloads(shape.messages), shape.workers, shape.batch, send));
-    consumeMs += await measured(() => drainMs(shape.messages, shape.workers, shape.batch, (max) => subject.consume(max)));
+    consumeMs += await measured(() => drainBacklogMs(subject, shape, shape.batch));
   }
   const total = shape.messages * shape.batchCycles;
   return {

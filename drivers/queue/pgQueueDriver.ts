@@ -15,13 +15,14 @@ import { PgNotices } from './pgNotices.js';
 import { PgNoticeSender } from './pgNoticeSender.js';
 import { checkDelay, checkExtension, checkReceive, publishSettings } from './queueArguments.js';
 import { QueueWakeups, VISIBILITY_SLACK_MS } from './queueWakeups.js';
+import { AckBatch, fenceOf, leaseOf, PgAckBuffer, type LeaseAckResult } from './pgAckBuffer.js';
 
 const SQL = loadStatements('state/queue.sql', [
   'publish',
+  'publishOne',
   'notify',
   'receive',
   'reclaim',
-  'ack',
   'handBack',
   'extendVisibility',
   'redrive',
@@ -84,27 +85,19 @@ export interface PgQueueDriverOptions {
   defaultMaxAttempts?: number;
 }
 
-interface ReceivedRow {
-  lease_id: string;
-  token: string;
-  message_id: string;
-  delivery_count: number;
-  payload: QueuePayload;
-  enqueued_at: Date;
+/** The one row of a receive (sql/state/queue.sql): the folded acks' results and the batch taken. */
+interface ReceiveRow {
+  acks: LeaseAckResult[] | null;
+  lease_id: string | null;
+  token: string | null;
+  /** [message id, delivery count, payload, enqueued at (epoch milliseconds)], oldest first. */
+  messages: [string, number, QueuePayload, number][] | null;
 }
 
-/** Between the lease id and the lease token in a receipt's fence. */
-const FENCE_SEPARATOR = ':';
-
-/**
- * The lease a receipt names: its id and random token (sql/migrations/0025_queue_lease_tokens.sql).
- * A fence without both (another driver's, or taken before that migration) names no lease.
- */
-function leaseOf(receipt: Receipt): { leaseId: string; token: string } | undefined {
-  const [leaseId, token, ...rest] = receipt.fence?.split(FENCE_SEPARATOR) ?? [];
-  if (!leaseId || !token || rest.length > 0 || !/^\d+$/.test(leaseId) || !/^[0-9a-f-]{36}$/.test(token)) return undefined;
-  return { leaseId, token };
-}
+/** The queue a flush of acks alone names: none (it takes no message). */
+const NO_QUEUE = '';
+/** The visibility a flush of acks alone passes: it creates no lease. */
+const NO_VISIBILITY = 0;
 
 /**
  * QueueDriver on Postgres: a receive moves its batch out of queue_messages (FOR UPDATE SKIP LOCKED)
@@ -120,6 +113,7 @@ export class PgQueueDriver implements QueueDriver {
   private readonly wakeups: QueueWakeups;
   private readonly notices: PgNoticeSender;
   private readonly lastReclaim = new Map<string, number>();
+  private readonly acks = new PgAckBuffer((batch) => this.settleAcks(batch));
   private takenSinceVacuum = 0;
   private vacuuming: Promise<void> | undefined;
 
@@ -139,7 +133,8 @@ export class PgQueueDriver implements QueueDriver {
     if (payloads.length === 0) return;
     const { delaySeconds, maxAttempts } = publishSettings(options, this.defaultMaxAttempts);
     const notice = this.notices.dueWith(queue, delaySeconds);
-    await this.pool.query(SQL.publish, [queue, payloads.map((p) => JSON.stringify(p)), delaySeconds, maxAttempts, this.channel, notice ?? null]);
+    const [statement, sent] = payloads.length === 1 ? [SQL.publishOne, JSON.stringify(payloads[0])] : [SQL.publish, payloads.map((p) => JSON.stringify(p))];
+    await this.pool.query(statement, [queue, sent, delaySeconds, maxAttempts, this.channel, notice ?? null]);
     if (notice === undefined) this.notices.trail(queue);
   }
 
@@ -148,20 +143,37 @@ export class PgQueueDriver implements QueueDriver {
     const sinceReclaim = Date.now() - (this.lastReclaim.get(queue) ?? 0);
     const reclaimDue = sinceReclaim >= RECLAIM_INTERVAL_MS;
     if (reclaimDue) await this.reclaim(queue);
-    const rows = await this.take(queue, max, visibilitySeconds);
-    if (rows.length < max && !reclaimDue && sinceReclaim >= SHORT_RECEIVE_RECLAIM_MS && (await this.reclaim(queue)) > 0) {
-      rows.push(...(await this.take(queue, max - rows.length, visibilitySeconds)));
+    const deliveries = await this.take(queue, max, visibilitySeconds, this.acks.take());
+    if (deliveries.length < max && !reclaimDue && sinceReclaim >= SHORT_RECEIVE_RECLAIM_MS && (await this.reclaim(queue)) > 0) {
+      deliveries.push(...(await this.take(queue, max - deliveries.length, visibilitySeconds, this.acks.take())));
     }
-    this.vacuumWhenDue(rows.length);
-    return rows.map((r) => ({
-      receipt: { queue, messageId: r.message_id, deliveryCount: r.delivery_count, fence: `${r.lease_id}${FENCE_SEPARATOR}${r.token}` },
-      payload: r.payload,
-      enqueuedAt: r.enqueued_at,
+    this.vacuumWhenDue(deliveries.length);
+    return deliveries;
+  }
+
+  /** One receive statement: settles `acks` and takes up to `max` messages of `queue`. */
+  private async take(queue: string, max: number, visibilitySeconds: number, acks: AckBatch): Promise<Delivery[]> {
+    const { leaseIds, tokens, messageIds } = acks.parameters;
+    let row: ReceiveRow | undefined;
+    try {
+      row = (await this.pool.query<ReceiveRow>(SQL.receive, [queue, max, visibilitySeconds, leaseIds, tokens, messageIds])).rows[0];
+    } catch (err) {
+      acks.fail(err);
+      throw err;
+    }
+    acks.settle(row?.acks ?? null);
+    if (!row?.messages || row.lease_id === null || row.token === null) return [];
+    const fence = fenceOf({ leaseId: row.lease_id, token: row.token });
+    return row.messages.map(([messageId, deliveryCount, payload, enqueuedAt]) => ({
+      receipt: { queue, messageId, deliveryCount, fence },
+      payload,
+      enqueuedAt: new Date(enqueuedAt),
     }));
   }
 
-  private async take(queue: string, max: number, visibilitySeconds: number): Promise<ReceivedRow[]> {
-    return (await this.pool.query<ReceivedRow>(SQL.receive, [queue, max, visibilitySeconds])).rows;
+  /** Sends acks no receive took along (PgAckBuffer). */
+  private async settleAcks(acks: AckBatch): Promise<void> {
+    await this.take(NO_QUEUE, 0, NO_VISIBILITY, acks);
   }
 
   /**
@@ -192,20 +204,10 @@ export class PgQueueDriver implements QueueDriver {
     if (refused.length > 0) throw new ReceiptRefusedError(receipt, 'ack');
   }
 
+  /** Folded into the next receive, or sent alone right after this event-loop turn (PgAckBuffer). */
   async ackBatch(receipts: readonly Receipt[]): Promise<Receipt[]> {
-    const fenced = receipts.flatMap((r) => {
-      const lease = leaseOf(r);
-      return lease ? [{ ...lease, messageId: r.messageId }] : [];
-    });
-    if (fenced.length === 0) return [...receipts];
-    const { rows } = await this.pool.query<{ lease_id: string; message_id: string }>(SQL.ack, [
-      fenced.map((r) => r.leaseId),
-      fenced.map((r) => r.messageId),
-      fenced.map((r) => r.token),
-    ]);
-    // The statement matched lease id and token, so a settled (lease id, message id) is this receipt.
-    const settled = new Set(rows.map((r) => `${r.lease_id}/${r.message_id}`));
-    return receipts.filter((r) => !settled.has(`${leaseOf(r)?.leaseId}/${r.messageId}`));
+    if (receipts.length === 0) return [];
+    return this.acks.add(receipts);
   }
 
   async nack(receipt: Receipt, delaySeconds: number, error?: string): Promise<{ deadLettered: boolean }> {
@@ -222,7 +224,7 @@ export class PgQueueDriver implements QueueDriver {
 
   /** Returns whether the message was dead-lettered, or undefined when the receipt is not current. */
   private async handBack(receipt: Receipt, delaySeconds: number, error: string | null, spend: boolean): Promise<boolean | undefined> {
-    const lease = leaseOf(receipt);
+    const lease = leaseOf(receipt.fence);
     if (lease === undefined) return undefined;
     const { rows } = await this.pool.query<{ dead_lettered: boolean }>(SQL.handBack, [
       lease.leaseId,
@@ -239,7 +241,7 @@ export class PgQueueDriver implements QueueDriver {
 
   async extendVisibility(receipt: Receipt, seconds: number): Promise<void> {
     checkExtension(seconds);
-    const lease = leaseOf(receipt);
+    const lease = leaseOf(receipt.fence);
     const rowCount =
       lease === undefined ? 0 : (await this.pool.query(SQL.extendVisibility, [lease.leaseId, receipt.messageId, seconds, lease.token])).rowCount;
     if (!rowCount) throw new ReceiptRefusedError(receipt, 'extendVisibility');
@@ -310,6 +312,7 @@ export class PgQueueDriver implements QueueDriver {
   }
 
   async close(): Promise<void> {
+    await this.acks.drain();
     await this.vacuuming;
     await this.notices.close();
     await this.wakeups.close();

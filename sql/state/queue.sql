@@ -7,44 +7,97 @@
 -- Inserts a batch of messages, and NOTIFYs $6 on channel $5 when the driver's notice sender says a
 -- notice is due now (the first of its coalescing window, drivers/queue/pgNoticeSender.ts); the
 -- other publishes of the window notify nothing, and one trailing notice follows them.
+-- The notice's `at` is set here from the now() that visible_at is computed from: the client's clock,
+-- read before the statement waited for a connection, woke a consumer of a delayed message while
+-- it was still hidden (conformance test of delayed wake-ups, under load).
 WITH inserted AS (
   INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
   SELECT $1, payload, now() + make_interval(secs => $3), $4
   FROM unnest($2::jsonb[]) AS p(payload)
 )
-SELECT pg_notify($5, $6) WHERE $6::text IS NOT NULL;
+SELECT pg_notify($5, jsonb_set($6::jsonb, '{at}', to_jsonb(ceil(date_part('epoch', now() + make_interval(secs => $3)) * 1000)))::text)
+WHERE $6::text IS NOT NULL;
+
+-- name: publishOne
+-- The publish of one message ($2): as `publish`, without the array its parameter would be sent as
+-- (the client escaping the JSON into an array literal, the server parsing it back and unnesting).
+-- Single publishes ran at 0.70–0.77× the baseline's single INSERT through `publish` (bench/queue).
+WITH inserted AS (
+  INSERT INTO queue_messages (queue, payload, visible_at, max_attempts)
+  VALUES ($1, $2::jsonb, now() + make_interval(secs => $3), $4)
+)
+SELECT pg_notify($5, jsonb_set($6::jsonb, '{at}', to_jsonb(ceil(date_part('epoch', now() + make_interval(secs => $3)) * 1000)))::text)
+WHERE $6::text IS NOT NULL;
 
 -- name: notify
 SELECT pg_notify($1, $2);
 
 -- name: receive
--- Takes up to $2 (at most 1000, RECEIVE_MAX in the driver) visible messages, oldest first, out of
--- queue_messages and into one new lease hidden for $3 seconds; returns them with their new
--- delivery count. The ids are taken as `= ANY (ARRAY(subquery))`: the `IN (subquery)` form is
--- planned as a hash semi join over a sequential scan at a 20k-message backlog (see
--- bench/queue/baseline.ts).
+-- One round trip per batch: settles the acks folded into it ($4 lease ids, $5 lease tokens, $6 each
+-- lease's acked message ids as an array literal, element by element: the driver groups receipts by
+-- lease), then takes up to $2 (at most 1000, RECEIVE_MAX in the driver) visible messages of queue
+-- $1, oldest first, out of queue_messages and into one new lease hidden for $3 seconds. A flush of
+-- acks alone passes $2 = 0 (the LIMIT 0 pulls no row, so nothing is scanned or locked).
+--
+-- Why folded (bench/queue, 4 consumers × 100 per receive, 2 cores): with the ack a statement of its
+-- own, a batch cost two round trips and 1.03–1.12 ms of the client's CPU against the baseline's
+-- one and 0.30 ms, and the ack was half of the consume's time; receiving without acking at all ran
+-- at 0.96× the baseline where receive-then-ack ran at 0.40–0.55×. The acks of an event-loop turn
+-- go with the receive issued in it, or alone right after it (drivers/queue/pgAckBuffer.ts).
+--
+-- Acks: each acked id is taken out of its lease's `pending`; a lease whose every message is settled
+-- is deleted (a batch ack deletes one row). `acks` holds, for each lease found with its token, its
+-- position in $4 and the acked ids that were not pending; a lease not found refuses all its ids.
+--
+-- Receive: the rows are taken by ctid, as `= ANY (ARRAY(subquery))` (a TID scan, no index probe
+-- per row; a row's ctid cannot change while this statement holds its lock): the baseline's ctid form
+-- consumed 239k msg/s against its id form's 176k in the same run (bench/queue, 2026-12-05 23:30 UTC),
+-- and the `IN (subquery)` form is planned as a hash semi join over a sequential scan at a
+-- 20k-message backlog (see bench/queue/baseline.ts).
 -- The constant inner LIMIT keeps the prepared statement on its generic plan: with `LIMIT $2`
 -- alone the generic plan is costed for 10% of the backlog (216 against 72 at 20k messages), so
 -- Postgres re-planned every call (0.2–0.5 ms of planning against 0.5–0.7 ms of execution, EXPLAIN
 -- ANALYZE); capped, both plans cost the same and the generic one (0.01 ms) is kept. Rows are
 -- locked as the outer LIMIT pulls them, so a receive still locks only the $2 it takes.
--- The receive commits without waiting for its WAL flush (synchronous_commit off for this
--- transaction alone): a receive lost in a server crash is undone, its messages are delivered again
+-- The batch comes back as one JSON array (`messages`: [message id, delivery count, payload,
+-- enqueued at in epoch milliseconds] each, oldest first), parsed by one JSON.parse: as 100 rows of
+-- six columns the client spent more CPU parsing them (rows, timestamps, bigints) than on anything
+-- else it did; with the acks folded in, the client's CPU per batch of 100 fell from 1.03-1.12 ms
+-- to 0.42-0.47 ms (the baseline's: 0.26-0.33).
+--
+-- The statement commits without waiting for its WAL flush (synchronous_commit off for this
+-- transaction alone). A receive lost in a server crash is undone: its messages are delivered again
 -- (at-least-once), and its lease id, which may be handed out again after the crash, is fenced by
--- the lease's random token (0025_queue_lease_tokens.sql). With the flush, a receive-and-ack waited
--- for one WAL flush per message or batch where the baseline's DELETE waits for one too, and the
--- flush is what the statements wait on: prepared receive-and-ack and the baseline's DELETE ran at
--- the same 200-240 batches/s (pgbench, 4 clients, 100 per receive, load 13-16) whatever the
--- lease row's storage. Unflushed, paired A/B against the previous
--- (flushed) receive, each beside the baseline in the same repeat (4 repeats, load 12-14): consume
--- 1 per receive 0.63x -> 1.57x the baseline (median; 1.0-2.4k -> 1.8-4.1k msg/s), 100 per receive
--- 0.43x -> 0.52x (within the noise). The baseline's DELETE could skip its flush too and stay
--- at-least-once; it is measured as written, flushed.
-WITH taken AS (
+-- the lease's random token (0025_queue_lease_tokens.sql). An ack lost in a crash (the last
+-- ~0.6 s, 3 × wal_writer_delay) leaves its lease in place, which lapses and redelivers (or
+-- dead-letters, on the last allowed delivery), as at-least-once allows. With the flush, a
+-- receive-and-ack waited for one WAL flush per batch where the baseline's DELETE waits for one
+-- too, and the flush is what the statements waited on: consume 1 per receive 0.63x -> 1.57x the
+-- baseline unflushed (median of 4 paired repeats, load 12-14). The baseline's DELETE could skip its
+-- flush too and stay at-least-once; it is measured as written, flushed. Publish keeps its flush: a
+-- lost publish would be a lost message.
+WITH acked AS (
+  SELECT a.position, a.lease_id, a.token, a.ids::bigint[] AS ids
+  FROM unnest($4::bigint[], $5::uuid[], $6::text[]) WITH ORDINALITY AS a(lease_id, token, ids, position)
+), locked AS (
+  SELECT a.position, l.lease_id, l.pending, a.ids
+  FROM queue_leases l JOIN acked a ON a.lease_id = l.lease_id AND a.token = l.token
+  ORDER BY l.lease_id
+  FOR UPDATE OF l
+), emptied AS (
+  DELETE FROM queue_leases l
+  USING locked k
+  WHERE l.lease_id = k.lease_id AND k.pending <@ k.ids
+), trimmed AS (
+  UPDATE queue_leases l
+  SET pending = ARRAY(SELECT id FROM unnest(k.pending) AS id WHERE id <> ALL (k.ids))
+  FROM locked k
+  WHERE l.lease_id = k.lease_id AND NOT k.pending <@ k.ids
+), taken AS (
   DELETE FROM queue_messages m
-  WHERE m.queue = $1 AND m.message_id = ANY (ARRAY(
-    SELECT message_id FROM (
-      SELECT message_id FROM queue_messages
+  WHERE m.ctid = ANY (ARRAY(
+    SELECT ctid FROM (
+      SELECT ctid FROM queue_messages
       WHERE queue = $1 AND visible_at <= now()
       ORDER BY message_id
       LIMIT 1000
@@ -57,11 +110,15 @@ WITH taken AS (
          array_agg(delivery_count), array_agg(max_attempts), array_agg(enqueued_at), array_agg(last_error)
   FROM taken
   HAVING count(*) > 0
-  RETURNING lease_id, token, set_config('synchronous_commit', 'off', true) AS unflushed
+  RETURNING lease_id, token
 )
-SELECT l.lease_id::text AS lease_id, l.token::text AS token, t.message_id::text AS message_id, t.delivery_count, t.payload, t.enqueued_at
-FROM taken t CROSS JOIN leased l
-ORDER BY t.message_id;
+SELECT (SELECT json_agg(json_build_array(k.position, ARRAY(SELECT id FROM unnest(k.ids) AS id WHERE id <> ALL (k.pending))::text[]))
+        FROM locked k) AS acks,
+       (SELECT lease_id::text FROM leased) AS lease_id,
+       (SELECT token::text FROM leased) AS token,
+       (SELECT json_agg(json_build_array(t.message_id::text, t.delivery_count, t.payload, date_part('epoch', t.enqueued_at) * 1000) ORDER BY t.message_id)
+        FROM taken t) AS messages,
+       set_config('synchronous_commit', 'off', true) AS unflushed;
 
 -- name: reclaim
 -- Ends the lapsed leases of queue $1: each pending message goes back to queue_messages under its
@@ -95,41 +152,6 @@ WITH lapsed AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM requeued)::int AS requeued;
-
--- name: ack
--- Settles receipts ($1 lease ids, $3 lease tokens, $2 message ids, element by element): each is taken out of its
--- lease's `pending`, and a lease whose every message is settled is deleted (a batch ack deletes
--- one row). Returns the receipts that were current; the others are refused.
--- The ack commits without waiting for its WAL flush (synchronous_commit off for this transaction
--- alone): an ack lost in a server crash (the last ~0.6 s, 3 × wal_writer_delay) leaves its lease
--- in place, which lapses and redelivers (or dead-letters, on the last allowed delivery), as
--- at-least-once allows; it creates no id, so no fence can be reissued. The flush was half the
--- commits of a receive-and-ack: consume, 1 per receive, 0.25-0.42x the baseline with the ack
--- flushed, 0.39-0.98x unflushed, paired in each of 3 rounds (bench/queue workload, load 13-14;
--- the 100-per-receive figure moved within the noise). Publish keeps its flush: a lost publish
--- would be a lost message.
-WITH acked AS (
-  SELECT lease_id, token, array_agg(message_id) AS ids
-  FROM unnest($1::bigint[], $2::bigint[], $3::uuid[]) AS a(lease_id, message_id, token)
-  GROUP BY lease_id, token
-), locked AS (
-  SELECT l.lease_id, l.pending, a.ids
-  FROM queue_leases l JOIN acked a ON a.lease_id = l.lease_id AND a.token = l.token
-  ORDER BY l.lease_id
-  FOR UPDATE OF l
-), emptied AS (
-  DELETE FROM queue_leases l
-  USING locked k
-  WHERE l.lease_id = k.lease_id AND k.pending <@ k.ids
-), trimmed AS (
-  UPDATE queue_leases l
-  SET pending = ARRAY(SELECT id FROM unnest(k.pending) AS id WHERE id <> ALL (k.ids))
-  FROM locked k
-  WHERE l.lease_id = k.lease_id AND NOT k.pending <@ k.ids
-)
-SELECT k.lease_id::text AS lease_id, id::text AS message_id
-FROM locked k, unnest(k.ids) AS id, (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed
-WHERE id = ANY (k.pending);
 
 -- name: handBack
 -- Takes message $2 out of lease $1 (token $6) and returns it to queue_messages under its id, visible after $3

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import test, { type ExecutionContext } from 'ava';
 import { createPgPool, type PgPool, type SchemaNames } from '../../drivers/postgres/postgres.js';
 import { PgQueueDriver, RECEIVE_MAX, VACUUM_EVERY_MESSAGES } from '../../drivers/queue/pgQueueDriver.js';
@@ -32,6 +33,82 @@ test('pgqueue: an ack commits without waiting for its WAL flush, and only the ac
   const seen = await synchronousCommitInTransaction(pool, url, schemas, async (driver) => t.deepEqual(await driver.ackBatch([second!.receipt]), []));
   t.deepEqual(seen, { inside: 'off', after: 'on' });
   t.is((await q.metrics('jobs')).depth, 0);
+});
+
+test('pgqueue: the acks of an event-loop turn go with the receive issued in it, in one statement that settles both', async (t) => {
+  const { pool, url, schemas } = await createInstallation(t);
+  // The pool counts the statements it runs but the reclaim a receive may run first (once a second).
+  const counted = createPgPool({ url, schemas, max: 2 });
+  let statements = 0;
+  const query = counted.query.bind(counted) as (config: unknown, values?: unknown) => unknown;
+  (counted as unknown as { query: typeof query }).query = (config, values) => {
+    if ((config as { name?: string }).name !== 'state/queue.sql:reclaim') statements += 1;
+    return query(config, values);
+  };
+  const q = new PgQueueDriver({ pool: counted, url, schemas });
+  t.teardown(async () => {
+    await q.close();
+    await counted.end();
+  });
+  await q.publishBatch('jobs', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  const [first, second] = await q.receive('jobs', 2, 30);
+  statements = 0;
+  const acked = q.ackBatch([first!.receipt]);
+  const alsoAcked = q.ack(second!.receipt);
+  const next = await q.receive('jobs', 1, 30);
+  t.is(statements, 1);
+  t.deepEqual(next.map((d) => d.payload), [{ n: 3 }]);
+  t.deepEqual(await acked, []);
+  await alsoAcked;
+  const m = await pool.query<{ leases: number }>('SELECT count(*)::int AS leases FROM queue_leases');
+  t.is(m.rows[0]!.leases, 1, 'the first lease was emptied by the two folded acks and deleted; the third message holds the other');
+  t.is((await q.metrics('jobs')).depth, 1);
+});
+
+test('pgqueue: acks no receive takes go alone after the turn, several leases and a stale receipt in one statement', async (t) => {
+  const { pool, url, schemas } = await createInstallation(t);
+  const q = new PgQueueDriver({ pool, url, schemas });
+  t.teardown(() => q.close());
+  await q.publishBatch('jobs', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  const [a1, a2] = await q.receive('jobs', 2, 30);
+  const [b1] = await q.receive('jobs', 1, 30);
+  const stale = { ...a1!.receipt, fence: `${a1!.receipt.fence!.split(':')[0]}:00000000-0000-4000-8000-000000000000` };
+  const forged = { ...b1!.receipt, messageId: '1},{2' };
+  const [first, second] = await Promise.all([q.ackBatch([a1!.receipt, stale, forged, b1!.receipt]), q.ackBatch([a2!.receipt])]);
+  t.deepEqual(first, [stale, forged]);
+  t.deepEqual(second, []);
+  t.is((await q.metrics('jobs')).depth, 0);
+});
+
+test('pgqueue: acks folded into a receive that fails are rejected with its error, not reported as refused', async (t) => {
+  const { url, schemas } = await createInstallation(t);
+  const own = createPgPool({ url, schemas, max: 1 });
+  const q = new PgQueueDriver({ pool: own, url, schemas });
+  t.teardown(() => q.close());
+  await q.publishBatch('jobs', [{ n: 1 }]);
+  const [d] = await q.receive('jobs', 1, 30);
+  const acked = q.ackBatch([d!.receipt]);
+  await own.end();
+  await t.throwsAsync(() => q.receive('jobs', 1, 30));
+  await t.throwsAsync(acked);
+});
+
+test('pgqueue: a delayed publish that waited for a connection wakes its consumer when the message is visible, not before', async (t) => {
+  const { url, schemas } = await createInstallation(t);
+  const single = createPgPool({ url, schemas, max: 1 });
+  const q = new PgQueueDriver({ pool: single, url, schemas });
+  t.teardown(async () => {
+    await q.close();
+    await single.end();
+  });
+  const waiting = q.waitForMessages('jobs', 10_000);
+  await sleep(100); // listening, and past its next-visible query
+  // The publish's notice is decided now, its statement runs once the one connection is free.
+  const busy = single.query('SELECT pg_sleep(0.3)');
+  await q.publish('jobs', { n: 1 }, { delaySeconds: 0.5 });
+  await busy;
+  await waiting;
+  t.is((await q.receive('jobs', 1, 30)).length, 1);
 });
 
 test('pgqueue: after VACUUM_EVERY_MESSAGES taken the driver vacuums its tables itself, and not before', async (t) => {
