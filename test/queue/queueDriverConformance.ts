@@ -34,6 +34,19 @@ export function queueDriverConformance(label: string, isolatedQueues: (t: Execut
     t.is((await q.metrics('jobs')).depth, 0);
   });
 
+  it('a consumer that receives again before its acks settle gets every message once, and every ack settles', async (t, q) => {
+    await q.publishBatch('jobs', Array.from({ length: 30 }, (_, n) => ({ n })));
+    const seen: number[] = [];
+    const acks: Promise<unknown>[] = [];
+    for (let batch = await q.receive('jobs', 10, 30); batch.length > 0; batch = await q.receive('jobs', 10, 30)) {
+      seen.push(...batch.map((d) => d.payload.n as number));
+      acks.push(q.ackBatch(batch.map((d) => d.receipt)));
+    }
+    t.deepEqual(seen, Array.from({ length: 30 }, (_, n) => n));
+    t.deepEqual(await Promise.all(acks), [[], [], []]);
+    t.is((await q.metrics('jobs')).depth, 0);
+  });
+
   it('batch publish delivers in order, up to max per receive, and queues stay apart', async (t, q) => {
     await q.publishBatch('a', [{ n: 1 }, { n: 2 }, { n: 3 }]);
     await q.publish('b', { n: 9 });
