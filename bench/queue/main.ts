@@ -33,6 +33,23 @@ const WORKERS = 4;
 const BATCH = 100;
 /** The one-per-call phases move this fraction of `--messages` (see WorkloadShape.singleMessages). */
 const SINGLE_SHARE = 4;
+/** How each Postgres-side subject is driven, printed in the JSON beside its figures. */
+const SUBJECT_CONFIG = {
+  pgqueue: {
+    pool: WORKERS,
+    statements: 'named prepared (state/queue.sql)',
+    consumer: 'receive, then ackBatch without awaiting it before the next receive; the drain clock includes settling the last acks',
+    acks: 'folded into the next receive of the same process (drivers/queue/pgAckBuffer.ts); a refused ack fails the run',
+    commit: 'publish flushed; receive (acks folded in) with synchronous_commit off for its transaction',
+  },
+  baseline: {
+    pool: WORKERS,
+    statements: 'named prepared',
+    consumer: 'one DELETE … FOR UPDATE SKIP LOCKED … RETURNING per take (the take is the ack)',
+    commit: 'flushed (the server default)',
+  },
+} as const;
+
 /** Batch sizes of the `--out` sweep and its chart. */
 const SWEEP_BATCHES = [1, 10, 100, 1000] as const;
 /** Steady-state throughput is reported per window of this length: 6 figures in the default 60 s. */
@@ -139,12 +156,13 @@ function summarize(
     latency_p50_ms: r2(med((r) => latency(r).p50_ms)),
     latency_p99_ms: r2(med((r) => latency(r).p99_ms)),
   });
-  const pgqueue = driverFigures((r) => r.pgqueue, (r) => r.latency);
+  const pgqueue = { ...driverFigures((r) => r.pgqueue, (r) => r.latency), config: SUBJECT_CONFIG.pgqueue };
   const nats = driverFigures((r) => r.nats, (r) => r.natsLatency);
   const [form, otherForm] = limitForms(rounds);
   const limit = (r: RoundResult): DriverRates => r.baseline[form];
   const baseline = {
     form,
+    config: SUBJECT_CONFIG.baseline,
     ...rateFigures(limit),
     other_form: { form: otherForm, ...rateFigures((r) => r.baseline[otherForm]) },
   };
