@@ -48,6 +48,8 @@ SELECT pg_notify($1, $2);
 -- Acks: each acked id is taken out of its lease's `pending`; a lease whose every message is settled
 -- is deleted (a batch ack deletes one row). `acks` holds, for each lease found with its token, its
 -- position in $4 and the acked ids that were not pending; a lease not found refuses all its ids.
+-- `pending` is read whole (`<@`, `EXCEPT`), never per id: stored compressed, it was decompressed
+-- once per acked id by `id <> ALL (pending)`, ~6% of the backend's CPU (perf, one client).
 --
 -- Receive: the rows are taken by ctid, as `= ANY (ARRAY(subquery))` (a TID scan, no index probe
 -- per row; a row's ctid cannot change while this statement holds its lock): the baseline's ctid form
@@ -112,7 +114,8 @@ WITH acked AS (
   HAVING count(*) > 0
   RETURNING lease_id, token
 )
-SELECT (SELECT json_agg(json_build_array(k.position, ARRAY(SELECT id FROM unnest(k.ids) AS id WHERE id <> ALL (k.pending))::text[]))
+SELECT (SELECT json_agg(json_build_array(k.position, CASE WHEN k.ids <@ k.pending THEN '{}'
+                                                           ELSE ARRAY(SELECT unnest(k.ids) EXCEPT SELECT unnest(k.pending)) END::text[]))
         FROM locked k) AS acks,
        (SELECT lease_id::text FROM leased) AS lease_id,
        (SELECT token::text FROM leased) AS token,
