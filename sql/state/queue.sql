@@ -49,7 +49,10 @@ SELECT pg_notify($1, $2);
 -- is deleted (a batch ack deletes one row). `acks` holds, for each lease found with its token, its
 -- position in $4 and the acked ids that were not pending; a lease not found refuses all its ids.
 -- `pending` is read whole (`<@`, `EXCEPT`), never per id: stored compressed, it was decompressed
--- once per acked id by `id <> ALL (pending)`, ~6% of the backend's CPU (perf, one client).
+-- once per acked id by `id <> ALL (pending)`, ~6% of the backend's CPU (perf, one client). The
+-- settled leases are deleted and trimmed by the ctid they were locked at (a TID scan; joined by
+-- lease id, the generic plan hash-joined a sequential scan of queue_leases, which holds a page per
+-- dead lease until a vacuum).
 --
 -- Receive: the rows are taken by ctid, as `= ANY (ARRAY(subquery))` (a TID scan, no index probe
 -- per row; a row's ctid cannot change while this statement holds its lock): the baseline's ctid form
@@ -82,19 +85,19 @@ WITH acked AS (
   SELECT a.position, a.lease_id, a.token, a.ids::bigint[] AS ids
   FROM unnest($4::bigint[], $5::uuid[], $6::text[]) WITH ORDINALITY AS a(lease_id, token, ids, position)
 ), locked AS (
-  SELECT a.position, l.lease_id, l.pending, a.ids
+  SELECT a.position, l.ctid AS row, l.pending, a.ids, l.pending <@ a.ids AS emptied
   FROM queue_leases l JOIN acked a ON a.lease_id = l.lease_id AND a.token = l.token
+  WHERE l.lease_id = ANY ($4::bigint[])
   ORDER BY l.lease_id
   FOR UPDATE OF l
 ), emptied AS (
   DELETE FROM queue_leases l
-  USING locked k
-  WHERE l.lease_id = k.lease_id AND k.pending <@ k.ids
+  WHERE l.ctid = ANY (ARRAY(SELECT row FROM locked WHERE emptied))
 ), trimmed AS (
   UPDATE queue_leases l
   SET pending = ARRAY(SELECT id FROM unnest(k.pending) AS id WHERE id <> ALL (k.ids))
   FROM locked k
-  WHERE l.lease_id = k.lease_id AND NOT k.pending <@ k.ids
+  WHERE l.ctid = ANY (ARRAY(SELECT row FROM locked WHERE NOT emptied)) AND l.ctid = k.row
 ), taken AS (
   DELETE FROM queue_messages m
   WHERE m.ctid = ANY (ARRAY(
