@@ -50,9 +50,8 @@ SELECT pg_notify($1, $2);
 -- position in $4 and the acked ids that were not pending; a lease not found refuses all its ids.
 -- `pending` is read whole (`<@`, `EXCEPT`), never per id: stored compressed, it was decompressed
 -- once per acked id by `id <> ALL (pending)`, ~6% of the backend's CPU (perf, one client). The
--- settled leases are deleted and trimmed by the ctid they were locked at (a TID scan; joined by
--- lease id, the generic plan hash-joined a sequential scan of queue_leases, which holds a page per
--- dead lease until a vacuum).
+-- settled leases are deleted and trimmed by the ctid they were locked at, not joined again by
+-- lease id (the generic plan hash-joined a sequential scan of queue_leases for each of the two).
 --
 -- Receive: the rows are taken by ctid, as `= ANY (ARRAY(subquery))` (a TID scan, no index probe
 -- per row; a row's ctid cannot change while this statement holds its lock): the baseline's ctid form
