@@ -89,15 +89,20 @@ export class VariableWidth {
 
   constructor(private readonly column: string) {}
 
-  /** Room for the next row's `size` bytes: the buffer and the offset they start at. */
-  reserve(size: number): { data: Uint8Array; at: number } {
+  /** Where the next row's bytes start in `reserve`'s buffer. */
+  get end(): number {
+    return this.bytes;
+  }
+
+  /** The buffer, with room for the next row's `size` bytes from `end`. */
+  reserve(size: number): Uint8Array {
     const needed = checkedSize(this.column, this.bytes + size);
     if (needed > this.data.length) {
       const grown = new Uint8Array(Math.max(needed, this.data.length * 2));
       grown.set(this.data.subarray(0, this.bytes));
       this.data = grown;
     }
-    return { data: this.data, at: this.bytes };
+    return this.data;
   }
 
   /** Ends row `row` after `size` more bytes (0 for a null row). */

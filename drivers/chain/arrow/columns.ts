@@ -50,8 +50,7 @@ export class BinaryColumn extends Column<Binary> {
   appendHex(value: unknown, byteLength?: number): void {
     const size = hasHexPrefix(value) && value.length % 2 === 0 ? (value.length - 2) / 2 : -1;
     if (size < 0 || (byteLength !== undefined && size !== byteLength)) this.badHex(value, byteLength);
-    const { data, at } = this.values.reserve(size);
-    if (!decodeHexInto(value as string, data, at, size)) this.badHex(value, byteLength);
+    if (!decodeHexInto(value as string, this.values.reserve(size), this.values.end, size)) this.badHex(value, byteLength);
     this.values.endRow(this.length++, size);
   }
 
@@ -67,8 +66,7 @@ export class BinaryColumn extends Column<Binary> {
    */
   appendQuantityDigits(value: string, digits: number, byteLength: number): void {
     if (digits < 1 || digits > 2 * byteLength) throw new RangeError(`column ${this.name}: ${digits} digits do not fit ${byteLength} bytes`);
-    const { data, at } = this.values.reserve(byteLength);
-    decodeHexInto(value, data, at, byteLength);
+    decodeHexInto(value, this.values.reserve(byteLength), this.values.end, byteLength);
     this.values.endRow(this.length++, byteLength);
   }
 
