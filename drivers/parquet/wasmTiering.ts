@@ -10,10 +10,10 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * 10× V8's default: only functions that run ten times longer are recompiled. A fresh thread writing
- * the bench devnet's 21 range files spent ~0.6 s of CPU (all threads) against ~0.8 s at the default;
- * a 700,000-row transactions file costs the same CPU either way (~1.45 s), while Liftoff alone (no
- * recompilation) costs ~15% more there.
+ * 10× V8's default: only functions that run ten times longer are recompiled. A fresh thread that
+ * decodes the bench devnet's 21 ranges and writes their files spent ~0.63 s of CPU (all threads)
+ * against ~0.79 s at the default; a 700,000-row transactions file costs the same CPU either way
+ * (~1.45 s), while Liftoff alone (no recompilation) costs ~15% more there.
  */
 export const WASM_TIERING_BUDGET = 18_000_000;
 
