@@ -16,7 +16,7 @@ import { isHotDataset } from '../../drivers/datasets/catalog.js';
 import { DEFAULT_DATABASE_URL } from '../../drivers/postgres/embedded/resolveDatabase.js';
 import { dropInstallation, migrate } from '../../drivers/postgres/migrations.js';
 import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
-import { arrowToCopyText } from '../../drivers/postgres/copy.js';
+import { arrowToCopyText } from '../../drivers/postgres/copyText.js';
 import { schemaNames, type SchemaNames } from '../../drivers/postgres/postgres.js';
 import { openObjectStore } from '../../drivers/store/embeddedS3.js';
 import { builtinOperators } from '../../actors/worker/operators/builtin.js';

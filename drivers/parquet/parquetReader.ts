@@ -3,6 +3,7 @@
  * self-contained IPC stream (schema + its record batches) out, in the shape writeParquet takes, so
  * files written by the writer can be merged into one without leaving Arrow.
  */
+import './wasmTiering.js';
 import { readParquet } from 'parquet-wasm';
 
 /** The rows of a Parquet file as one Arrow IPC stream buffer. */

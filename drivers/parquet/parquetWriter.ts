@@ -20,6 +20,7 @@
  * at the default size) and never shrinks, so it stays with the worker between jobs.
  */
 import { open } from 'node:fs/promises';
+import './wasmTiering.js';
 import {
   makeData,
   RecordBatch as ArrowRecordBatch,

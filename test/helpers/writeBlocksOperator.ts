@@ -1,7 +1,7 @@
 import { BatchBuilder } from '../../drivers/chain/arrow/batchBuilder.js';
 import { CRYO_DEFAULT_SCHEMAS } from '../../drivers/datasets/arrowSchemas.js';
 import { recordBatchesToIpcChunks } from '../../drivers/parquet/parquetWriter.js';
-import { arrowToCopyText } from '../../drivers/postgres/copy.js';
+import { arrowToCopyText } from '../../drivers/postgres/copyText.js';
 import type { Operator } from '../../actors/worker/operators/registry.js';
 import type { JsonValue } from '../../actors/state/tasks/taskTypes.js';
 

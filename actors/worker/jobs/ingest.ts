@@ -57,7 +57,7 @@ const encoderModules = () =>
     import('../../../drivers/datasets/logEvent.js'),
     import('../../../drivers/chain/arrow/batchBuilder.js'),
     import('../../../drivers/parquet/parquetWriter.js'),
-    import('../../../drivers/postgres/copy.js'),
+    import('../../../drivers/postgres/copyText.js'),
   ]);
 
 /**

@@ -31,22 +31,45 @@ export class Validity {
   }
 }
 
-/** Growable typed-array storage for the fixed-width columns. */
-export class Values<A extends Uint32Array | BigUint64Array | Float64Array> {
+/** Growable typed-array storage for the fixed-width columns and the offsets of the variable-width ones. */
+export class Values<A extends Int32Array | Uint32Array | BigUint64Array | Float64Array> {
   array: A;
   constructor(private readonly create: (length: number) => A) {
     this.array = create(INITIAL_CAPACITY);
   }
   set(index: number, value: A[number]): void {
-    if (index >= this.array.length) {
-      const grown = this.create(this.array.length * 2);
-      grown.set(this.array as never);
-      this.array = grown;
-    }
+    if (index >= this.array.length) this.grow(index + 1);
     this.array[index] = value;
   }
   used(length: number): A {
     return this.array.subarray(0, length) as A;
+  }
+  protected grow(length: number): void {
+    const grown = this.create(Math.max(length, this.array.length * 2));
+    grown.set(this.array as never);
+    this.array = grown;
+  }
+}
+
+/**
+ * UInt64 storage that also takes numbers below 2^53 and stores them as their two 32-bit halves
+ * (Arrow buffers are little-endian), with no BigInt made per value: a transactions row has eight
+ * UInt64 columns.
+ */
+export class Uint64Values extends Values<BigUint64Array> {
+  private halves: Uint32Array;
+  constructor() {
+    super((n) => new BigUint64Array(n));
+    this.halves = new Uint32Array(this.array.buffer);
+  }
+  setNumber(index: number, value: number): void {
+    if (index >= this.array.length) this.grow(index + 1);
+    this.halves[2 * index] = value % 2 ** 32;
+    this.halves[2 * index + 1] = Math.floor(value / 2 ** 32);
+  }
+  protected override grow(length: number): void {
+    super.grow(length);
+    this.halves = new Uint32Array(this.array.buffer);
   }
 }
 
@@ -56,21 +79,51 @@ function checkedSize(column: string, bytes: number): number {
   return bytes;
 }
 
-/**
- * Offsets and data of a variable-width column from its values (null rows take no bytes): 0x-hex
- * strings decoded to bytes for Binary, text as UTF-8 for Utf8. `bytes` is the decoded total.
- */
-export function variableWidth(
-  column: string,
-  values: readonly (string | null)[],
-  bytes: number,
-  encoding: 'hex' | 'utf8',
-): { valueOffsets: Int32Array; data: Uint8Array } {
+/** The values of a variable-width column, appended byte range by byte range. */
+export class VariableWidth {
+  /** Room for INITIAL_CAPACITY 32-byte hashes at first; it doubles as needed. */
+  private data = new Uint8Array(INITIAL_CAPACITY * 32);
+  private bytes = 0;
+  /** Offset of every row's end, after a 0 for the first row's start. */
+  private readonly offsets = new Values((n) => new Int32Array(n));
+
+  constructor(private readonly column: string) {}
+
+  /** Where the next row's bytes start in `reserve`'s buffer. */
+  get end(): number {
+    return this.bytes;
+  }
+
+  /** The buffer, with room for the next row's `size` bytes from `end`. */
+  reserve(size: number): Uint8Array {
+    const needed = checkedSize(this.column, this.bytes + size);
+    if (needed > this.data.length) {
+      const grown = new Uint8Array(Math.max(needed, this.data.length * 2));
+      grown.set(this.data.subarray(0, this.bytes));
+      this.data = grown;
+    }
+    return this.data;
+  }
+
+  /** Ends row `row` after `size` more bytes (0 for a null row). */
+  endRow(row: number, size: number): void {
+    this.bytes += size;
+    this.offsets.set(row + 1, this.bytes);
+  }
+
+  /** Offsets and data of `rows` rows. */
+  finish(rows: number): { valueOffsets: Int32Array; data: Uint8Array } {
+    return { valueOffsets: this.offsets.used(rows + 1), data: this.data.subarray(0, this.bytes) };
+  }
+}
+
+/** Offsets and data of a variable-width column of text values (null rows take no bytes); `bytes` is their UTF-8 total. */
+export function utf8Values(column: string, values: readonly (string | null)[], bytes: number): { valueOffsets: Int32Array; data: Uint8Array } {
   const valueOffsets = new Int32Array(values.length + 1);
   const data = Buffer.allocUnsafe(checkedSize(column, bytes));
   let offset = 0;
   values.forEach((value, i) => {
-    if (value !== null) offset += data.write(encoding === 'hex' ? value.slice(2) : value, offset, encoding);
+    if (value !== null) offset += data.write(value, offset, 'utf8');
     valueOffsets[i + 1] = offset;
   });
   return { valueOffsets, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };

@@ -4,12 +4,16 @@
  * (hash, order): a reorg between the two reads fails the decode instead of mixing two chains.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { numberToHex, type RpcTransactionReceipt } from 'viem';
+import { numberToHex, type Hex, type RpcTransactionReceipt } from 'viem';
 import { CRYO_SCHEMAS } from '../../datasets/arrowSchemas.js';
 import { BatchBuilder } from '../arrow/batchBuilder.js';
+import type { BinaryColumn } from '../arrow/columns.js';
+import { quantityDigits } from '../arrow/hex.js';
 import { fetchBlocks, fetchReceipts, type BlockRange, type FetchOptions, type RpcBlockWithTransactions } from '../fetch.js';
 import type { RpcPool } from '../rpcClient.js';
 import { chainIdValue, RowCursor, type ChainId } from './rows.js';
+
+const SIGNATURE_WORD_BYTES = 32;
 
 export interface TransactionsFetched {
   blocks: RpcBlockWithTransactions[];
@@ -93,9 +97,8 @@ export function decodeTransactions(fetched: TransactionsFetched, chainId: ChainI
         inputNonzeroBytes.append(size - zeros);
         blockHash.appendHex(block.hash, 32);
         blockTimestamp.appendQuantity(block.timestamp);
-        // JSON-RPC sends r and s as quantities (no leading zeros); Cryo writes them as 32 bytes.
-        r.appendHex(numberToHex(BigInt(tx.r), { size: 32 }), 32);
-        s.appendHex(numberToHex(BigInt(tx.s), { size: 32 }), 32);
+        appendSignatureWord(r, tx.r);
+        appendSignatureWord(s, tx.s);
         v.append(signatureParity(tx, at));
         chainIds.append(chain);
       });
@@ -119,8 +122,18 @@ function receiptSucceeded(receipt: RpcTransactionReceipt, at: RowCursor): boolea
   return at.fail(`receipt status must be 0x0 or 0x1, got ${JSON.stringify(receipt.status)}`);
 }
 
+/**
+ * JSON-RPC sends r and s as quantities (no leading zeros); Cryo writes them as 32 bytes. A hex
+ * quantity is decoded as it stands; anything else goes through BigInt, as the node meant it.
+ */
+function appendSignatureWord(column: BinaryColumn, value: Hex): void {
+  const digits = quantityDigits(value);
+  if (digits >= 1 && digits <= 2 * SIGNATURE_WORD_BYTES) column.appendQuantityDigits(value, digits, SIGNATURE_WORD_BYTES);
+  else column.appendHex(numberToHex(BigInt(value), { size: SIGNATURE_WORD_BYTES }), SIGNATURE_WORD_BYTES);
+}
+
 function sameHex(a: unknown, b: unknown): boolean {
-  return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
+  return typeof a === 'string' && typeof b === 'string' && (a === b || a.toLowerCase() === b.toLowerCase());
 }
 
 /** Zero bytes of validated, even-length 0x-hex: pairs of "00". */
