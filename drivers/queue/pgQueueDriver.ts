@@ -101,9 +101,9 @@ const NO_VISIBILITY = 0;
 
 /**
  * QueueDriver on Postgres: a receive moves its batch out of queue_messages (FOR UPDATE SKIP LOCKED)
- * into one lease row; receipts are fenced by the lease id and its random token; lapsed leases go back (or to the
- * dead-letter table) on the next receive; NOTIFY wake-ups, sent after commit and coalesced, with
- * polling as the fallback.
+ * into one lease row, and settles the acks waiting for it (PgAckBuffer); receipts are fenced by the
+ * lease id and its random token; lapsed leases go back (or to the dead-letter table) on the next
+ * receive; NOTIFY wake-ups, coalesced per queue, with polling as the fallback.
  */
 export class PgQueueDriver implements QueueDriver {
   readonly name = 'pgqueue';
