@@ -13,8 +13,8 @@ export interface LeaseFence {
   token: string;
 }
 
-/** A message id as pgqueue hands it out (a bigint). */
-const MESSAGE_ID = /^\d+$/;
+/** A lease id or message id as pgqueue hands it out (a bigint in decimal). */
+const BIGINT_ID = /^\d+$/;
 
 /** Between the lease id and the lease token in a receipt's fence. */
 const FENCE_SEPARATOR = ':';
@@ -26,7 +26,7 @@ export function fenceOf(lease: LeaseFence): string {
 /** The lease a fence names, or undefined for one without both parts (another driver's, or taken before 0025). */
 export function leaseOf(fence: string | undefined): LeaseFence | undefined {
   const [leaseId, token, ...rest] = fence?.split(FENCE_SEPARATOR) ?? [];
-  if (!leaseId || !token || rest.length > 0 || !/^\d+$/.test(leaseId) || !/^[0-9a-f-]{36}$/.test(token)) return undefined;
+  if (!leaseId || !token || rest.length > 0 || !BIGINT_ID.test(leaseId) || !/^[0-9a-f-]{36}$/.test(token)) return undefined;
   return { leaseId, token };
 }
 
@@ -58,7 +58,7 @@ export class AckBatch {
       for (const receipt of ack.receipts) {
         const fence = receipt.fence;
         // A message id is written into an array literal: anything but digits names no message.
-        if (fence === undefined || !MESSAGE_ID.test(receipt.messageId)) continue;
+        if (fence === undefined || !BIGINT_ID.test(receipt.messageId)) continue;
         let lease = this.leases.get(fence);
         if (lease === undefined) {
           const parsed = leaseOf(fence);

@@ -92,17 +92,17 @@ WITH acked AS (
 ), locked AS (
   SELECT a.position, l.ctid AS row, l.pending, a.ids, l.pending <@ a.ids AS emptied
   FROM queue_leases l JOIN acked a ON a.lease_id = l.lease_id AND a.token = l.token
-  WHERE l.lease_id = ANY ($4::bigint[])
   ORDER BY l.lease_id
   FOR UPDATE OF l
 ), emptied AS (
   DELETE FROM queue_leases l
-  WHERE l.ctid = ANY (ARRAY(SELECT row FROM locked WHERE emptied))
+  USING locked k
+  WHERE l.ctid = k.row AND k.emptied
 ), trimmed AS (
   UPDATE queue_leases l
   SET pending = ARRAY(SELECT id FROM unnest(k.pending) AS id WHERE id <> ALL (k.ids))
   FROM locked k
-  WHERE l.ctid = ANY (ARRAY(SELECT row FROM locked WHERE NOT emptied)) AND l.ctid = k.row
+  WHERE l.ctid = k.row AND NOT k.emptied
 ), taken AS (
   DELETE FROM queue_messages m
   WHERE m.ctid = ANY (ARRAY(
